@@ -1,0 +1,217 @@
+"""The ``makemore`` command: grade, train, list; and the kit's own generate and fixtures."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from grader import KIT_ROOT
+
+STUDENT_ROOT = KIT_ROOT / "assignments"
+REFERENCE_ROOT = KIT_ROOT / "reference"
+LAST_GRADE = KIT_ROOT / ".makemore" / "last_grade.json"
+
+
+def cmd_grade(args) -> int:
+    from grader import report
+    from grader.runner import grade_assignment
+    from grader.specs import ASSIGNMENTS, resolve
+
+    try:
+        assignments = [resolve(name) for name in args.assignments] or list(ASSIGNMENTS.values())
+    except KeyError as err:
+        print(err.args[0], file=sys.stderr)
+        return 2
+    submission = REFERENCE_ROOT if args.reference else Path(args.submission or STUDENT_ROOT)
+    if not submission.is_dir():
+        print(f"{submission} is not a folder (it should hold a1_bigram/, a2_mlp/, ...)", file=sys.stderr)
+        return 2
+    colour = report.use_colour()
+    results = []
+    for assignment in assignments:
+        if not args.json_only and sys.stdout.isatty():
+            print(f"grading {assignment.key} ({assignment.package}) ...", end="\r", flush=True)
+        results.append(grade_assignment(assignment, submission, public_only=args.public_only))
+    if not args.json_only:
+        if sys.stdout.isatty():
+            print("\r\033[K", end="")
+        print(report.render(results, colour=colour, verbose=args.verbose))
+    if args.json:
+        report.write_json(results, args.json)
+    if not args.reference and submission == STUDENT_ROOT:
+        LAST_GRADE.parent.mkdir(exist_ok=True)
+        LAST_GRADE.write_text(json.dumps({r.key: [r.score, r.max_score] for r in results}))
+    failed = any(o.status != "passed" and o.status != "skipped" for r in results for o in r.outcomes)
+    return 1 if args.strict and failed else 0
+
+
+def load_impl(target: str, use_reference: bool, submission: Path | None = None):
+    """'a2_mlp.mlp:MLP' from the reference or from the student's folder (run in this process: your own code)."""
+    module_name, _, attr = target.partition(":")
+    if use_reference:
+        module = importlib.import_module("reference." + module_name)
+    else:
+        root = str(submission or STUDENT_ROOT)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        module = importlib.import_module(module_name)
+    return getattr(module, attr)
+
+
+def cmd_train(args) -> int:
+    import numpy as np
+
+    from grader.data import DataError, load_splits, load_words, split_words, Vocab
+    from grader.training import Schedule, evaluate, sample, train
+
+    impl = lambda target: load_impl(target, args.reference, args.submission and Path(args.submission))
+    try:
+        if args.model == "bigram":
+            words = load_words(args.data)
+            vocab = Vocab.from_words(words)
+            parts = dict(zip(("train", "dev", "test"), split_words(words, args.seed)))
+            counts = impl("a1_bigram.counts:count_bigrams")(parts["train"], vocab.stoi)
+            P = impl("a1_bigram.counts:bigram_probs")(counts, args.smoothing)
+            nll = impl("a1_bigram.counts:bigram_nll")
+            for split, ws in parts.items():
+                print(f"{split:5s} nll {nll(P, ws, vocab.stoi):.4f}")
+            full = impl("a1_bigram.counts:bigram_probs")(impl("a1_bigram.counts:count_bigrams")(words, vocab.stoi), args.smoothing)
+            print(f"all names, counted on all names: nll {nll(full, words, vocab.stoi):.4f}")
+            names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
+            print("samples:", " ".join(names))
+            return 0
+        block_size = 1 if args.model == "bigram-net" else args.block_size
+        splits = load_splits(args.data, block_size=block_size, seed=args.seed)
+        rng = np.random.default_rng(args.init_seed)
+        V = len(splits.vocab)
+        if args.model == "bigram-net":
+            model = impl("a1_bigram.bigram_net:BigramNet")(vocab_size=V, rng=rng)
+            schedule = Schedule(steps=args.steps or 20_000, batch_size=args.batch_size or 128, lr=args.lr or 10.0,
+                                lr_after_decay=(args.lr or 10.0) / 10, seed=args.seed)
+        else:
+            model = impl("a2_mlp.mlp:MLP")(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
+                                           n_hidden=args.n_hidden, rng=rng)
+            schedule = Schedule(steps=args.steps or 200_000, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
+                                lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
+        loss_fn = impl("a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
+        n_params = sum(p.size for p in model.params.values())
+        print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps")
+        started = time.time()
+        log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)
+        train(model, loss_fn, *splits.train, schedule, log=log, log_every=args.log_every)
+        print(f"trained in {time.time() - started:.1f} s")
+        for split in ("train", "dev", "test"):
+            print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+        print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
+        return 0
+    except NotImplementedError as err:
+        print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
+        return 1
+    except DataError as err:
+        print(f"data error: {err}", file=sys.stderr)
+        return 2
+
+
+def cmd_list(args) -> int:
+    from grader.specs import ASSIGNMENTS
+
+    last = json.loads(LAST_GRADE.read_text()) if LAST_GRADE.exists() else {}
+    print(f"{'assignment':<12} {'title':<52} {'points':>6}  {'public':>6}  status")
+    for a in ASSIGNMENTS.values():
+        public = sum(c.points for c in a.checks if c.visibility == "public")
+        folder = STUDENT_ROOT / a.package
+        stubs = sum(f.read_text().count("raise NotImplementedError(") for f in folder.glob("*.py")) if folder.exists() else 0
+        status = f"{stubs} stubs left" if stubs else "all written"
+        if a.key in last:
+            status += f", last grade {last[a.key][0]:g}/{last[a.key][1]:g}"
+        print(f"{a.key + ' ' + a.package:<12} {a.title[:52]:<52} {a.max_points:>6g}  {public:>6g}  {status}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from grader import generate
+
+    if args.check:
+        problems = generate.stale()
+        for p in problems:
+            print(f"stale: {p}")
+        print("assignments/ is up to date" if not problems else "run `makemore generate` to update assignments/")
+        return 1 if problems else 0
+    for path in generate.write():
+        print(f"wrote {path.relative_to(KIT_ROOT)}")
+    return 0
+
+
+def cmd_fixtures(args) -> int:
+    from grader import fixtures
+    from grader.specs import ASSIGNMENTS
+
+    status = 0
+    for assignment in ASSIGNMENTS.values():
+        if args.check:
+            problems = fixtures.stale(assignment)
+            if problems:
+                status = 1
+                print(f"{assignment.package}: stale fixtures: {', '.join(problems[:5])}")
+        else:
+            print(f"wrote {fixtures.write(assignment).relative_to(KIT_ROOT)}")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="makemore", description="makemore-numpy: backprop by hand, graded.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    grade = sub.add_parser("grade", help="grade your code in assignments/ (or --submission PATH)")
+    grade.add_argument("assignments", nargs="*", help="a1, a2, ... (default: all)")
+    grade.add_argument("--submission", help="folder holding a1_bigram/, a2_mlp/, ... (default: assignments/)")
+    grade.add_argument("--reference", action="store_true", help="grade the reference solutions (instructors)")
+    grade.add_argument("--public-only", action="store_true", help="run only the checks students have")
+    grade.add_argument("--json", metavar="FILE", help="also write every check's result as JSON")
+    grade.add_argument("--json-only", action="store_true", help="print nothing (with --json)")
+    grade.add_argument("--verbose", "-v", action="store_true", help="tracebacks, passed-check details, your prints")
+    grade.add_argument("--strict", action="store_true", help="exit 1 when any check fails")
+    grade.set_defaults(run=cmd_grade)
+
+    train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
+    train.add_argument("model", choices=("bigram", "bigram-net", "mlp"))
+    train.add_argument("--reference", action="store_true", help="use the reference implementation")
+    train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/ (default: assignments/)")
+    train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
+    train.add_argument("--steps", type=int, help="SGD steps (default: 200000 for mlp, as the lecture)")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float, help="learning rate, divided by 10 after half the steps")
+    train.add_argument("--block-size", type=int, default=3)
+    train.add_argument("--n-embd", type=int, default=10)
+    train.add_argument("--n-hidden", type=int, default=200)
+    train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
+    train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches")
+    train.add_argument("--init-seed", type=int, default=2147483647)
+    train.add_argument("--sample-seed", type=int, default=2147483647 + 10)
+    train.add_argument("--samples", type=int, default=20)
+    train.add_argument("--log-every", type=int, default=10_000)
+    train.set_defaults(run=cmd_train)
+
+    listing = sub.add_parser("list", help="the assignments, their points and your progress")
+    listing.set_defaults(run=cmd_list)
+
+    gen = sub.add_parser("generate", help="(kit) write assignments/ from reference/")
+    gen.add_argument("--check", action="store_true", help="only report whether assignments/ is up to date")
+    gen.set_defaults(run=cmd_generate)
+
+    fix = sub.add_parser("fixtures", help="(kit) rebuild the golden fixtures of the public checks")
+    fix.add_argument("--check", action="store_true", help="only report whether they are up to date")
+    fix.set_defaults(run=cmd_fixtures)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""Compare what a student's code produced with what it should have, and say what the difference looks like.
+
+``compare_arrays(label, expected, got, context)`` returns None when they agree, or a message a student can act
+on: which array, expected vs got, the worst element with its index and errors, and the likely mistake when the
+difference has a recognisable shape (transposed, a constant factor such as the batch size, a flipped sign, all
+zeros, NaN/inf, right on only part of the entries, or one of the check's own known mistakes).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+RTOL = 1e-6
+ATOL = 1e-8
+
+
+@dataclass
+class Context:
+    """What a diagnosis may use to explain a difference.
+
+    batch_size: N of this call, to recognise a mean/sum mix-up.
+    known_mistakes: (description, what that mistake would produce) pairs; a match names the mistake.
+    regions: (mask over the array, what it means when exactly those entries are wrong) pairs.
+    """
+
+    batch_size: int | None = None
+    known_mistakes: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    regions: list[tuple[np.ndarray, str]] = field(default_factory=list)
+
+
+def close(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """Elementwise agreement within a relative error with an absolute floor; shapes must already match."""
+    return bool(np.all(np.abs(got - expected) <= atol + rtol * np.abs(expected)))
+
+
+def relative_error(expected: np.ndarray, got: np.ndarray, floor: float = ATOL) -> np.ndarray:
+    return np.abs(got - expected) / np.maximum(np.maximum(np.abs(expected), np.abs(got)), floor)
+
+
+def fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def fmt_index(index: tuple) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def describe_received(meta: dict) -> str:
+    """Say in words what the student returned, from the child's description."""
+    kind = meta.get("kind")
+    if kind == "none":
+        return "None"
+    if kind == "missing":
+        return "nothing (the key is missing)"
+    if kind == "scalar":
+        return f"a {meta.get('type', 'number')} ({fmt(meta['value'])})"
+    if kind == "strings":
+        return "a list of strings"
+    if kind == "array":
+        return f"an array of dtype {meta.get('dtype')} and shape {tuple(meta.get('shape', ()))}"
+    return f"a {meta.get('type', 'value')}" + (f" ({meta['why']})" if meta.get("why") else "")
+
+
+def check_array_type(label: str, meta: dict, expected_shape: tuple, dtype=np.float64) -> str | None:
+    """The contract before any value: a plain ndarray of the right dtype and exact shape."""
+    if meta.get("kind") != "array":
+        return f"{label} should be a float64 array of shape {expected_shape}, but your code returned {describe_received(meta)}"
+    if not meta.get("exact", True):
+        return f"{label} is a {meta.get('type')} (an ndarray subclass); return a plain np.ndarray"
+    shape = tuple(meta.get("shape", ()))
+    if np.dtype(meta.get("dtype")) != np.dtype(dtype):
+        hint = " (the kit works in float64: don't cast to float32)" if meta.get("dtype") == "float32" else ""
+        if np.dtype(dtype).kind == "f" and np.dtype(meta.get("dtype")).kind in "iub":
+            hint = " (integer arithmetic? divide with / or start from float64 arrays)"
+        return f"{label} has dtype {meta.get('dtype')}, expected {np.dtype(dtype).name}{hint}"
+    if shape != tuple(expected_shape):
+        return f"{label} has shape {shape}, expected {tuple(expected_shape)}" + shape_hint(shape, tuple(expected_shape))
+    return None
+
+
+def shape_hint(got: tuple, expected: tuple) -> str:
+    if len(got) == 2 and got == expected[::-1] and got != expected:
+        return ": it looks transposed"
+    if tuple(d for d in got if d != 1) == tuple(d for d in expected if d != 1):
+        return ": an extra or missing axis of size 1 (keepdims, or a missing reshape/squeeze?)"
+    if int(np.prod(got)) == int(np.prod(expected)):
+        return ": same number of elements, so a reshape went wrong"
+    return ""
+
+
+def compare_arrays(label: str, expected: np.ndarray, got: np.ndarray, context: Context | None = None,
+                   rtol: float = RTOL, atol: float = ATOL) -> str | None:
+    """None if ``got`` matches ``expected``; otherwise a diagnosis. Shapes are compared exactly first."""
+    context = context or Context()
+    if got.shape != expected.shape:
+        if got.ndim == 2 and got.shape == expected.shape[::-1] and close(expected, got.T, rtol, atol):
+            return f"{label} looks transposed: your {got.shape} vs expected {expected.shape}"
+        return f"{label} has shape {got.shape}, expected {expected.shape}" + shape_hint(got.shape, expected.shape)
+    if not np.all(np.isfinite(got)):
+        bad = np.argwhere(~np.isfinite(got))[0]
+        where = fmt_index(tuple(bad)) if got.ndim else ""
+        kind = "NaN" if np.isnan(got).any() else "inf"
+        return f"{label} contains {kind} (first at {label}{where}): overflow in exp, log(0) or a division by zero?"
+    if close(expected, got, rtol, atol):
+        return None
+    return f"{label} is wrong: " + explain_difference(expected, got, context, rtol, atol) + worst_element(expected, got)
+
+
+def explain_difference(expected, got, context: Context, rtol, atol) -> str:
+    for description, wrong in context.known_mistakes:
+        if wrong.shape == got.shape and close(wrong, got, rtol, atol):
+            return description
+    if not np.any(got) and np.any(expected):
+        return "it is all zeros (is the gradient computed and stored?)"
+    factor = float(np.vdot(got, expected) / np.vdot(expected, expected)) if np.any(expected) else 0.0
+    if factor != 0.0 and close(factor * expected, got, rtol * 10, atol * 10):
+        return describe_factor(factor, context.batch_size)
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and close(expected.T, got, rtol, atol):
+        return "it looks transposed (it equals the transpose of the expected array)"
+    wrong = ~(np.abs(got - expected) <= atol + rtol * np.abs(expected))
+    for mask, meaning in context.regions:
+        if mask.shape == wrong.shape and wrong.any() and not np.any(wrong & ~mask):
+            return meaning
+    n_wrong, n = int(wrong.sum()), wrong.size
+    if n_wrong < n:
+        text = f"right on {n - n_wrong} of {n} entries, wrong on {n_wrong}"
+        if got.ndim >= 2:
+            rows = np.unique(np.argwhere(wrong)[:, 0])
+            if len(rows) < got.shape[0]:
+                text += f" (only in rows {list(map(int, rows[:8]))}{'...' if len(rows) > 8 else ''})"
+        return text
+    return "no entry matches"
+
+
+def describe_factor(factor: float, batch_size: int | None) -> str:
+    if abs(factor + 1) < 1e-3:
+        return "it has the wrong sign (flipped): check the sign of each term"
+    if batch_size and batch_size > 1:
+        if abs(factor - 1 / batch_size) < 1e-3 / batch_size:
+            return (f"it is 1/{batch_size} of the expected value, {batch_size} being the batch size: did you "
+                    "average over the batch where you should sum?")
+        if abs(factor - batch_size) < 1e-3 * batch_size:
+            return (f"it is {batch_size} times the expected value, {batch_size} being the batch size: did you "
+                    "sum over the batch where you should average (or forget to divide by N)?")
+    return f"it is off by a constant factor: yours ≈ {factor:.4g} × expected"
+
+
+def worst_element(expected: np.ndarray, got: np.ndarray) -> str:
+    diff = np.abs(got - expected)
+    index = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+    e, g = float(expected[index]), float(got[index])
+    rel = float(relative_error(np.asarray(e), np.asarray(g)))
+    where = f" at {fmt_index(index)}" if index else ""
+    return f"\n    worst element{where}: expected {fmt(e)}, got {fmt(g)} (abs err {diff[index]:.2g}, rel err {rel:.2g})"
+
+
+MistakeMaker = Callable[..., list[tuple[str, np.ndarray]]]

@@ -1,0 +1,129 @@
+"""Golden fixtures: inputs and the reference's outputs, stored as .npz so public checks need no reference.
+
+Built from the reference by ``makemore fixtures`` (and at release time); a kit test fails when a stored file
+differs from a fresh build. Keys: "LABEL|i|dims" (JSON text), "LABEL|i|param:NAME", "LABEL|i|argJ",
+"LABEL|i|dout", "LABEL|i|expected:KEY"; function units store "LABEL|i|args" (JSON: arrays by key, values,
+seeds) and "LABEL|i|expected".
+"""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from grader.spec import Assignment, FunctionUnit, Rng, Unit
+
+FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
+SEED_BASE = 1000
+
+
+def fixture_path(assignment: Assignment) -> Path:
+    return FIXTURE_DIR / f"{assignment.package}.npz"
+
+
+def fixture_units(assignment: Assignment) -> dict:
+    return {c.unit.label: c.unit for c in assignment.checks if c.options.get("source") == "fixture"}
+
+
+def build(assignment: Assignment) -> dict[str, np.ndarray]:
+    from grader.checks import make_example, reference_call, reference_layer
+    from grader.strategies import rng_for
+
+    stored: dict[str, np.ndarray] = {}
+    for label, unit in fixture_units(assignment).items():
+        for i, dims in enumerate(assignment.fixture_dims[label]):
+            key = f"{label}|{i}|"
+            stored[key + "dims"] = np.array(json.dumps(dims))
+            if isinstance(unit, Unit):
+                params, inputs, dout = make_example(unit, dims, SEED_BASE + i)
+                stored.update({key + f"param:{k}": v for k, v in params.items()})
+                stored.update({key + f"arg{j}": a for j, a in enumerate(inputs)})
+                stored[key + "dout"] = np.asarray(dout, dtype=np.float64)
+                expected = reference_layer(unit, dims, params, inputs, dout)
+                stored.update({key + f"expected:{k}": np.asarray(v) for k, v in expected.items()})
+            else:
+                args = unit.args(dims, rng_for(SEED_BASE + i))
+                encoded = []
+                for j, arg in enumerate(args):
+                    if isinstance(arg, np.ndarray):
+                        stored[key + f"arg{j}"] = arg
+                        encoded.append({"array": f"arg{j}"})
+                    elif isinstance(arg, Rng):
+                        encoded.append({"rng": arg.seed})
+                    else:
+                        encoded.append({"json": arg})
+                stored[key + "args"] = np.array(json.dumps(encoded))
+                stored[key + "expected"] = np.asarray(reference_call(unit, args))
+    return stored
+
+
+def to_bytes(stored: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **stored)
+    return buffer.getvalue()
+
+
+def write(assignment: Assignment) -> Path:
+    path = fixture_path(assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(to_bytes(build(assignment)))
+    return path
+
+
+def stale(assignment: Assignment) -> list[str]:
+    """Keys whose stored value differs from a fresh build (empty when up to date)."""
+    path = fixture_path(assignment)
+    if not path.exists():
+        return [f"{path} is missing"]
+    fresh = build(assignment)
+    with np.load(path, allow_pickle=False) as data:
+        stored = {k: data[k] for k in data.files}
+    return sorted(k for k in set(stored) | set(fresh) if not _same(stored.get(k), fresh.get(k)))
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return False
+    if a.dtype.kind == "U" or b.dtype.kind == "U":
+        return str(a) == str(b)
+    # Not bit-for-bit: another BLAS may round the last digit differently.
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+class Fixtures:
+    """Read access to one assignment's stored examples, in the form the check mechanisms use."""
+
+    def __init__(self, assignment: Assignment):
+        path = fixture_path(assignment)
+        with np.load(path, allow_pickle=False) as data:
+            self.data = {k: data[k] for k in data.files}
+
+    def _indices(self, label: str) -> list[int]:
+        return sorted({int(k.split("|")[1]) for k in self.data if k.startswith(label + "|")})
+
+    def layer_examples(self, label: str, unit: Unit):
+        for i in self._indices(label):
+            key = f"{label}|{i}|"
+            dims = json.loads(str(self.data[key + "dims"]))
+            params = {k[len(key) + 6:]: v for k, v in self.data.items() if k.startswith(key + "param:")}
+            inputs = [self.data[key + f"arg{j}"] for j in range(len([k for k in self.data if k.startswith(key + "arg")]))]
+            dout = self.data[key + "dout"]
+            dout = float(dout) if unit.scalar_output else dout
+            expected = {k[len(key) + 9:]: v for k, v in self.data.items() if k.startswith(key + "expected:")}
+            yield dims, params, inputs, dout, expected
+
+    def function_calls(self, label: str):
+        for i in self._indices(label):
+            key = f"{label}|{i}|"
+            dims = json.loads(str(self.data[key + "dims"]))
+            args = []
+            for spec in json.loads(str(self.data[key + "args"])):
+                if "array" in spec:
+                    args.append(self.data[key + spec["array"]])
+                elif "rng" in spec:
+                    args.append(Rng(spec["rng"]))
+                else:
+                    args.append(spec["json"])
+            yield dims, args, self.data[key + "expected"]

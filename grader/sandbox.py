@@ -1,0 +1,201 @@
+"""The parent's handle on a student's process: start it, send requests, enforce time limits, kill it.
+
+One ``Child`` serves all the checks of one submission. A request that times out or kills the process costs
+only that request: the process group is killed, and the next request starts a fresh process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from grader import KIT_ROOT, protocol
+
+GIB = 1 << 30
+
+
+@dataclass
+class Limits:
+    """Per-submission limits. Each request also has its own wall-clock timeout, given by its check."""
+
+    memory_bytes: int = 3 * GIB
+    cpu_seconds: int = 300
+    file_bytes: int = 16 << 20
+    max_reply_bytes: int = 256 << 20
+    audit: bool = True
+
+
+@dataclass
+class Reply:
+    """What came back from one request. status: "ok", "error" (the student's code raised), "timeout",
+    "crash" (the process died) or "invalid" (the reply broke the protocol)."""
+
+    status: str
+    header: dict = field(default_factory=dict)
+    arrays: dict = field(default_factory=dict)
+    where: str | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def _readable_roots() -> list[str]:
+    """The Python installation and where NumPy lives: what student code legitimately reads."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(np.__file__)}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            roots.add(path)
+    return sorted(roots)
+
+
+def _forbidden_roots() -> list[str]:
+    roots = [str(KIT_ROOT)]
+    for name in ("grader", "reference"):
+        roots.append(str(KIT_ROOT / name))
+    return roots
+
+
+class Child:
+    def __init__(self, submission: str, limits: Limits | None = None):
+        self.submission = os.path.realpath(submission)
+        self.limits = limits or Limits()
+        self.process: subprocess.Popen | None = None
+        self.scratch: str | None = None
+        self.starts = 0
+        self.last_output = ""  # what a killed process had printed, kept for the report
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+    def _start(self) -> None:
+        self.scratch = tempfile.mkdtemp(prefix="makemore-child-")
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        limits = self.limits
+        config = {
+            "read_fd": to_child_r, "write_fd": from_child_w, "scratch": self.scratch,
+            "submission": self.submission, "audit": limits.audit,
+            "readable": _readable_roots(), "forbidden": _forbidden_roots(),
+            "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
+                       "file_bytes": limits.file_bytes},
+        }
+        env = {
+            "PATH": "/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch, "LANG": "C.UTF-8",
+            "PYTHONPATH": str(KIT_ROOT), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            # One BLAS thread: identical sums on every machine, and no thread pool to outgrow the limits.
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        }
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # set on some machines for a reason: keep
+            if name in os.environ:
+                env[name] = os.environ[name]
+        self.process = subprocess.Popen(
+            [sys.executable, "-s", "-B", "-m", "grader.child", json.dumps(config)],
+            pass_fds=(to_child_r, from_child_w), env=env, cwd=self.scratch,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.write_fd, self.read_fd = to_child_w, from_child_r
+        self.starts += 1
+
+    def kill(self) -> None:
+        """Kill the child's whole process group and clean up its scratch folder."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            for fd in (self.write_fd, self.read_fd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.process = None
+        if self.scratch:
+            self.last_output = self.output()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    close = kill
+
+    def __enter__(self) -> "Child":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+    def output(self, limit: int = 4000) -> str:
+        """The tail of what the student's code printed so far."""
+        if not self.scratch:
+            return ""
+        try:
+            with open(os.path.join(self.scratch, "output.txt"), "rb") as f:
+                f.seek(0, 2)
+                f.seek(max(0, f.tell() - limit))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    # -- requests ----------------------------------------------------------------------------------------
+    def request(self, op: str, header: dict, arrays: dict | None = None, timeout: float = 10.0) -> Reply:
+        if self.process is None:
+            self._start()
+        deadline = time.monotonic() + timeout
+        where = None
+        try:
+            protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op), arrays))
+            while True:
+                body = protocol.read_frame(self.read_fd, deadline, self.limits.max_reply_bytes)
+                reply, reply_arrays = protocol.decode(body)
+                if reply.get("type") == "progress":
+                    where = str(reply.get("where"))[:200]
+                    continue
+                break
+        except protocol.TimedOut:
+            self.kill()
+            return Reply("timeout", where=where, message=f"timed out after {timeout:g} s" + (f" in {where}" if where else ""))
+        except (protocol.Closed, BrokenPipeError):
+            code = self.process.wait() if self.process else None
+            self.kill()
+            return Reply("crash", where=where, message=_death_message(code, where))
+        except protocol.ProtocolError as err:
+            self.kill()
+            return Reply("invalid", where=where, message=f"the submission's process sent an invalid reply ({err})")
+        if reply.get("ok") is True:
+            return Reply("ok", reply, reply_arrays, where)
+        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error))
+
+
+def _death_message(code, where) -> str:
+    place = f" in {where}" if where else ""
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        why = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (segmentation fault: often runaway recursion)",
+               "SIGKILL": " (killed: memory or time limit)"}.get(name, "")
+        return f"the submission's process died{place}: signal {name}{why}"
+    return f"the submission's process exited{place} with code {code} (sys.exit/os._exit or a crash)"
+
+
+def _error_message(error: dict) -> str:
+    kind = str(error.get("type", "Error"))
+    text = str(error.get("message", ""))
+    location = error.get("location")
+    if kind == "NotImplementedError":
+        return f"not implemented yet: {text}" if text else "not implemented yet (raises NotImplementedError)"
+    message = f"{kind}: {text}" if text else kind
+    if location:
+        message += f"\n    at {location}"
+    return message

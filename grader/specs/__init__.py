@@ -1,0 +1,13 @@
+"""Every assignment's spec, by key. An assignment is data: units and checks (see grader/spec.py)."""
+from grader.specs.a1 import A1
+from grader.specs.a2 import A2
+
+ASSIGNMENTS = {a.key: a for a in (A1, A2)}
+
+
+def resolve(name: str):
+    """'a2', '2', 'a2_mlp' or 'mlp' -> the Assignment; KeyError with the choices otherwise."""
+    for assignment in ASSIGNMENTS.values():
+        if name in (assignment.key, assignment.key[1:], assignment.package, assignment.package.partition("_")[2]):
+            return assignment
+    raise KeyError(f"unknown assignment {name!r}; choose from {', '.join(ASSIGNMENTS)}")

@@ -1,0 +1,176 @@
+"""Assignment 1, bigram: counting, normalising, likelihood, sampling, softmax cross-entropy, a one-layer net."""
+import numpy as np
+
+from grader import behaviour, checks
+from grader.spec import Assignment, Check, FunctionUnit, Unit
+from grader.specs.common import repeated_index_mistake, repeated_rows, with_repeats
+from grader.strategies import dims, distinct_dims
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def small_vocab(V: int) -> dict:
+    return {ch: i for i, ch in enumerate("." + LETTERS[:V - 1])}
+
+
+def random_words(rng, n_words: int, V: int) -> list:
+    letters = LETTERS[:V - 1]
+    return ["".join(rng.choice(list(letters), size=int(rng.integers(0, 6)))) for _ in range(n_words)]
+
+
+def without_boundaries(words, stoi) -> np.ndarray:
+    counts = np.zeros((len(stoi), len(stoi)))
+    for w in words:
+        for a, b in zip(w, w[1:]):
+            counts[stoi[a], stoi[b]] += 1
+    return counts
+
+
+COUNT_BIGRAMS = FunctionUnit(
+    label="count_bigrams", target="a1_bigram.counts:count_bigrams",
+    dims=dims(n_words=(1, 6), V=(2, 7)),
+    args=lambda d, rng: [random_words(rng, d["n_words"], d["V"]), small_vocab(d["V"])],
+    result_shape=lambda d: (d["V"], d["V"]), result_dtype=np.int64,
+    mistakes=lambda d, args, expected: [
+        ("the '.' boundaries are missing: count the pairs of '.' + word + '.'", without_boundaries(*args))],
+)
+
+
+def random_counts(d, rng):
+    return rng.integers(0, 20, size=(d["V"], d["V"])).astype(np.int64)
+
+
+BIGRAM_PROBS = FunctionUnit(
+    label="bigram_probs", target="a1_bigram.counts:bigram_probs",
+    dims=dims(V=(2, 7), smoothing_tenths=(0, 20)),
+    args=lambda d, rng: [random_counts(d, rng) + 1, d["smoothing_tenths"] / 10],
+    result_shape=lambda d: (d["V"], d["V"]),
+    mistakes=lambda d, args, expected: [
+        ("the smoothing was not added to the counts", args[0] / args[0].sum(axis=1, keepdims=True)),
+        ("the rows were divided without keepdims=True, so each column j was divided by row j's sum",
+         (args[0] + args[1]) / (args[0] + args[1]).sum(axis=1)),
+        ("each column sums to 1 instead of each row: normalise along axis=1",
+         (args[0] + args[1]) / (args[0] + args[1]).sum(axis=0, keepdims=True)),
+    ],
+)
+
+
+def random_P(d, rng):
+    return rng.dirichlet(np.ones(d["V"]), size=d["V"])
+
+
+def n_bigrams(words) -> int:
+    return sum(len(w) + 1 for w in words)
+
+
+BIGRAM_NLL = FunctionUnit(
+    label="bigram_nll", target="a1_bigram.counts:bigram_nll",
+    dims=dims(n_words=(1, 6), V=(2, 7)),
+    args=lambda d, rng: [random_P(d, rng), random_words(rng, d["n_words"], d["V"]), small_vocab(d["V"])],
+    result="scalar",
+    mistakes=lambda d, args, expected: [
+        ("it is the total negative log-likelihood, not its mean over the bigrams", expected * n_bigrams(args[1])),
+        ("it is the log-likelihood: the NLL has a minus sign", -expected),
+    ],
+)
+
+SAMPLE_NAMES = FunctionUnit(label="sample_names", target="a1_bigram.counts:sample_names",
+                            dims=dims(), args=lambda d, rng: [], result="strings")
+
+
+def ce_inputs(d, rng):
+    return [rng.standard_normal((d["N"], d["V"])) * 2, rng.integers(0, d["V"], size=d["N"]).astype(np.int64)]
+
+
+def ce_mistakes(d, inputs, params, dout, expected):
+    logits, targets = inputs
+    onehot = np.eye(d["V"])[targets]
+    return {"dx": [
+        ("it ignores the upstream gradient dloss: multiply dlogits by it", expected["dx"] / dout),
+        ("it is softmax(logits) / N: subtract 1 at each row's target (softmax minus one-hot)",
+         expected["dx"] + onehot * dout / d["N"]),
+    ]}
+
+
+CROSS_ENTROPY = Unit(
+    label="SoftmaxCrossEntropy", target="a1_bigram.cross_entropy:SoftmaxCrossEntropy",
+    dims=dims(N=(1, 8), V=(2, 8)), grad_dims=distinct_dims(("N", "V")),
+    init=lambda d: {}, params=lambda d, rng: {}, inputs=ce_inputs, out_shape=lambda d: (),
+    scalar_output=True, mistakes=ce_mistakes,
+)
+
+
+def bigram_inputs(d, rng):
+    return [with_repeats(rng.integers(0, d["V"], size=(d["N"], 1)).astype(np.int64))]
+
+
+BIGRAM_NET = Unit(
+    label="BigramNet", target="a1_bigram.bigram_net:BigramNet",
+    dims=dims(N=(1, 10), V=(2, 8)), grad_dims=distinct_dims(("N", "V")),
+    init=lambda d: {"vocab_size": d["V"]},
+    params=lambda d, rng: {"W": rng.standard_normal((d["V"], d["V"]))},
+    inputs=bigram_inputs, out_shape=lambda d: (d["N"], d["V"]), differentiable=(),
+    mistakes=lambda d, inputs, params, dout, expected: {
+        "grad:W": repeated_index_mistake(inputs[0][:, 0], dout, (d["V"], d["V"]), "dW")},
+    regions=lambda d, inputs: {"grad:W": [(repeated_rows(inputs[0], (d["V"], d["V"])),
+                                           "wrong only in rows of W whose token appears more than once in idx: "
+                                           "those rows must add up the gradients of every occurrence")]},
+)
+
+# Calibrated by tests/test_calibration.py: the reference under exactly this budget, plus the margin.
+BIGRAM_TRAINING = dict(
+    block_size=1, dims={"N": 0, "V": 27}, init_seed=0, loss="a1_bigram.cross_entropy:SoftmaxCrossEntropy",
+    schedule={"steps": 1500, "batch_size": 128, "lr": 10.0, "lr_after_decay": 10.0, "seed": 1},
+    reference_loss=2.4791, threshold=2.4791 + 0.05,
+)
+
+FIXTURE_DIMS = {
+    "count_bigrams": [{"n_words": 5, "V": 6}, {"n_words": 3, "V": 4}],
+    "bigram_probs": [{"V": 5, "smoothing_tenths": 10}, {"V": 3, "smoothing_tenths": 0}],
+    "bigram_nll": [{"n_words": 4, "V": 5}, {"n_words": 2, "V": 3}],
+    "SoftmaxCrossEntropy": [{"N": 4, "V": 6}, {"N": 1, "V": 3}],
+    "BigramNet": [{"N": 7, "V": 5}, {"N": 3, "V": 4}],
+}
+
+A1 = Assignment(
+    fixture_dims=FIXTURE_DIMS,
+    key="a1", package="a1_bigram", title="Bigram: counting, sampling, and a one-layer network",
+    checks=[
+        Check("count_bigrams.fixture", 6, checks.function_agreement, COUNT_BIGRAMS, "public",
+              "counts match the stored answers", {"source": "fixture"}),
+        Check("count_bigrams.reference", 6, checks.function_agreement, COUNT_BIGRAMS, "hidden",
+              "counts match the reference on generated words", {"source": "reference"}),
+        Check("bigram_probs.normalised", 5, behaviour.normalisation, BIGRAM_PROBS, "public",
+              "rows sum to 1, smoothing keeps every probability positive"),
+        Check("bigram_probs.fixture", 4, checks.function_agreement, BIGRAM_PROBS, "public",
+              "probabilities match the stored answers", {"source": "fixture"}),
+        Check("bigram_probs.reference", 4, checks.function_agreement, BIGRAM_PROBS, "hidden",
+              "probabilities match the reference", {"source": "reference"}),
+        Check("bigram_nll.fixture", 5, checks.function_agreement, BIGRAM_NLL, "public",
+              "average NLL matches the stored answers", {"source": "fixture"}),
+        Check("bigram_nll.reference", 5, checks.function_agreement, BIGRAM_NLL, "hidden",
+              "average NLL matches the reference", {"source": "reference"}),
+        Check("sample_names.distribution", 10, behaviour.sampling, SAMPLE_NAMES, "public",
+              "samples follow P and are reproducible from the seed", timeout=30.0),
+        Check("cross_entropy.contract", 4, checks.contract, CROSS_ENTROPY, "public",
+              "float loss, dlogits of the logits' shape, finite, inputs untouched"),
+        Check("cross_entropy.stability", 5, behaviour.stability, CROSS_ENTROPY, "public",
+              "finite for logits of 1e4"),
+        Check("cross_entropy.gradcheck", 8, checks.gradcheck, CROSS_ENTROPY, "public",
+              "dlogits matches finite differences"),
+        Check("cross_entropy.fixture", 3, checks.agreement, CROSS_ENTROPY, "public",
+              "loss and dlogits match the stored answers", {"source": "fixture"}),
+        Check("cross_entropy.reference", 5, checks.agreement, CROSS_ENTROPY, "hidden",
+              "loss and dlogits match the reference", {"source": "reference"}),
+        Check("bigram_net.contract", 4, checks.contract, BIGRAM_NET, "public",
+              "logits (N, V), grads['W'] (V, V), finite, inputs untouched"),
+        Check("bigram_net.gradcheck", 8, checks.gradcheck, BIGRAM_NET, "public",
+              "dW matches finite differences"),
+        Check("bigram_net.fixture", 3, checks.agreement, BIGRAM_NET, "public",
+              "logits and dW match the stored answers", {"source": "fixture"}),
+        Check("bigram_net.reference", 5, checks.agreement, BIGRAM_NET, "hidden",
+              "logits and dW match the reference", {"source": "reference"}),
+        Check("bigram_net.training", 10, behaviour.training, BIGRAM_NET, "public",
+              "trains to the calibrated dev loss with the kit's loop", BIGRAM_TRAINING, timeout=60.0),
+    ],
+)

@@ -1,0 +1,134 @@
+"""Assignment 2, MLP: Embedding, Linear, Tanh and the Bengio et al. (2003) language model."""
+import numpy as np
+
+from grader import behaviour, checks
+from grader.spec import Assignment, Check, Unit
+from grader.specs.common import repeated_index_mistake, repeated_rows, with_repeats
+from grader.strategies import dims, distinct_dims
+
+
+def token_ids(d, rng):
+    return [with_repeats(rng.integers(0, d["V"], size=(d["N"], d["T"])).astype(np.int64))]
+
+
+EMBEDDING = Unit(
+    label="Embedding", target="a2_mlp.embedding:Embedding",
+    dims=dims(N=(1, 6), T=(1, 4), V=(2, 8), D=(1, 5)), grad_dims=distinct_dims(("N", "T", "V", "D")),
+    init=lambda d: {"num_embeddings": d["V"], "embedding_dim": d["D"]},
+    params=lambda d, rng: {"weight": rng.standard_normal((d["V"], d["D"]))},
+    inputs=token_ids, out_shape=lambda d: (d["N"], d["T"], d["D"]), differentiable=(),
+    mistakes=lambda d, inputs, params, dout, expected: {
+        "grad:weight": repeated_index_mistake(inputs[0], dout, (d["V"], d["D"]), "dweight")},
+    regions=lambda d, inputs: {"grad:weight": [(repeated_rows(inputs[0], (d["V"], d["D"])),
+                                                "wrong only in rows whose token appears more than once in idx: "
+                                                "those rows must add up the gradients of every occurrence")]},
+)
+
+
+def linear_mistakes(d, inputs, params, dout, expected):
+    x, W = inputs[0], params["weight"]
+    return {
+        "dx": [("it is dout @ weight: the input gradient needs weight transposed, dout @ weight.T",
+                dout @ W if W.shape[0] == W.shape[1] else np.zeros((0,)))],
+        "grad:bias": [("it is the mean of dout over the batch; the bias gradient is the sum", dout.mean(axis=0))],
+    }
+
+
+LINEAR = Unit(
+    label="Linear", target="a2_mlp.linear:Linear",
+    dims=dims(N=(1, 6), fan_in=(1, 6), fan_out=(1, 6)), grad_dims=distinct_dims(("N", "fan_in", "fan_out")),
+    init=lambda d: {"fan_in": d["fan_in"], "fan_out": d["fan_out"]},
+    params=lambda d, rng: {"weight": rng.standard_normal((d["fan_in"], d["fan_out"])),
+                           "bias": rng.standard_normal(d["fan_out"])},
+    inputs=lambda d, rng: [rng.standard_normal((d["N"], d["fan_in"]))],
+    out_shape=lambda d: (d["N"], d["fan_out"]), mistakes=linear_mistakes,
+)
+
+
+def tanh_mistakes(d, inputs, params, dout, expected):
+    x = inputs[0]
+    return {"dx": [
+        ("dx equals dout: the local derivative 1 - tanh(x)**2 is missing", dout),
+        ("it is dout * (1 - x**2): the derivative uses the output tanh(x), not the input x", dout * (1 - x**2)),
+        ("it is dout * (1 - tanh(x)): the derivative is 1 - tanh(x)**2 (squared)", dout * (1 - np.tanh(x))),
+    ]}
+
+
+TANH = Unit(
+    label="Tanh", target="a2_mlp.tanh:Tanh",
+    dims=dims(N=(1, 6), D=(1, 6)), grad_dims=distinct_dims(("N", "D")),
+    init=lambda d: {}, params=lambda d, rng: {},
+    inputs=lambda d, rng: [rng.standard_normal((d["N"], d["D"])) * 1.5],
+    out_shape=lambda d: (d["N"], d["D"]), mistakes=tanh_mistakes,
+)
+
+
+def mlp_params(d, rng):
+    V, T, D, H = d["V"], d["T"], d["D"], d["H"]
+    return {"C": rng.standard_normal((V, D)), "W1": rng.standard_normal((T * D, H)) * 0.5,
+            "b1": rng.standard_normal(H) * 0.1, "W2": rng.standard_normal((H, V)) * 0.5,
+            "b2": rng.standard_normal(V) * 0.1}
+
+
+def lecture_init(d, rng):
+    """The lecture's initialisation, used to start the training check from the same point for everyone."""
+    V, T, D, H = d["V"], d["T"], d["D"], d["H"]
+    return {"C": rng.standard_normal((V, D)), "W1": rng.standard_normal((T * D, H)) * (5 / 3) / (T * D) ** 0.5,
+            "b1": rng.standard_normal(H) * 0.01, "W2": rng.standard_normal((H, V)) * 0.01, "b2": np.zeros(V)}
+
+
+MLP_DIMS = ("N", "V", "T", "D", "H")
+MLP = Unit(
+    label="MLP", target="a2_mlp.mlp:MLP",
+    dims=dims(N=(1, 6), V=(2, 8), T=(1, 4), D=(1, 4), H=(1, 8)), grad_dims=distinct_dims(MLP_DIMS, high=7),
+    init=lambda d: {"vocab_size": d["V"], "block_size": d["T"], "n_embd": d["D"], "n_hidden": d["H"]},
+    params=mlp_params, inputs=token_ids, out_shape=lambda d: (d["N"], d["V"]), differentiable=(),
+    regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
+                                           "wrong only in rows of C whose token appears more than once")]},
+    depends_on=("Embedding", "Linear", "Tanh"),
+)
+TRAINING_UNIT = Unit(**{**MLP.__dict__, "params": lecture_init})
+
+# Calibrated by tests/test_calibration.py: the reference under exactly this budget, plus the margin.
+MLP_TRAINING = dict(
+    block_size=3, dims={"N": 0, "V": 27, "T": 3, "D": 10, "H": 64}, init_seed=0,
+    loss="a1_bigram.cross_entropy:SoftmaxCrossEntropy",
+    schedule={"steps": 3000, "batch_size": 32, "lr": 0.1, "lr_after_decay": 0.1, "seed": 1},
+    reference_loss=2.4, threshold=2.4 + 0.05,
+)
+
+
+def layer_checks(prefix: str, unit: Unit, points: tuple, what: str) -> list:
+    contract, grad, fixture, reference = points
+    return [
+        Check(f"{prefix}.contract", contract, checks.contract, unit, "public",
+              "shapes, dtypes, grads keys, finite, inputs untouched"),
+        Check(f"{prefix}.gradcheck", grad, checks.gradcheck, unit, "public", f"{what} match finite differences"),
+        Check(f"{prefix}.fixture", fixture, checks.agreement, unit, "public",
+              "forward and gradients match the stored answers", {"source": "fixture"}),
+        Check(f"{prefix}.reference", reference, checks.agreement, unit, "hidden",
+              "forward and gradients match the reference", {"source": "reference"}),
+    ]
+
+
+FIXTURE_DIMS = {
+    "Embedding": [{"N": 3, "T": 2, "V": 5, "D": 4}],
+    "Linear": [{"N": 3, "fan_in": 4, "fan_out": 5}],
+    "Tanh": [{"N": 3, "D": 4}],
+    "MLP": [{"N": 4, "V": 6, "T": 3, "D": 2, "H": 5}],
+}
+
+A2 = Assignment(
+    fixture_dims=FIXTURE_DIMS,
+    key="a2", package="a2_mlp", title="MLP: embeddings, a hidden layer, backprop by hand",
+    requires=("a1_bigram",),
+    checks=[
+        *layer_checks("embedding", EMBEDDING, (4, 6, 3, 5), "grads['weight']"),
+        *layer_checks("linear", LINEAR, (4, 8, 3, 5), "dx, grads['weight'] and grads['bias']"),
+        *layer_checks("tanh", TANH, (3, 5, 2, 4), "dx"),
+        *layer_checks("mlp", MLP, (4, 10, 3, 9), "all five gradients"),
+        Check("mlp.training", 22, behaviour.training, TRAINING_UNIT, "public",
+              "trains to the calibrated dev loss with the kit's loop (uses your a1 SoftmaxCrossEntropy)",
+              MLP_TRAINING, timeout=120.0),
+    ],
+)

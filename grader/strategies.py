@@ -1,0 +1,66 @@
+"""Hypothesis strategies for sizes, dimensions and seeds: one module for the grader and the kit's tests.
+
+Array values are drawn from a NumPy generator seeded by hypothesis, so every example is reproducible from the
+dims and the seed alone and hypothesis stays fast; the shapes are where bugs hide, and those hypothesis picks.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+
+GRADING_SETTINGS = dict(
+    derandomize=True, database=None, deadline=None, phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, report_multiple_bugs=False,
+)
+
+
+def seeds() -> st.SearchStrategy[int]:
+    return st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def dims(**ranges: tuple[int, int]) -> st.SearchStrategy[dict]:
+    """A dict of named sizes, each drawn from its (low, high) range: dims(N=(1, 8), D=(1, 5))."""
+    return st.fixed_dictionaries({name: st.integers(lo, hi) for name, (lo, hi) in ranges.items()})
+
+
+def distinct_dims(names: tuple[str, ...], low: int = 2, high: int = 9, fixed: dict | None = None) -> st.SearchStrategy[dict]:
+    """Sizes that are all different and at least 2, so that a transposed or broadcast result cannot pass by
+    coincidence of shapes. ``fixed`` adds sizes that keep their given value (and are kept distinct too)."""
+    fixed = fixed or {}
+    pool = [v for v in range(low, high + 1) if v not in fixed.values()]
+    return st.permutations(pool).map(lambda perm: {**fixed, **dict(zip(names, perm))})
+
+
+def rng_for(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+class _Failed(Exception):
+    pass
+
+
+def first_failure(strategy: st.SearchStrategy, body, max_examples: int) -> str | None:
+    """Run ``body(example)`` on up to ``max_examples`` examples of ``strategy``, deterministically; return the
+    first message ``body`` returns (a failure), or None if every example passed. No shrinking: each example
+    costs a round trip to the student's process, and small dims are already the default."""
+    failures: list[str] = []
+
+    @settings(max_examples=max_examples, **GRADING_SETTINGS)
+    @given(strategy)
+    def property_holds(example):
+        if failures:  # hypothesis replays the failing example: do not run the student's code again
+            raise _Failed()
+        message = body(example)
+        if message:
+            failures.append(message)
+            raise _Failed()
+
+    try:
+        property_holds()
+    except _Failed:
+        pass
+    except Exception:  # hypothesis wraps a replayed failure in its own errors on some versions
+        if not failures:
+            raise
+    return failures[0] if failures else None
