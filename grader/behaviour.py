@@ -154,3 +154,20 @@ def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
     for name, value in params.items():
         model.params[name][...] = value
     return float(evaluate(model, load_reference(loss_target)(), *dev))
+
+
+def calibrate(check: Check) -> float:
+    """The reference's dev loss under exactly the budget of a training check (run in this process).
+
+    The spec stores this number as ``reference_loss`` and the threshold as reference_loss + a margin;
+    tests/test_calibration.py fails when the stored number no longer matches."""
+    from grader.training import Schedule, evaluate, train
+
+    opts, unit = check.options, check.unit
+    splits = training_data(opts["block_size"])
+    model = load_reference(unit.target)(**unit.init(opts["dims"]))
+    for name, value in unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))).items():
+        model.params[name][...] = value
+    loss_fn = load_reference(opts["loss"])()
+    train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]))
+    return float(evaluate(model, loss_fn, *splits.dev))

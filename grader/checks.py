@@ -200,27 +200,40 @@ def contract(check: Check, rt) -> tuple[str, str]:
     return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 12))
 
 
-def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, rt, timeout: float) -> dict:
-    """Central differences of L = sum(forward(...) * dout), one request for every perturbation."""
+def perturbation_targets(unit: Unit, params: dict, inputs: list) -> dict:
+    """What finite differences perturb: every parameter and the differentiable input, by request name."""
     targets = {f"param:{k}": v for k, v in params.items()}
     targets.update({f"arg{i}": inputs[i] for i in unit.differentiable})
-    perturbations = [[name, j, sign * FD_EPS] for name, value in targets.items()
-                     for j in range(value.size) for sign in (1, -1)]
-    header, arrays = layer_request(unit, dims, params, inputs)
-    header["perturbations"] = perturbations
-    reply = expect_ok(rt.request("perturb", header, arrays, timeout=timeout))
-    outs = reply.arrays.get("outs")
-    expected_shape = () if unit.scalar_output else unit.out_shape(dims)
-    if outs is None or outs.shape != (len(perturbations), *expected_shape):
-        raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape under small changes")
-    losses = (outs.reshape(len(perturbations), -1) * np.reshape(dout, (1, -1))).sum(axis=1)
+    return targets
+
+
+def perturbations(targets: dict) -> list:
+    """[name, flat index, +eps] and [name, flat index, -eps] for every element of every target."""
+    return [[name, j, sign * FD_EPS] for name, value in targets.items() for j in range(value.size) for sign in (1, -1)]
+
+
+def central_differences(targets: dict, outs: np.ndarray, dout) -> dict:
+    """Gradients of L = sum(out * dout) from the outputs under ``perturbations(targets)``, keyed "dx"/"grad:NAME"."""
+    losses = (outs.reshape(len(outs), -1) * np.reshape(dout, (1, -1))).sum(axis=1)
     numeric, k = {}, 0
     for name, value in targets.items():
         diffs = (losses[k:k + 2 * value.size:2] - losses[k + 1:k + 2 * value.size:2]) / (2 * FD_EPS)
-        key = "dx" if name.startswith("arg") else "grad:" + name[6:]
-        numeric[key] = diffs.reshape(value.shape)
+        numeric["dx" if name.startswith("arg") else "grad:" + name[6:]] = diffs.reshape(value.shape)
         k += 2 * value.size
     return numeric
+
+
+def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, rt, timeout: float) -> dict:
+    """Central differences of the student's forward, with every perturbation in one request."""
+    targets = perturbation_targets(unit, params, inputs)
+    header, arrays = layer_request(unit, dims, params, inputs)
+    header["perturbations"] = perturbations(targets)
+    reply = expect_ok(rt.request("perturb", header, arrays, timeout=timeout))
+    outs = reply.arrays.get("outs")
+    expected_shape = () if unit.scalar_output else unit.out_shape(dims)
+    if outs is None or outs.shape != (len(header["perturbations"]), *expected_shape):
+        raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape under small changes")
+    return central_differences(targets, outs, dout)
 
 
 def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str) -> Context:

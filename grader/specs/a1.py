@@ -117,11 +117,13 @@ BIGRAM_NET = Unit(
                                            "those rows must add up the gradients of every occurrence")]},
 )
 
-# Calibrated by tests/test_calibration.py: the reference under exactly this budget, plus the margin.
+# reference_loss: the reference's dev loss under exactly this budget (grader.behaviour.calibrate; checked by
+# tests/test_calibration.py). The margin of 0.03 absorbs rounding differences between correct implementations
+# and BLAS builds, far below what a wrong gradient costs.
 BIGRAM_TRAINING = dict(
     block_size=1, dims={"N": 0, "V": 27}, init_seed=0, loss="a1_bigram.cross_entropy:SoftmaxCrossEntropy",
     schedule={"steps": 1500, "batch_size": 128, "lr": 10.0, "lr_after_decay": 10.0, "seed": 1},
-    reference_loss=2.4791, threshold=2.4791 + 0.05,
+    reference_loss=2.4818, threshold=2.4818 + 0.03,
 )
 
 FIXTURE_DIMS = {

@@ -89,12 +89,13 @@ MLP = Unit(
 )
 TRAINING_UNIT = Unit(**{**MLP.__dict__, "params": lecture_init})
 
-# Calibrated by tests/test_calibration.py: the reference under exactly this budget, plus the margin.
+# reference_loss: the reference's dev loss under exactly this budget (see grader/specs/a1.py for the margin).
+# A smaller hidden layer than the lecture's keeps the check to about a second.
 MLP_TRAINING = dict(
     block_size=3, dims={"N": 0, "V": 27, "T": 3, "D": 10, "H": 64}, init_seed=0,
     loss="a1_bigram.cross_entropy:SoftmaxCrossEntropy",
     schedule={"steps": 3000, "batch_size": 32, "lr": 0.1, "lr_after_decay": 0.1, "seed": 1},
-    reference_loss=2.4, threshold=2.4 + 0.05,
+    reference_loss=2.3384, threshold=2.3384 + 0.03,
 )
 
 
