@@ -1,0 +1,181 @@
+"""Each assignment as a Jupyter notebook, built with nbformat from the very files in assignments/.
+
+A notebook is: the narrative (the package docstring and the list of checks), then one code cell per module
+whose first line is ``# %% PACKAGE/MODULE.py`` followed by exactly the text of the generated stub, then a cell
+that grades the notebook with the local (public) checks and a cell that trains the model and plots the loss.
+The stub cells are generated from the same source as the .py stubs, at release time, so the two cannot drift;
+grader/submissions.py reads a notebook back into files with the same convention (a test round-trips it).
+
+The kit's own cells carry metadata ``{"makemore": {"role": "setup" | "check" | "plot"}}`` and are never
+graded; module cells also carry ``{"makemore": {"module": "PACKAGE/MODULE.py"}}``.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+from nbformat import v4
+
+from grader import KIT_ROOT
+
+
+def needed_modules(assignment) -> list[str]:
+    """'pkg/module.py' of every module the assignment's checks load from another package (a1's loss for a2)."""
+    targets = set()
+    for check in assignment.checks:
+        for target in (getattr(check.unit, "target", None), check.options.get("loss")):
+            if isinstance(target, str):
+                targets.add(target.partition(":")[0])
+    return sorted(t.replace(".", "/") + ".py" for t in targets if not t.startswith(assignment.package + "."))
+
+
+def narrative(assignment, package_doc: str) -> str:
+    public = [c for c in assignment.checks if c.visibility == "public"]
+    hidden = [c for c in assignment.checks if c.visibility != "public"]
+    lines = [f"# {assignment.key.upper()}: {assignment.title}", "", package_doc.strip(), "",
+             "## How this notebook works", "",
+             f"Each code cell that starts with `# %% {assignment.package}/<module>.py` **is** that file of your "
+             "package: write your code in it, in place of each `raise NotImplementedError(...)`. Keep that first "
+             "line as it is. Other cells are scratch space and are not graded.",
+             "",
+             "To check your work, **save the notebook** and run the *Check* cell at the end: it reads the saved "
+             "notebook exactly as your instructor's grader does and runs the local checks (finite differences, "
+             "shapes, and stored answers). Lines starting with `%` or `!` are ignored by the grader.", ""]
+    if hidden:
+        lines += [f"Your instructor also runs {len(hidden)} hidden check(s) worth "
+                  f"{sum(c.points for c in hidden):g} points (comparisons with the reference on generated inputs).", ""]
+    lines += ["| check | points | what it checks |", "|---|---:|---|"]
+    lines += [f"| `{c.name}` | {c.points:g} | {c.description} |" for c in public]
+    return "\n".join(lines)
+
+
+def module_doc(source: str) -> str:
+    try:
+        return ast.get_docstring(ast.parse(source)) or ""
+    except SyntaxError:
+        return ""
+
+
+def build(assignment, files: dict[str, str], package_doc: str = "") -> nbformat.NotebookNode:
+    """The notebook of ``assignment``; files: 'pkg/module.py' -> source (the stubs, or any other version)."""
+    nb = v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["makemore"] = {"assignment": assignment.key, "package": assignment.package}
+    cells = [v4.new_markdown_cell(narrative(assignment, package_doc))]
+    setup = v4.new_code_cell("# Setup: lets the check and plot cells find the kit (run it first).\n"
+                             "import os, sys\n"
+                             "sys.path.insert(0, os.path.abspath('..'))")
+    setup.metadata["makemore"] = {"role": "setup"}
+    cells.append(setup)
+    own = sorted(p for p in files if p.startswith(assignment.package + "/") and not p.endswith("__init__.py"))
+    others = [p for p in needed_modules(assignment) if p in files]
+    for path in own + others:
+        doc = module_doc(files[path])
+        title = f"## `{path}`" if path in own else f"## `{path}` (from an earlier assignment: paste your version)"
+        cells.append(v4.new_markdown_cell(title + ("\n\n" + doc.split("\n\n")[0] if doc else "")))
+        cell = v4.new_code_cell(f"# %% {path}\n" + files[path].rstrip("\n"))
+        cell.metadata["makemore"] = {"module": path}
+        cells.append(cell)
+    name = notebook_name(assignment)
+    check = v4.new_code_cell("# Check: save the notebook first (Ctrl-S), then run this cell.\n"
+                             "from grader.notebooks import check\n"
+                             f"check({name!r}, {assignment.key!r})")
+    check.metadata["makemore"] = {"role": "check"}
+    plot = v4.new_code_cell("# Train the model written above and plot its loss (needs matplotlib to draw).\n"
+                            "from grader.notebooks import plot_training\n"
+                            f"plot_training({name!r}, {assignment.key!r})")
+    plot.metadata["makemore"] = {"role": "plot"}
+    cells += [v4.new_markdown_cell("## Check your work"), check,
+              v4.new_markdown_cell("## Train and plot"), plot]
+    nb.cells = cells
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_name(assignment) -> str:
+    return f"{assignment.package}.ipynb"
+
+
+def stub_sources() -> dict[str, str]:
+    from grader import generate
+
+    return {p.as_posix(): text for p, text in generate.student_files().items()}
+
+
+def package_doc(assignment, files: dict[str, str]) -> str:
+    return module_doc(files.get(f"{assignment.package}/__init__.py", ""))
+
+
+def write_all(target: Path, files: dict[str, str] | None = None) -> list[Path]:
+    from grader.specs import ASSIGNMENTS
+
+    files = stub_sources() if files is None else files
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for assignment in ASSIGNMENTS.values():
+        path = target / notebook_name(assignment)
+        nbformat.write(build(assignment, files, package_doc(assignment, files)), str(path))
+        written.append(path)
+    return written
+
+
+# -- used from inside the notebook ------------------------------------------------------------------------
+
+def _export(notebook: str, key: str, workdir: str):
+    from grader.specs import resolve
+    from grader.submissions import prepare
+
+    assignment = resolve(key)
+    prepared = prepare(Path(notebook), assignment, workdir)
+    for note in prepared.notes:
+        print("note:", note)
+    if prepared.fatal:
+        print(prepared.fatal)
+    return assignment, prepared
+
+
+def check(notebook: str, key: str, verbose: bool = False) -> None:
+    """Grade the saved notebook with the local checks, as the instructor's grader reads it."""
+    import tempfile
+
+    from grader import report
+    from grader.runner import grade_assignment
+
+    with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        assignment, prepared = _export(notebook, key, tmp)
+        if prepared.folder is None:
+            return
+        print(report.render([grade_assignment(assignment, prepared.folder)], verbose=verbose))
+
+
+def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
+    """Train the notebook's model with the kit's loop (your own code, in a subprocess) and plot the loss."""
+    import subprocess
+    import sys
+    import tempfile
+
+    model = {"a1": "bigram-net", "a2": "mlp"}.get(key)
+    if model is None:
+        print(f"no training for {key}")
+        return
+    with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        _, prepared = _export(notebook, key, tmp)
+        if prepared.folder is None:
+            return
+        run = subprocess.run([sys.executable, "-m", "grader.cli", "train", model, "--submission",
+                              str(prepared.folder), "--steps", str(steps), "--log-every", str(max(1, steps // 50))],
+                             capture_output=True, text=True, cwd=str(KIT_ROOT))
+    print(run.stdout[-3000:], run.stderr[-3000:])
+    points = [line.split(":")[0].split("/")[0] for line in run.stdout.splitlines() if "loss" in line and "/" in line]
+    losses = [float(line.split("loss")[1].split()[0]) for line in run.stdout.splitlines()
+              if "loss" in line and "/" in line.split(":")[0]]
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    if losses:
+        plt.plot([int(p) for p in points], losses)
+        plt.xlabel("step")
+        plt.ylabel("minibatch loss")
+        plt.show()
