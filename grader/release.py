@@ -1,0 +1,236 @@
+"""``makemore release OUTDIR``: the student bundle, with no reference implementation and no hidden check.
+
+The bundle holds assignments/ (the stubs, generated afresh from reference/), data/, the grader in public
+mode (the specs with every ``Check(..., visibility="hidden")`` removed, and golden fixtures rebuilt from the
+reference at release time so the public checks still compare with real answers), one notebook per assignment
+(grader/notebooks.py), a README for students and a pyproject.toml without the reference package.
+
+``audit(bundle)`` searches every file of the bundle for every solution region of the reference (each
+region whole, and each of its substantial lines); release refuses to finish if anything is found.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+from pathlib import Path
+
+from grader import KIT_ROOT
+
+GRADER = KIT_ROOT / "grader"
+SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
+MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
+
+
+class ReleaseError(Exception):
+    pass
+
+
+# -- hidden checks out of the specs -------------------------------------------------------------------------
+
+def is_hidden_check(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+    if name != "Check":
+        return False
+    visibility = node.args[4] if len(node.args) > 4 else None
+    for keyword in node.keywords:
+        if keyword.arg == "visibility":
+            visibility = keyword.value
+    return isinstance(visibility, ast.Constant) and visibility.value == "hidden"
+
+
+def strip_hidden_checks(source: str, filename: str = "<spec>") -> tuple[str, int]:
+    """The spec source without its hidden Check(...) entries; returns (source, how many were removed).
+
+    Each hidden check must be an element of a list literal; its lines are removed when it has them to itself
+    (the usual layout), otherwise the whole module is rewritten with ast.unparse.
+    """
+    tree = ast.parse(source, filename)
+    lines = source.splitlines(keepends=True)
+    hidden = []
+    for node in ast.walk(tree):
+        for element in getattr(node, "elts", []) if isinstance(node, ast.List) else []:
+            if is_hidden_check(element):
+                hidden.append(element)
+    stray = [n for n in ast.walk(tree) if is_hidden_check(n) and n not in hidden]
+    if stray:
+        raise ReleaseError(f"{filename}:{stray[0].lineno}: a hidden Check outside a list literal; "
+                           "release cannot remove it safely")
+    if not hidden:
+        return source, 0
+    whole_lines = all(
+        not lines[n.lineno - 1][:n.col_offset].strip()
+        and re.fullmatch(r"\s*,?\s*(#.*)?\n?", lines[n.end_lineno - 1][n.end_col_offset:]) for n in hidden)
+    if whole_lines:
+        drop = {i for n in hidden for i in range(n.lineno - 1, n.end_lineno)}
+        result = "".join(line for i, line in enumerate(lines) if i not in drop)
+    else:
+        class Remover(ast.NodeTransformer):
+            def visit_List(self, node):
+                self.generic_visit(node)
+                node.elts = [e for e in node.elts if not is_hidden_check(e)]
+                return node
+
+        result = ast.unparse(Remover().visit(tree)) + "\n"
+    left = [n for n in ast.walk(ast.parse(result)) if is_hidden_check(n)]
+    if left:
+        raise ReleaseError(f"{filename}: hidden checks left after stripping")
+    return result, len(hidden)
+
+
+# -- the bundle -----------------------------------------------------------------------------------------
+
+def copy_tree(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if SKIP_PARTS & set(relative.parts) or path.suffix == ".pyc" or path.is_dir():
+            continue
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / relative)
+
+
+def student_readme() -> str:
+    from grader.specs import ASSIGNMENTS
+
+    rows = []
+    for a in ASSIGNMENTS.values():
+        public = sum(c.points for c in a.checks if c.visibility == "public")
+        hidden = sum(c.points for c in a.checks if c.visibility != "public")
+        rows.append(f"| {a.key} | `{a.package}/` | {a.title} | {public:g} | {hidden:g} |")
+    return "\n".join([
+        "# makemore-numpy: backprop by hand", "",
+        "Write the forward and backward passes of character-level language models in NumPy, by hand, and get "
+        "told precisely what is wrong when it is.", "",
+        "## Setup", "", "```", "python -m pip install -e .", "```", "",
+        "(Python 3.10+, NumPy, hypothesis and nbformat; `pip install matplotlib jupyter` for the notebooks.)", "",
+        "## The assignments", "",
+        "| key | your code | title | local points | instructor-only points |", "|---|---|---|---:|---:|", *rows, "",
+        "Each folder under `assignments/` is one assignment: replace every `raise NotImplementedError(...)` with "
+        "your code. Or work in the notebook of the assignment under `notebooks/`: the cells that start with "
+        "`# %% PACKAGE/MODULE.py` are those files (keep that first line).", "",
+        "## Checking your work", "", "```",
+        "makemore grade            # every assignment", "makemore grade a2 -v      # one, with details",
+        "makemore train mlp        # train what you wrote, print the losses and samples",
+        "makemore list             # progress", "```", "",
+        "The local grader runs the public checks: your gradients against finite differences of your own forward "
+        "pass, shapes and dtypes, and your outputs against stored answers (`grader/fixtures/*.npz`). Your "
+        "instructor's grader runs these and a few hidden checks on generated inputs, so a local score is a "
+        "good sign, not a guarantee: test your code on more than the examples.", "",
+        "## Submitting", "",
+        "Submit the folder of the assignment (for example `assignments/a2_mlp/`, zipped or not) or your notebook. "
+        "Assignment 2 also uses your `a1_bigram/cross_entropy.py`: include it (the notebook has a cell for it). "
+        "Save files as UTF-8.", ""])
+
+
+def write_pyproject(target: Path) -> None:
+    text = (KIT_ROOT / "pyproject.toml").read_text()
+    text = re.sub(r'include = \[[^\]]*\]', 'include = ["grader*", "assignments*"]', text)
+    text = re.sub(r"\n# Only to rebuild data/names\.txt.*?\n(data = \[[^\]]*\]\n)", "\n", text, flags=re.S)
+    if "reference" in text:
+        text = "\n".join(line for line in text.splitlines() if "reference" not in line) + "\n"
+    (target / "pyproject.toml").write_text(text)
+
+
+def build(out: Path, force: bool = False) -> dict:
+    """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary."""
+    from grader import fixtures, generate, notebooks
+    from grader.specs import ASSIGNMENTS
+
+    out = Path(out).resolve()
+    if out == KIT_ROOT or KIT_ROOT in out.parents:
+        raise ReleaseError(f"{out} is inside the kit; release into a folder outside it")
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise ReleaseError(f"{out} is not empty (pass --force to replace it)")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    stubs = {p.as_posix(): text for p, text in generate.student_files().items()}
+    for name in generate.HANDWRITTEN:
+        handwritten = generate.ASSIGNMENTS / name
+        if handwritten.exists():
+            stubs[name] = handwritten.read_text()
+    for relative, text in stubs.items():
+        (out / "assignments" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (out / "assignments" / relative).write_text(text)
+
+    copy_tree(KIT_ROOT / "data", out / "data")
+    copy_tree(GRADER, out / "grader")
+    removed = 0
+    for spec in sorted((out / "grader" / "specs").glob("*.py")):
+        text, n = strip_hidden_checks(spec.read_text(), str(spec.relative_to(out)))
+        spec.write_text(text)
+        removed += n
+    for fixture in (out / "grader" / "fixtures").glob("*.npz"):
+        fixture.unlink()
+    for assignment in ASSIGNMENTS.values():
+        path = out / "grader" / "fixtures" / f"{assignment.package}.npz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(fixtures.to_bytes(fixtures.build(assignment)))
+
+    notebooks.write_all(out / "notebooks", stubs)
+    (out / "README.md").write_text(student_readme())
+    write_pyproject(out)
+
+    leaks = audit(out)
+    if leaks:
+        raise ReleaseError("the bundle contains reference material:\n" + "\n".join(leaks[:20]))
+    files = [p for p in out.rglob("*") if p.is_file()]
+    return {"out": out, "files": len(files), "hidden_checks_removed": removed,
+            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb"))}
+
+
+# -- the proof ------------------------------------------------------------------------------------------
+
+def solution_fingerprints(reference: Path | None = None) -> list[tuple[str, str]]:
+    """(where, text) for each solution region of the reference, whole (dedented), and each long line."""
+    import textwrap
+
+    from grader import generate
+
+    reference = reference or generate.REFERENCE
+    prints = []
+    for path in sorted(reference.rglob("*.py")):
+        where = path.relative_to(reference).as_posix()
+        for i, region in enumerate(generate.solution_regions(path.read_text())):
+            block = textwrap.dedent("\n".join(region)).strip()
+            if block:
+                prints.append((f"{where} solution {i + 1}", block))
+            for line in region:
+                line = line.strip()
+                if len(line) >= MIN_LINE and not line.startswith("#"):
+                    prints.append((f"{where} solution {i + 1}", line))
+    return prints
+
+
+def normalise(text: str) -> str:
+    return "\n".join(line.strip() for line in text.splitlines())
+
+
+def audit(bundle: Path, reference: Path | None = None) -> list[str]:
+    """Every place where a reference solution (a region, or one of its lines) appears in the bundle."""
+    prints = [(where, normalise(text)) for where, text in solution_fingerprints(reference)]
+    leaks = []
+    for path in sorted(Path(bundle).rglob("*")):
+        if not path.is_file() or path.suffix in (".npz", ".pyc"):
+            continue
+        if path.parts and "reference" in path.relative_to(bundle).parts[:1]:
+            leaks.append(f"{path.relative_to(bundle)}: a reference folder")
+        try:
+            text = normalise(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, OSError):
+            continue
+        if path.suffix == ".ipynb":  # JSON-escaped source: search the cells' text as well
+            import nbformat
+
+            try:
+                nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+                text += "\n" + normalise("\n".join(c.source for c in nb.cells))
+            except Exception:  # noqa: BLE001 - not a notebook: the raw text was searched
+                pass
+        for where, fingerprint in prints:
+            if fingerprint in text:
+                leaks.append(f"{path.relative_to(bundle)}: contains {where}: {fingerprint.splitlines()[0][:80]}")
+    return leaks
