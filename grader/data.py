@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +66,7 @@ class Vocab:
             raise DataError(f"the word {bad!r} contains {BOUNDARY!r}, which is reserved as the boundary token")
         return cls((BOUNDARY, *chars))
 
-    @property
+    @cached_property
     def stoi(self) -> dict[str, int]:
         return {ch: i for i, ch in enumerate(self.itos)}
 
