@@ -70,7 +70,13 @@ def sampling(check: Check, rt) -> tuple[str, str]:
     P[1, 2] = 0.0                      # 'b' never follows 'a': a tell-tale for a transposed P
     P /= P.sum(axis=1, keepdims=True)
     num = check.options.get("num", 3000)
-    reply = expect_ok(rt.request("call", *call_request(unit, [P, itos, num, Rng(1234)], repeat=2), timeout=check.timeout))
+    try:
+        reply = expect_ok(rt.request("call", *call_request(unit, [P, itos, num, Rng(1234)], repeat=2),
+                                     timeout=check.timeout))
+    except StudentError as err:
+        if "do not sum to 1" in err.message:  # P's rows sum to 1, its columns do not
+            err.message += "\n    hint: sample from the row P[ix], not from a column P[:, ix]"
+        raise
     names = [read_function_result(unit, {}, meta, reply.arrays, f"out{i}") for i, meta in enumerate(reply.header["results"])]
     first, second = names
     if len(first) != num:

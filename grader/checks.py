@@ -18,7 +18,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader import diagnose
-from grader.diagnose import Context, check_array_type, compare_arrays, describe_received
+from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
 from grader.sandbox import Reply
 from grader.spec import Check, FunctionUnit, Rng, Unit
 from grader.strategies import first_failure, rng_for, seeds
@@ -47,7 +47,8 @@ def expect_ok(reply: Reply) -> Reply:
             raise StudentError("not implemented", f"{name} is not implemented yet" + (f" ({location})" if location else ""))
         if error.get("stage") == "import" and error.get("type") not in ("MissingName",):
             raise StudentError("error", f"could not import your code: {reply.message}")
-        raise StudentError("error", f"{reply.where} raised {reply.message}")
+        hint = error_hint(str(reply.where), str(error.get("type")), str(error.get("message", "")))
+        raise StudentError("error", f"{reply.where} raised {reply.message}{hint}")
     status = {"timeout": "timeout", "crash": "crashed"}.get(reply.status, "error")
     raise StudentError(status, reply.message)
 
@@ -153,15 +154,16 @@ def with_dims(message: str, dims: dict) -> str:
     return f"{message}\n    (with {sizes})" if sizes else message
 
 
-def run_examples(strategy, body, examples: int) -> tuple[str, str]:
-    """Hypothesis over ``body``; StudentError and failure messages become (status, message)."""
+def run_examples(strategy, body, examples: int, first: tuple = ()) -> tuple[str, str]:
+    """Hypothesis over ``body``; StudentError and failure messages become (status, message). The examples in
+    ``first`` run before hypothesis's own (cases the generated sizes may not reach first, e.g. square)."""
     def guarded(example):
         try:
             return body(example)
         except StudentError as err:
             return err
 
-    failure = first_failure(strategy, guarded, examples)
+    failure = next((f for f in map(guarded, first) if f), None) or first_failure(strategy, guarded, examples)
     if failure is None:
         return "passed", ""
     if isinstance(failure, StudentError):
@@ -253,6 +255,9 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         numeric = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
         for key, expected in numeric.items():
+            if key.startswith("grad:") and not np.any(expected) and np.any(got[key]):
+                return with_dims(f"{array_label(unit, key)} should be all zeros: your forward does not depend on "
+                                 f"params[{key[5:]!r}] at all (finite differences are 0); does forward use it?", dims)
             context = diagnosis_context(unit, dims, inputs, params, dout, numeric, key)
             problem = compare_arrays(array_label(unit, key), expected, got[key], context, FD_RTOL, FD_ATOL)
             if problem:
@@ -295,7 +300,8 @@ def agreement(check: Check, rt) -> tuple[str, str]:
         params, inputs, dout = make_example(unit, dims, seed)
         return compare(dims, params, inputs, dout, reference_layer(unit, dims, params, inputs, dout))
 
-    return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10))
+    first = tuple((dims, 0) for dims in check.options.get("first_dims", ()))
+    return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10), first)
 
 
 # -- plain functions -------------------------------------------------------------------------------------

@@ -116,7 +116,11 @@ def explain_difference(expected, got, context: Context, rtol, atol) -> str:
         return "it is all zeros (is the gradient computed and stored?)"
     factor = float(np.vdot(got, expected) / np.vdot(expected, expected)) if np.any(expected) else 0.0
     if factor != 0.0 and close(factor * expected, got, rtol * 10, atol * 10):
-        return describe_factor(factor, context.batch_size)
+        # With a single nonzero entry any two arrays are multiples of each other: only a factor with a
+        # meaning (the sign, the batch size) says something then.
+        described = describe_factor(factor, context.batch_size, generic=np.count_nonzero(expected) > 1)
+        if described:
+            return described
     if got.ndim == 2 and got.shape[0] == got.shape[1] and close(expected.T, got, rtol, atol):
         return "it looks transposed (it equals the transpose of the expected array)"
     wrong = ~(np.abs(got - expected) <= atol + rtol * np.abs(expected))
@@ -134,7 +138,7 @@ def explain_difference(expected, got, context: Context, rtol, atol) -> str:
     return "no entry matches"
 
 
-def describe_factor(factor: float, batch_size: int | None) -> str:
+def describe_factor(factor: float, batch_size: int | None, generic: bool = True) -> str | None:
     if abs(factor + 1) < 1e-3:
         return "it has the wrong sign (flipped): check the sign of each term"
     if batch_size and batch_size > 1:
@@ -144,7 +148,7 @@ def describe_factor(factor: float, batch_size: int | None) -> str:
         if abs(factor - batch_size) < 1e-3 * batch_size:
             return (f"it is {batch_size} times the expected value, {batch_size} being the batch size: did you "
                     "sum over the batch where you should average (or forget to divide by N)?")
-    return f"it is off by a constant factor: yours ≈ {factor:.4g} × expected"
+    return f"it is off by a constant factor: yours ≈ {factor:.4g} × expected" if generic else None
 
 
 def worst_element(expected: np.ndarray, got: np.ndarray) -> str:
@@ -157,3 +161,25 @@ def worst_element(expected: np.ndarray, got: np.ndarray) -> str:
 
 
 MistakeMaker = Callable[..., list[tuple[str, np.ndarray]]]
+
+
+SHAPE_ERRORS = ("mismatch in its core dimension", "not aligned", "could not be broadcast", "not broadcastable",
+                "cannot reshape", "shape mismatch")
+
+
+def error_hint(where: str, kind: str, message: str) -> str:
+    """A hint for an exception the student's code raised, when its message has a recognisable cause."""
+    if kind != "ValueError" or not any(s in message for s in SHAPE_ERRORS):
+        return ""
+    in_backward = "backward" in where or where.startswith("training")
+    if "core dimension" in message or "not aligned" in message:
+        hint = "the shapes of a matrix product do not line up ((a, b) @ (c, d) needs b == c)"
+        if in_backward:
+            hint += ("; write each product so that its result has the shape of the gradient you want: one "
+                     "operand often needs a transpose (.T)")
+    else:
+        hint = "arrays of incompatible shapes were combined"
+        if in_backward:
+            hint += ("; in backward each gradient has the shape of what it is the gradient of (a layer's dout has "
+                     "the shape of its forward output: undo any reshape done in forward)")
+    return "\n    hint: " + hint

@@ -28,6 +28,7 @@ EMBEDDING = Unit(
 def linear_mistakes(d, inputs, params, dout, expected):
     x, W = inputs[0], params["weight"]
     return {
+        "out": [("it is x @ weight: the bias is not added (out = x @ weight + bias)", x @ W)],
         "dx": [("it is dout @ weight: the input gradient needs weight transposed, dout @ weight.T",
                 dout @ W if W.shape[0] == W.shape[1] else np.zeros((0,)))],
         "grad:bias": [("it is the mean of dout over the batch; the bias gradient is the sum", dout.mean(axis=0))],
@@ -99,7 +100,8 @@ MLP_TRAINING = dict(
 )
 
 
-def layer_checks(prefix: str, unit: Unit, points: tuple, what: str) -> list:
+def layer_checks(prefix: str, unit: Unit, points: tuple, what: str, first_dims: tuple = ()) -> list:
+    """first_dims: sizes the reference check tries before hypothesis's (a mistake only they reveal)."""
     contract, grad, fixture, reference = points
     return [
         Check(f"{prefix}.contract", contract, checks.contract, unit, "public",
@@ -108,7 +110,7 @@ def layer_checks(prefix: str, unit: Unit, points: tuple, what: str) -> list:
         Check(f"{prefix}.fixture", fixture, checks.agreement, unit, "public",
               "forward and gradients match the stored answers", {"source": "fixture"}),
         Check(f"{prefix}.reference", reference, checks.agreement, unit, "hidden",
-              "forward and gradients match the reference", {"source": "reference"}),
+              "forward and gradients match the reference", {"source": "reference", "first_dims": first_dims}),
     ]
 
 
@@ -125,7 +127,9 @@ A2 = Assignment(
     requires=("a1_bigram",),
     checks=[
         *layer_checks("embedding", EMBEDDING, (4, 6, 3, 5), "grads['weight']"),
-        *layer_checks("linear", LINEAR, (4, 8, 3, 5), "dx, grads['weight'] and grads['bias']"),
+        *layer_checks("linear", LINEAR, (4, 8, 3, 5), "dx, grads['weight'] and grads['bias']",
+                      # square: dout @ weight (no .T) runs and can be named instead of crashing
+                      first_dims=({"N": 3, "fan_in": 4, "fan_out": 4},)),
         *layer_checks("tanh", TANH, (3, 5, 2, 4), "dx"),
         *layer_checks("mlp", MLP, (4, 10, 3, 9), "all five gradients"),
         Check("mlp.training", 22, behaviour.training, TRAINING_UNIT, "public",
