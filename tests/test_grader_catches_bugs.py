@@ -1,0 +1,60 @@
+"""The grader on wrong code: every mistake of tests/corpus/bugs.py loses points on its check, the message says
+what the mistake is, and the units the mistake is not in keep their points.
+
+Each bug is one substitution in a copy of the reference; only the assignment the bug lives in is graded.
+"""
+from __future__ import annotations
+
+import pytest
+
+from grader.runner import grade_assignment
+from grader.specs import ASSIGNMENTS
+from tests.corpus.bugs import BUGS, REFERENCE, Bug, apply, build_submission
+
+
+def affected_units(bug: Bug) -> set[str]:
+    """The unit the bug is in, the units built from it, and the units trained with it (a loss)."""
+    assignment = ASSIGNMENTS[bug.assignment]
+    unit = next(c.unit for c in assignment.checks if c.name == bug.failing_check)
+    affected = {unit.label}
+    for check in assignment.checks:
+        uses = set(getattr(check.unit, "depends_on", ()))
+        trained_with = check.options.get("loss") if check.mechanism.__name__ == "training" else None
+        if unit.label in uses or trained_with == unit.target:
+            affected.add(check.unit.label)
+    return affected
+
+
+def test_the_corpus_is_well_formed(tmp_path):
+    assert len(BUGS) >= 18
+    assert len({bug.name for bug in BUGS}) == len(BUGS), "bug names must be unique"
+    for bug in BUGS:
+        assert bug.old != bug.new and bug.diagnosis, bug.name
+        assert bug.failing_check in {c.name for c in ASSIGNMENTS[bug.assignment].checks}, bug.name
+        assert (REFERENCE / bug.file).read_text().count(bug.old) == 1, f"{bug.name}: `old` must occur exactly once"
+    # apply refuses text that is not there exactly once, so the corpus cannot rot silently
+    build_submission(None, tmp_path)
+    with pytest.raises(AssertionError, match="exactly once"):
+        apply(Bug("rotten", "a2_mlp/linear.py", "no such text", "x", "linear.contract", "x"), tmp_path)
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
+def test_the_grader_catches_the_bug(bug: Bug, tmp_path):
+    result = grade_assignment(ASSIGNMENTS[bug.assignment], build_submission(bug, tmp_path))
+    outcomes = {o.name: o for o in result.outcomes}
+    target = outcomes[bug.failing_check]
+    assert target.status in ("failed", "error"), f"{bug.failing_check}: {target.status} {target.message}"
+    assert target.points == 0 < target.max_points
+    assert bug.diagnosis in target.message, (
+        f"{bug.failing_check} lost its points, but the message lacks {bug.diagnosis!r}:\n{target.message}")
+    assert result.score < result.max_score
+    affected = affected_units(bug)
+    collateral = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes
+                  if o.unit not in affected and o.status != "passed"]
+    assert not collateral, f"a bug in {sorted(affected)} cost other units points:\n" + "\n".join(collateral)
+    # the bug's unit is the one the student is sent to: failing checks of units built from it say so
+    for o in result.outcomes:
+        if o.unit in affected and o.unit != target.unit and o.status in ("failed", "error"):
+            depends = next(c.unit for c in ASSIGNMENTS[bug.assignment].checks if c.name == o.name).depends_on
+            if target.unit in depends:
+                assert f"uses your {target.unit}" in o.message, o.message
