@@ -6,8 +6,8 @@ student's code on the inputs it is given and sends back what came out (arrays, n
 exception), described honestly enough for a useful message. The parent checks and compares everything.
 
 Before the first request it redirects stdout/stderr to a file in its scratch folder, applies the resource
-limits and installs the audit hook (grader/guard.py), and forgets the kit's modules so that student code
-cannot import them.
+limits, Landlock and seccomp (where the kernel has them), installs the audit hook (grader/guard.py), and
+forgets the kit's modules so that student code cannot import them. See grader/SECURITY.md.
 """
 from __future__ import annotations
 
@@ -236,7 +236,8 @@ class Runner:
         return {"params": packed, "dev_loss": float(dev_loss), "losses": history.losses}, out_arrays
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
-        return {"python": sys.version.split()[0], "numpy": np.__version__}, {}
+        return {"python": sys.version.split()[0], "numpy": np.__version__,
+                "layers": getattr(self, "layers", {})}, {}
 
     def serve(self, read_fd: int) -> None:
         while True:
@@ -256,6 +257,15 @@ class Runner:
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
 
 
+def forget_kit_modules() -> None:
+    """Drop the kit's modules (and the modules the audit hook refuses) from sys.modules, so that importing
+    them goes through the hook's "import" event; the objects already loaded stay alive for the runner."""
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top in guard.BLOCKED_MODULES or top in guard.BLOCKED_IMPORTS:
+            del sys.modules[name]
+
+
 def main() -> None:
     config = json.loads(sys.argv[1])
     read_fd, write_fd = config["read_fd"], config["write_fd"]
@@ -265,15 +275,24 @@ def main() -> None:
     log_fd = os.open(os.path.join(scratch, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
+    os.close(log_fd)
     os.close(0) if config.get("close_stdin", True) else None
+    sys.argv = [sys.argv[0]]  # the config (with the pipes' numbers) is nobody's business
     runner = Runner(config["submission"], write_fd)
+    layers = runner.layers = {}
     if config.get("limits"):
         guard.set_limits(**config["limits"])
+        layers["rlimits"] = "on"
+    # The kernel layers need ctypes, so they go before the audit hook (which refuses ctypes from then on).
+    if config.get("landlock"):
+        layers["landlock"] = guard.install_landlock(
+            [runner.submission, *config["readable"]], [scratch], ["/dev/null", "/dev/urandom", "/dev/zero"])
+    if config.get("seccomp"):
+        layers["seccomp"] = guard.install_seccomp()
     if config.get("audit"):
         guard.install_audit_hook(config["submission"], scratch, config["readable"], config["forbidden"])
-        for name in list(sys.modules):
-            if name.partition(".")[0] in guard.BLOCKED_MODULES:
-                del sys.modules[name]
+        layers["audit"] = "on"
+        forget_kit_modules()
     sys.path.insert(0, runner.submission)
     runner.serve(read_fd)
     os._exit(0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import select
 import struct
@@ -67,7 +68,7 @@ def decode(body: bytes, max_elements: int = 50_000_000) -> tuple[dict, dict[str,
                                else np.lib.format.read_array_header_2_0(blob))
             if dtype.kind not in ALLOWED_KINDS or dtype.hasobject:
                 raise ProtocolError(f"array {name!r} has dtype {dtype}, not plain numbers")
-            if int(np.prod(shape, dtype=np.int64)) > max_elements:
+            if math.prod(int(n) for n in shape) > max_elements:  # Python ints: no overflow
                 raise ProtocolError(f"array {name!r} of shape {shape} is too large")
             blob.seek(0)
             array = np.lib.format.read_array(blob, allow_pickle=False)

@@ -43,15 +43,40 @@ class Runtime:
     assignment: Assignment
     public_only: bool
     fixtures: Fixtures | None = None
-    deadline: float | None = None
+    deadline: float | None = None  # the submission's total time budget ends
+    budget_seconds: float | None = None
+    check_deadline: float | None = None  # the current check's time limit ends
+    check_seconds: float | None = None
+    check_timeout: float | None = None  # overrides every check's own limit (tests, quick runs)
+
+    def start_check(self, check) -> None:
+        self.check_seconds = self.check_timeout if self.check_timeout is not None else check.timeout
+        self.check_deadline = time.monotonic() + self.check_seconds
 
     def request(self, op: str, header: dict, arrays: dict | None = None, timeout: float = 10.0):
+        """One request to the student's process, within the check's and the submission's time limits: the
+        first one to run out ends the request (and kills the process, restarted for the next request)."""
+        now = time.monotonic()
+        limits = [(timeout, None)]
+        if self.check_deadline is not None:
+            limits.append((self.check_deadline - now, "check"))
         if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise StudentError("timeout", "the submission used up its total time budget before this check")
-            timeout = min(timeout, left)
-        return self.child.request(op, header, arrays, timeout)
+            limits.append((self.deadline - now, "budget"))
+        left, which = min(limits, key=lambda limit: limit[0])
+        if left <= 0:
+            if which == "budget":
+                raise StudentError("timeout", f"the submission used up its total time budget of "
+                                              f"{self.budget_seconds:g} s before this check")
+            raise StudentError("timeout", f"timed out after {self.check_seconds:g} s")
+        reply = self.child.request(op, header, arrays, left)
+        if reply.status == "timeout":
+            place = f" in {reply.where}" if reply.where else ""
+            if which == "budget":
+                reply.message = (f"timed out{place}: the submission used up its total time budget of "
+                                 f"{self.budget_seconds:g} s")
+            else:
+                reply.message = f"timed out after {self.check_seconds if which == 'check' else timeout:g} s{place}"
+        return reply
 
     def _fixtures(self) -> Fixtures:
         if self.fixtures is None:
@@ -68,16 +93,26 @@ class Runtime:
 
 def grade_assignment(assignment: Assignment, submission: str | Path, public_only: bool = False,
                      limits: Limits | None = None, budget_seconds: float | None = None,
-                     on_outcome=None) -> AssignmentResult:
+                     on_outcome=None, checks=None, check_timeout: float | None = None) -> AssignmentResult:
     """Run all of ``assignment``'s checks on the student code under ``submission`` (the folder holding
-    a1_bigram/, a2_mlp/, ...). Hidden checks run only where the reference is installed and not public_only."""
+    a1_bigram/, a2_mlp/, ...). Hidden checks run only where the reference is installed and not public_only.
+
+    limits: the student's process's limits and isolation (grader/sandbox.py). budget_seconds: the whole
+    submission's wall-clock budget; each check also has its own limit (Check.timeout, or check_timeout for
+    all). A check that runs out loses its points with a message; the other checks still run.
+    checks: run only these (check names, or a predicate on a Check); the others are left out of the result."""
     public_only = public_only or not reference_available()
     started = time.monotonic()
     outcomes: list[Outcome] = []
+    selected = assignment.checks
+    if checks is not None:
+        keep = checks if callable(checks) else (lambda check, names=frozenset(checks): check.name in names)
+        selected = [check for check in assignment.checks if keep(check)]
     with Child(str(submission), limits) as child:
         runtime = Runtime(child, assignment, public_only,
-                          deadline=started + budget_seconds if budget_seconds else None)
-        for check in assignment.checks:
+                          deadline=started + budget_seconds if budget_seconds else None,
+                          budget_seconds=budget_seconds, check_timeout=check_timeout)
+        for check in selected:
             outcome = run_check(check, runtime)
             outcomes.append(outcome)
             if on_outcome:
@@ -94,6 +129,8 @@ def run_check(check, runtime: Runtime) -> Outcome:
         return Outcome(check.name, 0, check.points, "skipped", "hidden check: run by your instructor's grader",
                        check.visibility, unit_label)
     started = time.monotonic()
+    if hasattr(runtime, "start_check"):
+        runtime.start_check(check)
     try:
         status, message = check.mechanism(check, runtime)
     except StudentError as err:

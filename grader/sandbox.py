@@ -25,13 +25,26 @@ GIB = 1 << 30
 
 @dataclass
 class Limits:
-    """Per-submission limits. Each request also has its own wall-clock timeout, given by its check."""
+    """Per-submission limits and isolation layers (grader/SECURITY.md). Each check also has its own
+    wall-clock limit (Check.timeout, or grade_assignment's check_timeout).
+
+    audit: the PEP 578 audit hook; rlimits: the resource limits below; landlock, seccomp: the Linux kernel
+    layers, used where the kernel has them. ``Limits.unconfined()`` turns every layer off (benchmarks only:
+    the student's process is still separate, with its timeouts, but nothing else)."""
 
     memory_bytes: int = 3 * GIB
     cpu_seconds: int = 300
     file_bytes: int = 16 << 20
+    processes: int = 0
     max_reply_bytes: int = 256 << 20
     audit: bool = True
+    rlimits: bool = True
+    landlock: bool = True
+    seccomp: bool = True
+
+    @classmethod
+    def unconfined(cls, **changes) -> "Limits":
+        return cls(**{"audit": False, "rlimits": False, "landlock": False, "seccomp": False, **changes})
 
 
 @dataclass
@@ -84,10 +97,10 @@ class Child:
         limits = self.limits
         config = {
             "read_fd": to_child_r, "write_fd": from_child_w, "scratch": self.scratch,
-            "submission": self.submission, "audit": limits.audit,
-            "readable": _readable_roots(), "forbidden": _forbidden_roots(),
+            "submission": self.submission, "audit": limits.audit, "landlock": limits.landlock,
+            "seccomp": limits.seccomp, "readable": _readable_roots(), "forbidden": _forbidden_roots(),
             "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
-                       "file_bytes": limits.file_bytes},
+                       "file_bytes": limits.file_bytes, "processes": limits.processes} if limits.rlimits else None,
         }
         env = {
             "PATH": "/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch, "LANG": "C.UTF-8",
@@ -163,6 +176,7 @@ class Child:
                     where = str(reply.get("where"))[:200]
                     continue
                 break
+            reconcile(op, reply, reply_arrays)
         except protocol.TimedOut:
             self.kill()
             return Reply("timeout", where=where, message=f"timed out after {timeout:g} s" + (f" in {where}" if where else ""))
@@ -177,6 +191,81 @@ class Child:
             return Reply("ok", reply, reply_arrays, where)
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error))
+
+
+def _meta(meta, array) -> dict:
+    """One description of a returned value, made true: an array's dtype and shape are read from the array
+    that arrived, never taken from the child's word; anything malformed becomes kind "other"."""
+    if type(meta) is not dict:
+        return {"kind": "other", "type": "malformed"}
+    kind = meta.get("kind")
+    kept = {k: str(v)[:200] for k, v in meta.items() if k in ("type", "why") and v is not None}
+    if kind == "array":
+        if array is None:
+            return {"kind": "other", "type": kept.get("type", "unknown"), "why": "an array that did not arrive"}
+        return dict(kept, kind="array", exact=meta.get("exact") is True, dtype=str(array.dtype), shape=list(array.shape))
+    if kind == "scalar":
+        value = meta.get("value")
+        if type(value) in (int, float):
+            return dict(kept, kind="scalar", value=float(value))
+        return dict(kept, kind="other", why="a number that could not be read")
+    if kind == "strings":
+        value = meta.get("value")
+        if type(value) is list and all(type(v) is str for v in value):
+            return {"kind": "strings", "value": value}
+        return {"kind": "other", "type": "list", "why": "not a list of str"}
+    if kind in ("none", "missing"):
+        return {"kind": kind}
+    return dict(kept, kind="other")
+
+
+def reconcile(op: str, header: dict, arrays: dict) -> None:
+    """Rewrite the descriptions in a reply from the arrays that really arrived (see _meta); drop unknown
+    arrays. The checks then read only what this function let through."""
+    if header.get("type") != "result" or header.get("ok") is not True:
+        arrays.clear()
+        return
+    used = set()
+
+    def fix(container, key, name):
+        if key in container:
+            container[key] = _meta(container[key], arrays.get(name))
+            used.add(name)
+
+    if op == "layer":
+        fix(header, "out", "out")
+        fix(header, "dx", "dx")
+        grads = header.get("grads")
+        if grads is not None:
+            if type(grads) is not dict:
+                header.pop("grads")
+                header["grads_error"] = "the grads could not be read"
+            else:
+                for k in list(grads):
+                    fix(grads, k, f"grad:{k}")
+        mutated = header.get("mutated")
+        header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
+        if "grads_error" in header:
+            header["grads_error"] = str(header["grads_error"])[:500]
+    elif op == "call":
+        results = header.get("results")
+        header["results"] = [_meta(r, arrays.get(f"out{i}")) for i, r in enumerate(results)] \
+            if type(results) is list else []
+        used.update(f"out{i}" for i in range(len(header["results"])))
+    elif op == "train":
+        params = header.get("params")
+        header["params"] = {str(k): _meta(v, arrays.get(f"param:{k}")) for k, v in params.items()} \
+            if type(params) is dict else {}
+        used.update(f"param:{k}" for k in header["params"])
+        dev_loss = header.get("dev_loss")
+        header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
+    elif op == "perturb":
+        used.add("outs")
+    else:
+        used.update(arrays)
+    for name in list(arrays):
+        if name not in used:
+            del arrays[name]
 
 
 def _death_message(code, where) -> str:
