@@ -96,7 +96,7 @@ def write_feedback(records: list[dict], folder: Path, fmt: str = "md") -> None:
 def diagnosis_key(message: str) -> str:
     """The first line of a message with its numbers blanked, so that one mistake groups across students."""
     first = (message or "").strip().splitlines()[0] if (message or "").strip() else "(no message)"
-    first = re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", first)
+    first = re.sub(r"(?<![\w.])-?\d+(\.\d+)?(e-?\d+)?(?!\w)", "#", first)
     return first[:160]
 
 
@@ -119,22 +119,26 @@ def summary_text(records: list[dict]) -> str:
         bracket = "]" if i == bins - 1 else ")"
         lines.append(f"[{lo:5.1f}, {hi:5.1f}{bracket} {n:4d} {'#' * round(40 * n / scale)}")
     lines += ["```", "", "## Checks most students failed", "",
+              "(unreadable submissions left out)", "",
               "| check | failed | most common diagnosis | students |", "|---|---:|---|---:|"]
     failures: dict[str, list[str]] = {}
     order: list[str] = []
     for r in records:
+        if r.get("fatal"):  # the same message on every check: it is in the count of unreadable submissions
+            continue
         for c in r["result"]["checks"]:
             if c["name"] not in order:
                 order.append(c["name"])
             if c["status"] not in PASSING:
                 failures.setdefault(c["name"], []).append(diagnosis_key(c["message"]))
+    readable = sum(not r.get("fatal") for r in records)
     ranked = sorted(order, key=lambda name: (-len(failures.get(name, [])), order.index(name)))
     for name in ranked:
         messages = failures.get(name, [])
         if not messages:
             continue
         common, n = Counter(messages).most_common(1)[0]
-        lines.append(f"| `{name}` | {len(messages)}/{len(records)} | {common.replace('|', '/')} | {n} |")
+        lines.append(f"| `{name}` | {len(messages)}/{readable} | {common.replace('|', '/')} | {n} |")
     return "\n".join(lines) + "\n"
 
 

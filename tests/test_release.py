@@ -1,0 +1,194 @@
+"""`makemore release`: the student bundle has no reference solution and no hidden check, and still grades."""
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from grader import KIT_ROOT, generate, release, submissions
+from grader.specs import ASSIGNMENTS
+
+# Runs the bundle's own grader in a fresh interpreter where neither the kit's grader nor its reference can be
+# imported (the kit is installed in editable mode in this environment: drop that finder), as on a student's
+# machine.
+BUNDLE_PYTHON = textwrap.dedent("""
+    import sys
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and not p.startswith({kit!r})]
+    sys.path.insert(0, {bundle!r})
+    import importlib.util, grader
+    assert grader.__file__.startswith({bundle!r}), grader.__file__
+    assert importlib.util.find_spec("reference") is None
+    {code}
+""")
+
+
+def bundle_run(bundle: Path, code: str, cwd: Path) -> subprocess.CompletedProcess:
+    script = BUNDLE_PYTHON.format(kit=str(KIT_ROOT), bundle=str(bundle), code=code)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "bundle"
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", str(out)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "hidden checks removed" in run.stdout
+    return out
+
+
+def bundle_texts(bundle: Path) -> dict[str, str]:
+    texts = {}
+    for path in bundle.rglob("*"):
+        if path.is_file() and path.suffix != ".npz":
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".ipynb":
+                text += "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+            texts[path.relative_to(bundle).as_posix()] = "\n".join(line.strip() for line in text.splitlines())
+    return texts
+
+
+def solved_function_bodies() -> list[tuple[str, str]]:
+    """(name, body) of every reference function that holds a solution, body without docstring or markers."""
+    bodies = []
+    for path in sorted((KIT_ROOT / "reference").rglob("*.py")):
+        source = path.read_text()
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            start = node.body[0].end_lineno if ast.get_docstring(node) else node.lineno
+            text = lines[start:node.end_lineno + 1]  # the END marker comes after the last statement
+            if not any("BEGIN SOLUTION" in line for line in text):
+                continue
+            code = [line.strip() for line in text if line.strip() and "SOLUTION" not in line]
+            bodies.append((f"{path.relative_to(KIT_ROOT)}:{node.name}", "\n".join(code)))
+    return bodies
+
+
+def test_bundle_layout(bundle):
+    assert sorted(p.name for p in bundle.iterdir()) == ["README.md", "assignments", "data", "grader", "notebooks",
+                                                        "pyproject.toml"]
+    assert not list(bundle.rglob("reference*"))
+    assert (bundle / "data" / "names.txt").read_bytes() == (KIT_ROOT / "data" / "names.txt").read_bytes()
+    assert "reference" not in (bundle / "pyproject.toml").read_text()
+    readme = (bundle / "README.md").read_text()
+    assert "makemore grade" in readme and "notebooks/" in readme
+
+
+def test_no_reference_function_body_anywhere_in_the_bundle(bundle):
+    bodies = solved_function_bodies()
+    assert len(bodies) >= 10  # every layer's forward and backward, the counting functions...
+    texts = bundle_texts(bundle)
+    for name, body in bodies:
+        hits = [path for path, text in texts.items() if body in text]
+        assert not hits, f"the body of {name} is in {hits}"
+        for line in body.splitlines():
+            if len(line) >= release.MIN_LINE:
+                hits = [path for path, text in texts.items() if line in text]
+                assert not hits, f"a line of {name} ({line!r}) is in {hits}"
+    assert release.audit(bundle) == []
+
+
+def test_the_audit_finds_a_planted_solution(bundle, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle, copy)
+    leaked = copy / "assignments" / "a2_mlp" / "linear.py"
+    leaked.write_text(leaked.read_text() + "\n" + (KIT_ROOT / "reference/a2_mlp/linear.py").read_text())
+    leaks = release.audit(copy)
+    assert leaks and all("a2_mlp/linear.py" in leak for leak in leaks)
+    with pytest.raises(release.ReleaseError):
+        release.build(bundle)  # not empty: refuses to overwrite
+
+
+def test_stubs_are_the_generated_ones(bundle):
+    for relative, text in generate.student_files().items():
+        assert (bundle / "assignments" / relative).read_text() == text
+
+
+def test_no_hidden_check_and_every_public_one(bundle, tmp_path):
+    run = bundle_run(bundle, textwrap.dedent("""
+        import json
+        from grader.specs import ASSIGNMENTS
+        print(json.dumps({k: [[c.name, c.points, c.visibility] for c in a.checks] for k, a in ASSIGNMENTS.items()}))
+    """), tmp_path)
+    assert run.returncode == 0, run.stderr
+    shipped = json.loads(run.stdout)
+    for key, assignment in ASSIGNMENTS.items():
+        public = [[c.name, c.points, c.visibility] for c in assignment.checks if c.visibility == "public"]
+        assert shipped[key] == public
+    assert not any(" \"hidden\"" in text or "'hidden'" in text
+                   for p, text in bundle_texts(bundle).items() if p.startswith("grader/specs/"))
+
+
+def test_fixtures_are_rebuilt_from_the_reference(bundle):
+    from grader import fixtures
+
+    for assignment in ASSIGNMENTS.values():
+        fresh = fixtures.build(assignment)
+        with np.load(bundle / "grader" / "fixtures" / f"{assignment.package}.npz", allow_pickle=False) as data:
+            assert sorted(data.files) == sorted(fresh)
+            for key in fresh:
+                assert fixtures._same(data[key], fresh[key]), key
+
+
+def test_the_bundle_grades_without_the_reference(bundle, tmp_path):
+    correct = tmp_path / "correct"
+    for package in ("a1_bigram", "a2_mlp"):
+        shutil.copytree(KIT_ROOT / "reference" / package, correct / package)
+    run = bundle_run(bundle, textwrap.dedent(f"""
+        from grader.cli import main
+        main(["grade", "--submission", {str(correct)!r}, "a2", "--json", "correct.json", "--json-only"])
+        main(["grade", "a2", "--json", "stubs.json", "--json-only"])
+    """), tmp_path)
+    assert run.returncode == 0, run.stderr
+    correct_result = json.loads((tmp_path / "correct.json").read_text())["assignments"][0]
+    stub_result = json.loads((tmp_path / "stubs.json").read_text())["assignments"][0]
+    public_points = sum(c.points for c in ASSIGNMENTS["a2"].checks if c.visibility == "public")
+    assert correct_result["mode"] == "public"
+    assert (correct_result["score"], correct_result["max_score"]) == (public_points, public_points)
+    assert {c["status"] for c in correct_result["checks"]} == {"passed"}
+    assert stub_result["score"] == 0 and stub_result["max_score"] == public_points
+    assert all(c["status"] == "not implemented" for c in stub_result["checks"])
+
+
+def test_notebooks_are_the_stubs(bundle, tmp_path):
+    for assignment in ASSIGNMENTS.values():
+        path = bundle / "notebooks" / f"{assignment.package}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        roles = [c.metadata.get("makemore", {}).get("role") for c in nb.cells]
+        assert "check" in roles and "plot" in roles
+        modules = {submissions.cell_module(c): c.source for c in nb.cells if submissions.cell_module(c)}
+        assert modules
+        for module, source in modules.items():
+            assert source.split("\n", 1)[1] + "\n" == (bundle / "assignments" / module).read_text()
+
+
+def test_hidden_checks_are_stripped_in_any_layout():
+    source = textwrap.dedent("""
+        from grader.spec import Check
+        CHECKS = [
+            Check("a", 1, None, None, "public"),
+            Check("b", 2, None, None, "hidden"),  # secret
+            Check("c", 3, None, None, visibility="hidden",
+                  description="also secret"),
+        ]
+        INLINE = [Check("d", 1, None), Check("e", 1, None, None, "hidden")]
+    """)
+    stripped, removed = release.strip_hidden_checks(source)
+    assert removed == 3
+    assert '"b"' not in stripped and '"c"' not in stripped and "'e'" not in stripped and '"e"' not in stripped
+    namespace = {}
+    exec(compile(stripped, "spec", "exec"), namespace)
+    assert [c.name for c in namespace["CHECKS"]] == ["a"] and [c.name for c in namespace["INLINE"]] == ["d"]
+    with pytest.raises(release.ReleaseError):
+        release.strip_hidden_checks('from grader.spec import Check\nX = Check("x", 1, None, None, "hidden")\n')
