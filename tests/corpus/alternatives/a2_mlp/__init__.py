@@ -1,0 +1,1 @@
+"""Assignment 2, written differently from the reference (see ../README.md)."""

@@ -1,0 +1,74 @@
+"""The grader on right code written another way, on the same code twice, and on the untouched stubs.
+
+- tests/corpus/alternatives/ is a correct submission in another style (loops, einsum, one-hot products,
+  log-softmax caching the logits, a Tanh caching its input, params as a property): full marks.
+- Grading is deterministic: the same submission twice gives the same statuses, points and messages.
+- The stubs in assignments/ score 0 with status "not implemented" on every check, without crashing.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.runner import grade_assignment
+from grader.specs import ASSIGNMENTS
+from tests.corpus.bugs import BUGS, PACKAGES, REPO, apply, build_submission
+
+ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives"
+
+
+def copy_packages(source: Path, dest: Path) -> Path:
+    """The packages of ``source`` as a student would hand them in (outside the kit's tests folder)."""
+    for package in PACKAGES:
+        shutil.copytree(source / package, dest / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return dest
+
+
+def summary(result) -> list[tuple]:
+    return [(o.name, o.status, o.points, o.max_points, o.message) for o in result.outcomes]
+
+
+@pytest.mark.parametrize("key", ["a1", "a2"])
+def test_a_correct_submission_in_another_style_gets_full_marks(key, tmp_path):
+    result = grade_assignment(ASSIGNMENTS[key], copy_packages(ALTERNATIVES, tmp_path))
+    assert result.mode == "full"  # the hidden checks ran too
+    lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
+    assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
+    assert result.score == result.max_score == 100
+
+
+def test_the_alternative_really_is_written_differently():
+    """Guard against the alternative drifting back into a copy of the reference."""
+    for package in PACKAGES:
+        for path in (ALTERNATIVES / package).glob("*.py"):
+            if path.name != "__init__.py":
+                assert path.read_text() != (REPO / "reference" / package / path.name).read_text(), path
+    text = "".join(p.read_text() for p in ALTERNATIVES.glob("*/*.py"))
+    for style in ("np.einsum", "np.add.at", "@property", "onehot.T @ dlogits", "for n in range"):
+        assert style in text, style
+
+
+@pytest.mark.parametrize("key, bug_names", [
+    ("a1", ("cross_entropy_ignores_dloss", "bigram_probs_no_keepdims")),
+    ("a2", ("linear_bias_grad_mean", "tanh_sign_flipped")),
+])
+def test_grading_the_same_submission_twice_gives_the_same_outcomes(key, bug_names, tmp_path):
+    submission = build_submission(None, tmp_path)
+    for bug in (b for b in BUGS if b.name in bug_names):
+        apply(bug, submission)
+    first = grade_assignment(ASSIGNMENTS[key], submission)
+    second = grade_assignment(ASSIGNMENTS[key], submission)
+    assert 0 < first.score < first.max_score  # a mix of passed and failed checks, with messages
+    assert summary(first) == summary(second)
+
+
+@pytest.mark.parametrize("key", ["a1", "a2"])
+def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
+    result = grade_assignment(ASSIGNMENTS[key], copy_packages(REPO / "assignments", tmp_path))
+    assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)
+    for o in result.outcomes:
+        assert (o.status, o.points) == ("not implemented", 0), f"{o.name}: {o.status} {o.message}"
+        assert "not implemented" in o.message
+    assert result.score == 0 and result.max_score == 100
