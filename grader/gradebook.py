@@ -97,7 +97,7 @@ def diagnosis_key(message: str) -> str:
     """The first line of a message with its numbers blanked, so that one mistake groups across students."""
     first = (message or "").strip().splitlines()[0] if (message or "").strip() else "(no message)"
     first = re.sub(r"(?<![\w.])-?\d+(\.\d+)?(e-?\d+)?(?!\w)", "#", first)
-    return first[:160]
+    return first[:240]
 
 
 def summary_text(records: list[dict]) -> str:

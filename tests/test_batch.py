@@ -1,0 +1,209 @@
+"""`makemore batch`: a class graded in parallel, killed halfway, resumed: one result per student, right scores.
+
+The default tests use a class of 12 (tests/make_submissions.py SMALL: one of nearly every kind, including an
+infinite loop); the 100-student run is marked slow.
+"""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import KIT_ROOT, batch, gradebook, gradescope
+from grader.specs import resolve
+from tests.make_submissions import make_class, reference_files, write_folder
+
+A2 = resolve("a2")
+BATCH_FLAGS = ["--assignment", "a2", "--timeout", "20", "--check-timeout", "8"]
+
+
+def batch_command(submissions: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "grader.cli", "batch", str(submissions), "--out", str(out), *BATCH_FLAGS, *extra]
+
+
+def result_lines(out: Path) -> list[dict]:
+    path = out / batch.RESULTS
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def complete_lines(out: Path) -> int:
+    path = out / batch.RESULTS
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def kill_after(command: list[str], out: Path, lines: int, cwd: Path, limit: float = 240) -> int:
+    """Start the batch, kill its whole process group (SIGKILL) once ``lines`` results are written."""
+    process = subprocess.Popen(command, cwd=cwd, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    started = time.monotonic()
+    while complete_lines(out) < lines and process.poll() is None and time.monotonic() - started < limit:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return complete_lines(out)
+
+
+def check_expectations(records: dict, manifest: dict, out: Path) -> None:
+    assert sorted(records) == sorted(manifest)
+    for student, expect in manifest.items():
+        record = records[student]
+        checks = {c["name"]: c for c in record["result"]["checks"]}
+        where = f"{student}: {record['score']}/{record['max_score']} {record.get('fatal')} {record.get('notes')}"
+        assert record["max_score"] == A2.max_points, where
+        if expect["expect"] == "max":
+            assert record["score"] == record["max_score"], where
+        elif expect["expect"] == "zero":
+            assert record["score"] == 0, where
+        else:
+            assert 0 < record["score"] < record["max_score"], where
+        assert bool(record.get("fatal")) == expect["fatal"], where
+        for name in expect["must_fail"]:
+            assert checks[name]["status"] != "passed", f"{where}: {name} should fail"
+        for name in expect["must_pass"]:
+            assert checks[name]["status"] == "passed", f"{where}: {name} should pass: {checks[name]['message']}"
+        feedback = (out / "feedback" / f"{gradebook.safe_name(student)}.md").read_text()
+        assert expect["says"] in feedback, f"{where}: feedback should say {expect['says']!r}"
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """A class of 12 graded with -j 2, killed after 3 results, then resumed."""
+    root = tmp_path_factory.mktemp("batch")
+    manifest = make_class(root / "class", 12)
+    out = root / "results"
+    done_before = kill_after(batch_command(root / "class", out, "-j", "2"), out, 3, root)
+    assert 3 <= done_before < 12, "the kill should land halfway"
+    before = {r["student"]: r for r in result_lines(out)}
+    refused = subprocess.run(batch_command(root / "class", out, "-j", "2", "-q"), cwd=root, capture_output=True,
+                             text=True, timeout=300)
+    resumed = subprocess.run(batch_command(root / "class", out, "-j", "2", "--resume", "--format", "gradescope"),
+                             cwd=root, capture_output=True, text=True, timeout=300)
+    return {"root": root, "manifest": manifest, "out": out, "before": before, "refused": refused,
+            "resumed": resumed}
+
+
+def test_kill_and_resume_gives_one_result_per_student(graded_class):
+    out, manifest = graded_class["out"], graded_class["manifest"]
+    assert graded_class["resumed"].returncode == 0, graded_class["resumed"].stderr
+    lines = result_lines(out)
+    students = [r["student"] for r in lines]
+    assert len(students) == len(set(students)) == len(manifest)
+    after = {r["student"]: r for r in lines}
+    for student, record in graded_class["before"].items():
+        assert after[student] == record, "a result finished before the kill was lost or regraded"
+    check_expectations(after, manifest, out)
+
+
+def test_rerun_without_resume_refuses(graded_class):
+    refused = graded_class["refused"]
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+
+
+def test_progress_bar_reports_done_failures_and_eta(graded_class):
+    err = graded_class["resumed"].stderr
+    assert f"{len(graded_class['manifest'])}/{len(graded_class['manifest'])} done" in err
+    assert "ETA" in err and "with failed checks" in err and "unreadable" in err
+
+
+def test_gradebook_feedback_and_summary(graded_class):
+    out, manifest = graded_class["out"], graded_class["manifest"]
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["student"] for r in rows) == sorted(manifest)
+    assert all(c.name in rows[0] for c in A2.checks)
+    records = {r["student"]: r for r in result_lines(out)}
+    for row in rows:
+        assert float(row["total"]) == records[row["student"]]["score"]
+        assert sum(float(row[c.name]) for c in A2.checks) == float(row["total"])
+    summary = (out / "summary.md").read_text()
+    assert f"{len(manifest)} students" in summary and "Score histogram" in summary
+    assert "most common diagnosis" in summary and "dweight[idx] = dout" in summary
+
+
+def test_gradescope_results_json(graded_class):
+    out, manifest = graded_class["out"], graded_class["manifest"]
+    for student in manifest:
+        data = json.loads((out / "gradescope" / gradebook.safe_name(student) / "results.json").read_text())
+        assert set(data) >= {"score", "tests"}
+        assert data["score"] == sum(t["score"] for t in data["tests"])
+        for test, check in zip(data["tests"], A2.checks):
+            assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+            assert test["name"] == check.name and test["max_score"] == check.points
+            assert test["status"] in ("passed", "failed")
+            assert test["visibility"] == ("after_due_date" if check.visibility == "hidden" else "visible")
+
+
+def test_read_results_drops_a_half_written_line(tmp_path):
+    path = tmp_path / batch.RESULTS
+    path.write_text(json.dumps({"student": "a", "x": 1}) + "\n" + json.dumps({"student": "b"}) + "\n"
+                    + '{"student": "c", "sco')
+    records = batch.read_results(path, repair=True)
+    assert sorted(records) == ["a", "b"]
+    assert path.read_text().endswith('{"student": "b"}\n')
+
+
+def test_an_internal_error_costs_only_that_student(tmp_path, monkeypatch):
+    write_folder(tmp_path / "class" / "ok", reference_files())
+    (tmp_path / "class" / "boom").mkdir()
+    (tmp_path / "class" / "boom" / "linear.py").write_text("x = 1\n")
+
+    def explode(entry, assignment, workdir):
+        raise RuntimeError("grader bug")
+
+    monkeypatch.setattr("grader.submissions.prepare", explode)
+    record = batch.grade_entry(str(tmp_path / "class" / "boom"), "boom", batch.Options())
+    assert record["score"] == 0 and "internal grader error" in record["fatal"]
+
+
+def test_autograder_zip_runs_like_gradescope(tmp_path):
+    zip_path = tmp_path / "autograder.zip"
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "gradescope-autograder", str(zip_path), "-a", "a2"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+        for script in ("setup.sh", "run_autograder"):
+            assert script in names and (archive.getinfo(script).external_attr >> 16) & 0o111
+        assert "kit/reference/a2_mlp/linear.py" in names and "kit/grader/specs/a2.py" in names
+        assert "a2" in archive.read("run_autograder").decode()
+        archive.extractall(tmp_path / "source")
+    submission = tmp_path / "submission"
+    (submission).mkdir()
+    files = reference_files()
+    with zipfile.ZipFile(submission / "hw.zip", "w") as z:  # a student who uploaded one zip
+        for path, text in files.items():
+            z.writestr(path, text)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "source" / "kit"))
+    run = subprocess.run([sys.executable, "-m", "grader.gradescope", "run", "--assignment", "a2", "--submission",
+                          str(submission), "--out", str(tmp_path / "results" / "results.json")],
+                         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path / "source" / "kit")
+    assert run.returncode == 0, run.stderr
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert data["score"] == A2.max_points
+    hidden = [t for t in data["tests"] if t["visibility"] == "after_due_date"]
+    assert hidden and all(t["status"] == "passed" for t in data["tests"])
+
+
+@pytest.mark.slow
+def test_a_class_of_100_killed_halfway_and_resumed(tmp_path):
+    manifest = make_class(tmp_path / "class", 100)
+    out = tmp_path / "results"
+    done = kill_after(batch_command(tmp_path / "class", out, "-j", "2"), out, 50, tmp_path, limit=900)
+    assert 50 <= done < 100
+    before = {r["student"]: r for r in result_lines(out)}
+    run = subprocess.run(batch_command(tmp_path / "class", out, "-j", "2", "--resume"), cwd=tmp_path,
+                         capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stderr
+    lines = result_lines(out)
+    assert len(lines) == len({r["student"] for r in lines}) == 100
+    after = {r["student"]: r for r in lines}
+    assert all(after[s] == r for s, r in before.items())
+    check_expectations(after, manifest, out)
