@@ -78,13 +78,21 @@ def lecture_init(d, rng):
             "b1": rng.standard_normal(H) * 0.01, "W2": rng.standard_normal((H, V)) * 0.01, "b2": np.zeros(V)}
 
 
+def mlp_mistakes(d, inputs, params, dout, expected):
+    """dC from C[idx] = demb (assignment) instead of a scatter-add; demb from the other layers done right."""
+    idx = inputs[0]
+    h = np.tanh(params["C"][idx].reshape(len(idx), -1) @ params["W1"] + params["b1"])
+    demb = (((dout @ params["W2"].T) * (1 - h**2)) @ params["W1"].T).reshape(*idx.shape, -1)
+    return {"grad:C": repeated_index_mistake(idx, demb, params["C"].shape, "dC")}
+
+
 MLP_DIMS = ("N", "V", "T", "D", "H")
 MLP = Unit(
     label="MLP", target="a2_mlp.mlp:MLP",
     dims=dims(N=(1, 6), V=(2, 8), T=(1, 4), D=(1, 4), H=(1, 8)), grad_dims=distinct_dims(MLP_DIMS, high=7),
     init=lambda d: {"vocab_size": d["V"], "block_size": d["T"], "n_embd": d["D"], "n_hidden": d["H"]},
     params=mlp_params, inputs=token_ids, out_shape=lambda d: (d["N"], d["V"]), differentiable=(),
-    regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
+    mistakes=mlp_mistakes, regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
                                            "wrong only in rows of C whose token appears more than once")]},
     depends_on=("Embedding", "Linear", "Tanh"),
 )
