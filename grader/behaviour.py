@@ -21,10 +21,18 @@ def stability(check: Check, rt) -> tuple[str, str]:
                                  timeout=check.timeout))
     got = read_layer_reply(unit, {"N": N, "V": V}, reply, {}, [logits, targets], backward=True)
     loss, dlogits = float(got["out"]), got["dx"]
-    if not np.isfinite(loss) or not np.all(np.isfinite(dlogits)):
-        return "failed", (f"with logits of size ~1e4 the loss is {loss} and dlogits has "
-                          f"{int((~np.isfinite(dlogits)).sum())} non-finite entries: exp overflowed. Subtract each "
-                          "row's max from the logits before exp (it does not change the softmax)")
+    shown = "NaN" if np.isnan(loss) else f"{loss:.4g}"
+    finite_grad = bool(np.all(np.isfinite(dlogits)))
+    if finite_grad and not np.isfinite(loss) and np.max(np.abs(dlogits.sum(axis=1))) <= 1e-8:
+        return "failed", (f"with logits of size ~1e4 dlogits is fine but the loss is {shown}: log(0). A probability "
+                          "underflowed to 0 before its log was taken; compute the log-probabilities directly, "
+                          "shifted - log(sum(exp(shifted))) with shifted = logits - each row's max, not log(softmax)")
+    if not np.isfinite(loss) or not finite_grad:
+        bad = int((~np.isfinite(dlogits)).sum())
+        kind = "NaN" if np.isnan(dlogits).any() else "inf"
+        return "failed", (f"with logits of size ~1e4 the loss is {shown}"
+                          + (f" and dlogits has {bad} {kind} entries" if bad else "") + ": exp overflowed. "
+                          "Subtract each row's max from the logits before exp (it does not change the softmax)")
     if loss < 0:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:

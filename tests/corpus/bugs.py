@@ -139,6 +139,22 @@ BUGS = [
         "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits",
         "cross_entropy.stability", "overflow",
         "the textbook softmax, which overflows for large logits"),
+    Bug("softmax_probabilities_without_shift", "a1_bigram/cross_entropy.py",
+        "shifted = logits - logits.max(axis=1, keepdims=True)\n"
+        "        log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+        "        log_probs = shifted - log_norm\n"
+        "        self.probs = np.exp(log_probs)",
+        "counts = np.exp(logits)\n"
+        "        self.probs = counts / counts.sum(axis=1, keepdims=True)\n"
+        "        log_probs = np.log(self.probs)",
+        "cross_entropy.stability", "NaN",
+        "the lecture's counts / counts.sum: inf / inf for large logits"),
+    Bug("cross_entropy_log_of_softmax", "a1_bigram/cross_entropy.py",
+        "log_probs = shifted - log_norm\n        self.probs = np.exp(log_probs)",
+        "self.probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)\n"
+        "        log_probs = np.log(self.probs)",
+        "cross_entropy.stability", "log(0)",
+        "shifted, but the log of a probability that underflowed to 0"),
     Bug("cross_entropy_forward_in_place", "a1_bigram/cross_entropy.py",
         "shifted = logits - logits.max(axis=1, keepdims=True)",
         "logits -= logits.max(axis=1, keepdims=True)\n        shifted = logits",
