@@ -74,6 +74,8 @@ def check_array_type(label: str, meta: dict, expected_shape: tuple, dtype=np.flo
         hint = " (the kit works in float64: don't cast to float32)" if meta.get("dtype") == "float32" else ""
         if np.dtype(dtype).kind == "f" and np.dtype(meta.get("dtype")).kind in "iub":
             hint = " (integer arithmetic? divide with / or start from float64 arrays)"
+        if np.dtype(dtype).kind == "i" and np.dtype(meta.get("dtype")).kind == "f":
+            hint = f" (np.zeros gives float64 unless you pass dtype=np.{np.dtype(dtype).name})"
         return f"{label} has dtype {meta.get('dtype')}, expected {np.dtype(dtype).name}{hint}"
     if shape != tuple(expected_shape):
         return f"{label} has shape {shape}, expected {tuple(expected_shape)}" + shape_hint(shape, tuple(expected_shape))

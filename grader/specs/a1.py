@@ -70,6 +70,8 @@ BIGRAM_NLL = FunctionUnit(
     result="scalar",
     mistakes=lambda d, args, expected: [
         ("it is the total negative log-likelihood, not its mean over the bigrams", expected * n_bigrams(args[1])),
+        ("it is averaged over the words, not over the bigrams (a word of n letters has n + 1 bigrams)",
+         expected * n_bigrams(args[1]) / len(args[1])),
         ("it is the log-likelihood: the NLL has a minus sign", -expected),
     ],
 )

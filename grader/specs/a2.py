@@ -50,6 +50,7 @@ def tanh_mistakes(d, inputs, params, dout, expected):
     x = inputs[0]
     return {"dx": [
         ("dx equals dout: the local derivative 1 - tanh(x)**2 is missing", dout),
+        ("it is 1 - tanh(x)**2 alone: multiply by dout (chain rule)", 1 - np.tanh(x)**2),
         ("it is dout * (1 - x**2): the derivative uses the output tanh(x), not the input x", dout * (1 - x**2)),
         ("it is dout * (1 - tanh(x)): the derivative is 1 - tanh(x)**2 (squared)", dout * (1 - np.tanh(x))),
     ]}
