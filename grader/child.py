@@ -39,10 +39,11 @@ class Runner:
         self.submission = os.path.realpath(submission)
         self.write_fd = write_fd
         self.modules: dict[str, object] = {}
+        self.seq = None  # the number of the request being answered, echoed in every frame
 
     # -- talking to the parent -------------------------------------------------------------------------
     def progress(self, where: str) -> None:
-        protocol.write_frame(self.write_fd, protocol.encode({"type": "progress", "where": where}))
+        protocol.write_frame(self.write_fd, protocol.encode({"type": "progress", "where": where, "seq": self.seq}))
 
     def failure_report(self, exc: BaseException, where: str) -> dict:
         frames = traceback.extract_tb(exc.__traceback__)
@@ -245,6 +246,7 @@ class Runner:
                 header, arrays = protocol.decode(protocol.read_frame(read_fd))
             except protocol.Closed:
                 return
+            self.seq = header.get("seq")
             op = getattr(self, "op_" + header["op"])
             try:
                 result, out_arrays = op(header, arrays)
@@ -254,6 +256,7 @@ class Runner:
             except BaseException as exc:  # noqa: BLE001 - e.g. student objects that break the harness
                 report = self.failure_report(exc, header.get("label", "the grader's harness"))
                 reply, out_arrays = {"type": "result", "ok": False, "error": report}, {}
+            reply["seq"] = self.seq
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
 
 

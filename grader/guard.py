@@ -30,14 +30,14 @@ import sys
 from types import MappingProxyType
 
 BLOCKED_MODULES = ("reference", "grader", "tests")
-# Modules that give C-level ways around the audit events (or have no business in a numerical submission).
+# Modules that open files or reach memory from C without the audit events the hook relies on; nothing a
+# numerical submission needs. (Modules whose dangerous calls are audited, like subprocess, socket or mmap,
+# stay importable: numpy.testing alone imports half the standard library. Their calls are refused below, and
+# by the kernel layers where the calls have no audit event, e.g. _posixsubprocess.fork_exec.)
 BLOCKED_IMPORTS = (
-    "ctypes", "_ctypes", "_posixsubprocess", "subprocess", "multiprocessing", "_multiprocessing",
-    "socket", "_socket", "ssl", "_ssl", "sqlite3", "_sqlite3", "dbm", "_dbm", "_gdbm", "readline", "pty",
-    "termios", "_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_xxsubinterpreters",
-    "_xxinterpchannels", "_xxtestfuzz", "mmap", "fcntl", "_tkinter", "tkinter", "_curses", "curses",
-    "asyncio", "_asyncio", "concurrent", "http", "urllib", "ftplib", "smtplib", "telnetlib", "webbrowser",
-    "xmlrpc", "socketserver", "selectors", "pdb", "bdb", "code", "codeop", "resource",
+    "ctypes", "_ctypes", "sqlite3", "_sqlite3", "dbm", "_dbm", "_gdbm", "readline", "ssl", "_ssl",
+    "_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_xxsubinterpreters",
+    "_xxinterpchannels", "_xxtestfuzz", "_tkinter", "tkinter", "_curses", "curses",
 )
 BLOCKED_EVENT_PREFIXES = (
     "subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",

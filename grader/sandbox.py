@@ -87,6 +87,7 @@ class Child:
         self.process: subprocess.Popen | None = None
         self.scratch: str | None = None
         self.starts = 0
+        self.seq = 0  # requests sent; every frame back must carry the current number
         self.last_output = ""  # what a killed process had printed, kept for the report
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -163,15 +164,30 @@ class Child:
 
     # -- requests ----------------------------------------------------------------------------------------
     def request(self, op: str, header: dict, arrays: dict | None = None, timeout: float = 10.0) -> Reply:
-        if self.process is None:
-            self._start()
+        """Send one request and wait for its answer, at most ``timeout`` seconds (then the process group is
+        killed). A process that died after its previous answer (before this request reached any student
+        code) is restarted once, so that its death costs the check it happened in, not the next one."""
         deadline = time.monotonic() + timeout
-        where = None
+        reused = self.process is not None
+        if not reused:
+            self._start()
+        reply, heard = self._exchange(op, header, arrays, deadline, timeout)
+        if reply.status == "crash" and reused and not heard and time.monotonic() < deadline:
+            self._start()
+            reply, heard = self._exchange(op, header, arrays, deadline, timeout)
+        return reply
+
+    def _exchange(self, op: str, header: dict, arrays: dict | None, deadline: float, timeout: float):
+        where, heard = None, False
+        self.seq += 1
         try:
-            protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op), arrays))
+            protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op, seq=self.seq), arrays))
             while True:
                 body = protocol.read_frame(self.read_fd, deadline, self.limits.max_reply_bytes)
+                heard = True
                 reply, reply_arrays = protocol.decode(body)
+                if reply.get("seq") != self.seq:
+                    raise protocol.ProtocolError("a message that does not answer the current request")
                 if reply.get("type") == "progress":
                     where = str(reply.get("where"))[:200]
                     continue
@@ -179,18 +195,18 @@ class Child:
             reconcile(op, reply, reply_arrays)
         except protocol.TimedOut:
             self.kill()
-            return Reply("timeout", where=where, message=f"timed out after {timeout:g} s" + (f" in {where}" if where else ""))
+            return Reply("timeout", where=where, message=f"timed out after {timeout:g} s" + (f" in {where}" if where else "")), heard
         except (protocol.Closed, BrokenPipeError):
             code = self.process.wait() if self.process else None
             self.kill()
-            return Reply("crash", where=where, message=_death_message(code, where))
+            return Reply("crash", where=where, message=_death_message(code, where)), heard
         except protocol.ProtocolError as err:
             self.kill()
-            return Reply("invalid", where=where, message=f"the submission's process sent an invalid reply ({err})")
+            return Reply("invalid", where=where, message=f"the submission's process sent an invalid reply ({err})"), heard
         if reply.get("ok") is True:
-            return Reply("ok", reply, reply_arrays, where)
+            return Reply("ok", reply, reply_arrays, where), heard
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-        return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error))
+        return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error)), heard
 
 
 def _meta(meta, array) -> dict:

@@ -1,0 +1,156 @@
+"""The grader against hostile and broken submissions (tests/adversarial/cases.py) and its own layers.
+
+Each case is graded on two checks with a short time limit, and must end exactly as expected: the hostile
+check with its status and message, the other check unaffected, nothing written outside the child's scratch
+folder, nothing of the reference read, no signal delivered to this process, no process left behind. Then a
+correct submission graded in the same process must still get every point.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sysconfig
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.runner import grade_assignment
+from grader.sandbox import Child, Limits
+from grader.specs import ASSIGNMENTS
+from tests.adversarial.cases import CASES, KIT, REFERENCE, SECRET_MARKER, build
+
+A2 = ASSIGNMENTS["a2"]
+CHECKS = ("linear.fixture", "tanh.fixture")
+GIB = 1 << 30
+
+
+def test_corpus_is_large_and_named_uniquely():
+    assert len(CASES) >= 25
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+def kit_processes(marker: str) -> list[int]:
+    """Processes whose command line mentions ``marker`` (a submission's path is in its child's argv)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+def process_state(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0]
+    except OSError:
+        return None
+
+
+@pytest.fixture
+def signals_received():
+    """Record SIGUSR1 sent to this process (the hostile cases aim it at their parent)."""
+    received = []
+    previous = signal.signal(signal.SIGUSR1, lambda *_: received.append(time.time()))
+    yield received
+    signal.signal(signal.SIGUSR1, previous)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_hostile_submission(case, tmp_path, signals_received):
+    sentinel = tmp_path / "sentinel_results.json"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    values = {"KIT": KIT, "SENTINEL": sentinel, "VICTIM": victim, "PYLIB": sysconfig.get_paths()["stdlib"]}
+    submission = build(case, tmp_path, values)
+    limits = Limits(**{"memory_bytes": GIB, "cpu_seconds": 30, **case.limits})
+
+    result = grade_assignment(A2, submission, limits=limits, checks=CHECKS, check_timeout=case.check_timeout,
+                              budget_seconds=case.budget)
+
+    outcomes = {o.name: o for o in result.outcomes}
+    assert list(outcomes) == list(CHECKS)
+    target, other = outcomes["linear.fixture"], outcomes["tanh.fixture"]
+    status, pattern = case.expect
+    assert (target.status, target.points) == (status, 0), target.message
+    assert re.search(pattern, target.message), target.message
+    assert other.status == case.other, other.message
+    # Nothing forged: the score is what the outcomes say, and only passed checks count.
+    assert result.score == sum(o.max_points for o in result.outcomes if o.status == "passed")
+    # Nothing written or removed outside the scratch folder, nothing of the reference read.
+    assert not sentinel.exists()
+    assert victim.read_text() == "keep me"
+    everything = result.output + "".join(o.message for o in result.outcomes)
+    assert SECRET_MARKER not in everything
+    assert not Path("/autograder/results/results.json").exists() or case.name != "write_gradescope_results"
+    # No signal reached this process, and no process of this submission is left.
+    time.sleep(0.05)
+    assert signals_received == []
+    assert kit_processes(str(submission)) == []
+
+
+def test_batch_goes_on_after_hostile_submissions(tmp_path):
+    """A batch: hostile, correct, hostile, correct. The correct ones get every point they would alone."""
+    hostile = {c.name: c for c in CASES}
+    for i, name in enumerate(["infinite_loop_forward", None, "os_exit_import", None]):
+        if name is None:
+            result = grade_assignment(A2, REFERENCE, checks=CHECKS + ("embedding.contract",), check_timeout=20)
+            assert [o.status for o in result.outcomes] == ["passed"] * 3
+        else:
+            case = hostile[name]
+            root = tmp_path / str(i)
+            submission = build(case, root, {"KIT": KIT, "SENTINEL": root / "s", "VICTIM": root / "v", "PYLIB": ""})
+            result = grade_assignment(A2, submission, checks=CHECKS, check_timeout=2)
+            assert result.outcomes[0].status == case.expect[0]
+            assert result.outcomes[1].status == "passed"
+
+
+def test_every_layer_is_active_here():
+    """The corpus's kernel cases rely on Landlock and seccomp: say so plainly if this machine lacks them."""
+    with Child(str(REFERENCE)) as child:
+        reply = child.request("hello", {}, timeout=20)
+    assert reply.ok, reply.message
+    layers = reply.header["layers"]
+    assert layers["audit"] == "on" and layers["rlimits"] == "on"
+    if layers["landlock"].startswith("unavailable") or layers["seccomp"].startswith("unavailable"):
+        pytest.skip(f"kernel layers unavailable here: {layers}")
+    assert layers["seccomp"] == "seccomp"
+    assert layers["landlock"].startswith("landlock ABI")
+
+
+def test_unconfined_child_really_is_unconfined(tmp_path):
+    """The benchmark's baseline: with every layer off, the same hostile read succeeds (so the corpus's
+    refusals come from the layers, not from a broken submission)."""
+    case = next(c for c in CASES if c.name == "open_reference_by_path")
+    submission = build(case, tmp_path, {"KIT": KIT})
+    result = grade_assignment(A2, submission, limits=Limits.unconfined(), checks=CHECKS[:1], check_timeout=10)
+    assert result.outcomes[0].status == "error"
+    assert SECRET_MARKER in result.outcomes[0].message
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path):
+    """A child whose student code leaves a grandchild behind (possible only with the layers off): the
+    timeout's killpg takes the grandchild too."""
+    pidfile = tmp_path / "grandchild.pid"
+    code = (f"import os, time\npid = os.fork()\nif pid == 0:\n    time.sleep(1000)\n"
+            f"open('{pidfile}', 'w').write(str(pid))\nwhile True:\n    pass")
+    case = next(c for c in CASES if c.name == "infinite_loop_forward")
+    submission = build(type(case)(**{**case.__dict__, "code": code}), tmp_path, {})
+    result = grade_assignment(A2, submission, limits=Limits.unconfined(), checks=CHECKS[:1], check_timeout=3)
+    assert result.outcomes[0].status == "timeout"
+    grandchild = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert process_state(grandchild) in (None, "Z")  # gone, or a zombie waiting for init to reap it
+    assert kit_processes(str(submission)) == []
+
+
+def test_reference_still_gets_every_point():
+    result = grade_assignment(A2, REFERENCE)
+    assert result.score == result.max_score == 100, [(o.name, o.status, o.message) for o in result.outcomes if not o.passed]
