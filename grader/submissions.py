@@ -57,11 +57,11 @@ class Prepared:
 
 
 def student_id(entry: Path) -> str:
-    name = entry.name
-    for suffix in (".zip", ".ipynb", ".py"):
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
+    """The folder's name, or the file's name without its extension (alice.zip, alice.ipynb -> alice)."""
+    entry = Path(entry)
+    if entry.is_dir() or not entry.suffix or not entry.stem:
+        return entry.name
+    return entry.stem
 
 
 def list_entries(folder: Path) -> list[Path]:

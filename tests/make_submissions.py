@@ -175,16 +175,18 @@ SMALL = [("correct", "folder"), ("correct", "notebook"), ("correct", "latin1"), 
          ("crash", "zip")]
 
 
-def cycle() -> list[tuple[str, str | None]]:
+def cycle(broken: bool = True) -> list[tuple[str, str | None]]:
     """One round of the big class: correct ones twice as often as the rest, as in a real class."""
-    return CORRECT + CORRECT + BUGGY + STUBBED + [(b, None) for b in BROKEN]
+    return CORRECT + CORRECT + BUGGY + STUBBED + ([(b, None) for b in BROKEN] if broken else [])
 
 
-def make_class(out: Path, n: int = 100, infinite_loops: int = 1) -> dict[str, dict]:
-    """Write n students into ``out`` (created, must not exist); returns the manifest."""
+def make_class(out: Path, n: int = 100, infinite_loops: int = 1, broken_entries: bool = True) -> dict[str, dict]:
+    """Write n students into ``out`` (created, must not exist); returns the manifest. broken_entries=False
+    leaves out the unreadable entries (every student then runs code)."""
     out = Path(out)
     out.mkdir(parents=True)
-    kinds = SMALL[:n] if n <= len(SMALL) else [cycle()[i % len(cycle())] for i in range(n)]
+    rounds = cycle(broken_entries)
+    kinds = SMALL[:n] if n <= len(SMALL) else [rounds[i % len(rounds)] for i in range(n)]
     if n > len(SMALL):
         for i in range(min(infinite_loops, n)):
             kinds[(7 + i * 37) % n] = ("infinite_loop", "folder")
@@ -219,11 +221,12 @@ def main(argv=None) -> int:
     parser.add_argument("--manifest", help="where to write the manifest (default: OUT.manifest.json)")
     parser.add_argument("--infinite-loops", type=int, default=1)
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--no-broken", action="store_true", help="leave out the unreadable entries")
     args = parser.parse_args(argv)
     out = Path(args.out)
     if out.exists() and args.force:
         shutil.rmtree(out)
-    manifest = make_class(out, args.n, args.infinite_loops)
+    manifest = make_class(out, args.n, args.infinite_loops, not args.no_broken)
     path = Path(args.manifest or f"{out}.manifest.json")
     path.write_text(json.dumps(manifest, indent=1))
     print(f"wrote {len(manifest)} submissions to {out}, manifest {path}")

@@ -161,7 +161,7 @@ def test_notebook_without_markers_runs_as_one_module(tmp_path):
 
 
 def test_student_ids_and_hidden_entries(tmp_path):
-    for name in ("b.zip", "a.ipynb", "c", ".DS_Store", "d.py"):
+    for name in ("b.zip", "a.ipynb", "c", ".DS_Store", "d.py", "e.docx"):
         (tmp_path / name).mkdir() if name == "c" else (tmp_path / name).write_text("")
     entries = submissions.list_entries(tmp_path)
-    assert [submissions.student_id(e) for e in entries] == ["a", "b", "c", "d"]
+    assert [submissions.student_id(e) for e in entries] == ["a", "b", "c", "d", "e"]

@@ -1,0 +1,77 @@
+"""Throughput of `makemore batch` on assignment 2: a generated class of 100, graded at -j 1 and at -j 2.
+
+    python tests/bench/batch_throughput.py [--n 100] [--jobs 1 2] [--keep DIR]
+
+Prints submissions per minute for each -j, and checks every student got the expected kind of score
+(tests/make_submissions.py). The class is the same mix as the slow test: correct, buggy, stubbed and broken
+entries, one infinite loop (--no-broken: without the unreadable entries); the batch runs with --timeout 20 --check-timeout 8 (as in the tests).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.make_submissions import make_class  # noqa: E402
+
+FLAGS = ["--assignment", "a2", "--timeout", "20", "--check-timeout", "8", "-q"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--keep", help="keep the class and results in this folder")
+    parser.add_argument("--no-broken", action="store_true",
+                        help="leave out the unreadable entries: every student runs code (a harder class)")
+    args = parser.parse_args(argv)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="makemore-bench-"))
+    if work.exists() and args.keep:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    manifest = make_class(work / "class", args.n, broken_entries=not args.no_broken)
+    kinds = {}
+    for expect in manifest.values():
+        kinds[expect["expect"]] = kinds.get(expect["expect"], 0) + 1
+    print(f"{args.n} submissions: {kinds} (fatal: {sum(e['fatal'] for e in manifest.values())}); "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    rows = []
+    for jobs in args.jobs:
+        out = work / f"results-j{jobs}"
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(work / "class"), "--out", str(out),
+                              "-j", str(jobs), *FLAGS], capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        if run.returncode != 0:
+            print(run.stderr)
+            return 1
+        records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+        wrong = [r["student"] for r in records if not expected(r, manifest[r["student"]])]
+        rate = len(records) / seconds * 60
+        rows.append((jobs, seconds, rate, len(records), wrong))
+        print(f"-j {jobs}: {len(records)} submissions in {seconds:.1f} s = {rate:.1f} per minute; "
+              f"unexpected scores: {wrong or 'none'}; load average now {os.getloadavg()[0]:.2f}", flush=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(not row[4] for row in rows) else 1
+
+
+def expected(record: dict, expect: dict) -> bool:
+    if expect["expect"] == "max":
+        return record["score"] == record["max_score"]
+    if expect["expect"] == "zero":
+        return record["score"] == 0
+    return 0 < record["score"] < record["max_score"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
