@@ -238,10 +238,11 @@ def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, 
     return central_differences(targets, outs, dout)
 
 
-def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str) -> Context:
+def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str,
+                      own_forward: bool = False) -> Context:
     mistakes = unit.mistakes(dims, inputs, params, dout, expected).get(key, []) if unit.mistakes else []
     regions = unit.regions(dims, inputs).get(key, []) if unit.regions else []
-    return Context(batch_size=unit.batch_size(dims), known_mistakes=mistakes, regions=regions)
+    return Context(batch_size=unit.batch_size(dims), known_mistakes=mistakes, regions=regions, own_forward=own_forward)
 
 
 def gradcheck(check: Check, rt) -> tuple[str, str]:
@@ -258,7 +259,7 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
             if key.startswith("grad:") and not np.any(expected) and np.any(got[key]):
                 return with_dims(f"{array_label(unit, key)} should be all zeros: your forward does not depend on "
                                  f"params[{key[5:]!r}] at all (finite differences are 0); does forward use it?", dims)
-            context = diagnosis_context(unit, dims, inputs, params, dout, numeric, key)
+            context = diagnosis_context(unit, dims, inputs, params, dout, numeric, key, own_forward=True)
             problem = compare_arrays(array_label(unit, key), expected, got[key], context, FD_RTOL, FD_ATOL)
             if problem:
                 return with_dims(problem + "\n    (expected = central finite differences of your forward)", dims)

@@ -23,11 +23,14 @@ class Context:
     batch_size: N of this call, to recognise a mean/sum mix-up.
     known_mistakes: (description, what that mistake would produce) pairs; a match names the mistake.
     regions: (mask over the array, what it means when exactly those entries are wrong) pairs.
+    own_forward: the expected array is the finite difference of the student's own forward, so a mean/sum
+    mix-up may sit in forward as well as in backward.
     """
 
     batch_size: int | None = None
     known_mistakes: list[tuple[str, np.ndarray]] = field(default_factory=list)
     regions: list[tuple[np.ndarray, str]] = field(default_factory=list)
+    own_forward: bool = False
 
 
 def close(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> bool:
@@ -120,7 +123,8 @@ def explain_difference(expected, got, context: Context, rtol, atol) -> str:
     if factor != 0.0 and close(factor * expected, got, rtol * 10, atol * 10):
         # With a single nonzero entry any two arrays are multiples of each other: only a factor with a
         # meaning (the sign, the batch size) says something then.
-        described = describe_factor(factor, context.batch_size, generic=np.count_nonzero(expected) > 1)
+        described = describe_factor(factor, context.batch_size, generic=np.count_nonzero(expected) > 1,
+                                    own_forward=context.own_forward)
         if described:
             return described
     if got.ndim == 2 and got.shape[0] == got.shape[1] and close(expected.T, got, rtol, atol):
@@ -142,9 +146,16 @@ def explain_difference(expected, got, context: Context, rtol, atol) -> str:
     return "no entry matches"
 
 
-def describe_factor(factor: float, batch_size: int | None, generic: bool = True) -> str | None:
+def describe_factor(factor: float, batch_size: int | None, generic: bool = True,
+                    own_forward: bool = False) -> str | None:
     if abs(factor + 1) < 1e-3:
         return "it has the wrong sign (flipped): check the sign of each term"
+    if own_forward and batch_size and batch_size > 1 and (
+            abs(factor - 1 / batch_size) < 1e-3 / batch_size or abs(factor - batch_size) < 1e-3 * batch_size):
+        ratio = f"1/{batch_size} of" if factor < 1 else f"{batch_size} times"
+        return (f"it is {ratio} what your forward implies, {batch_size} being the batch size: your forward and "
+                "backward disagree on averaging over the batch (only the loss averages; every other "
+                "gradient sums)")
     if batch_size and batch_size > 1:
         if abs(factor - 1 / batch_size) < 1e-3 / batch_size:
             return (f"it is 1/{batch_size} of the expected value, {batch_size} being the batch size: did you "

@@ -198,6 +198,11 @@ BUGS = [
         "return float(-log_probs[np.arange(n), targets].sum())",
         "cross_entropy.fixture", "batch size",
         "summing the loss over the batch"),
+    Bug("cross_entropy_loss_sum_vs_backward", "a1_bigram/cross_entropy.py",
+        "return float(-log_probs[np.arange(n), targets].mean())",
+        "return float(-log_probs[np.arange(n), targets].sum())",
+        "cross_entropy.gradcheck", "forward and backward disagree on averaging",
+        "the same sum: finite differences of a summed forward are N times the averaged backward"),
     # -- a1: BigramNet ------------------------------------------------------------------------------------
     Bug("bigram_net_grad_assigned", "a1_bigram/bigram_net.py",
         "np.add.at(dW, self.idx, dlogits)", "dW[self.idx] = dlogits",
