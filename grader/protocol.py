@@ -82,10 +82,22 @@ def decode(body: bytes, max_elements: int = 50_000_000) -> tuple[dict, dict[str,
         raise ProtocolError(f"malformed message: {type(err).__name__}: {err}") from None
 
 
-def write_frame(fd: int, frame: bytes) -> None:
+def write_frame(fd: int, frame: bytes, deadline: float | None = None) -> None:
+    """Write a whole frame. With a deadline (the parent's side, on a non-blocking fd), raise TimedOut
+    rather than wait forever for a reader that stopped reading."""
     view = memoryview(frame)
     while view:
-        written = os.write(fd, view)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimedOut()
+            _, ready, _ = select.select([], [fd], [], left)
+            if not ready:
+                raise TimedOut()
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[written:]
 
 

@@ -120,6 +120,7 @@ class Child:
         )
         os.close(to_child_r)
         os.close(from_child_w)
+        os.set_blocking(to_child_w, False)  # writes wait with the request's deadline (protocol.write_frame)
         self.write_fd, self.read_fd = to_child_w, from_child_r
         self.starts += 1
 
@@ -181,7 +182,7 @@ class Child:
         where, heard = None, False
         self.seq += 1
         try:
-            protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op, seq=self.seq), arrays))
+            protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op, seq=self.seq), arrays), deadline)
             while True:
                 body = protocol.read_frame(self.read_fd, deadline, self.limits.max_reply_bytes)
                 heard = True
@@ -197,7 +198,10 @@ class Child:
             self.kill()
             return Reply("timeout", where=where, message=f"timed out after {timeout:g} s" + (f" in {where}" if where else "")), heard
         except (protocol.Closed, BrokenPipeError):
-            code = self.process.wait() if self.process else None
+            try:  # it closed its end of the pipe: it is ending, or it closed the pipe and kept running
+                code = self.process.wait(timeout=1.0) if self.process else None
+            except subprocess.TimeoutExpired:
+                code = None
             self.kill()
             return Reply("crash", where=where, message=_death_message(code, where)), heard
         except protocol.ProtocolError as err:
@@ -286,6 +290,8 @@ def reconcile(op: str, header: dict, arrays: dict) -> None:
 
 def _death_message(code, where) -> str:
     place = f" in {where}" if where else ""
+    if code is None:
+        return f"the submission's process closed its connection to the grader{place} and was stopped"
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         why = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (segmentation fault: often runaway recursion)",

@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import sysconfig
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from grader.runner import grade_assignment
 from grader.sandbox import Child, Limits
 from grader.specs import ASSIGNMENTS
-from tests.adversarial.cases import CASES, KIT, REFERENCE, SECRET_MARKER, build
+from tests.adversarial.cases import CASES, FORGE_REPLY, KIT, REFERENCE, SECRET_MARKER, build
 
 A2 = ASSIGNMENTS["a2"]
 CHECKS = ("linear.fixture", "tanh.fixture")
@@ -110,6 +111,25 @@ def test_batch_goes_on_after_hostile_submissions(tmp_path):
             result = grade_assignment(A2, submission, checks=CHECKS, check_timeout=2)
             assert result.outcomes[0].status == case.expect[0]
             assert result.outcomes[1].status == "passed"
+
+
+def test_early_reply_then_hang_cannot_block_the_parent(tmp_path):
+    """Forge an answer, then never read again: the next request (mlp.training sends megabytes, more than a
+    pipe holds) must time out instead of blocking the grader's write forever."""
+    code = (FORGE_REPLY + '__import__("os").write(runner.write_fd, frame({"type": "result", "ok": True}, {}))\n'
+            "while True:\n    pass")
+    case = next(c for c in CASES if c.name == "infinite_loop_forward")
+    submission = build(type(case)(**{**case.__dict__, "code": code}), tmp_path, {})
+    results = []
+    worker = threading.Thread(target=lambda: results.append(grade_assignment(
+        A2, submission, checks=("linear.fixture", "mlp.training"), check_timeout=3)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert results, "grading hung: the parent blocked writing to a process that stopped reading"
+    first, training = results[0].outcomes
+    assert first.status == "failed"
+    assert training.status == "timeout" and training.message.startswith("timed out after 3 s"), training.message
+    assert kit_processes(str(submission)) == []
 
 
 def test_every_layer_is_active_here():

@@ -149,6 +149,10 @@ CASES = [
          FORGE_REPLY + '__import__("os").write(runner.write_fd, frame({"type": "result", "ok": True, "seq": 0}, {}))',
          ("error", r"invalid reply \(a message that does not answer the current request\)"),
          stopped_by="protocol: sequence numbers"),
+    Case("close_reply_pipe_then_loop", "forward",
+         'import os, sys\nos.close(sys._getframe(1).f_locals["self"].write_fd)\nwhile True:\n    pass',
+         ("crashed", r"^the submission's process closed its connection to the grader in Linear\.forward and was stopped$"),
+         stopped_by="parent waits at most 1 s for a process that closed its pipe, then kills it"),
     # -- tampering with what the student's process can reach -------------------------------------------
     Case("monkeypatch_numpy", "forward",
          "np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n"
