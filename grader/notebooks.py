@@ -166,16 +166,21 @@ def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
         run = subprocess.run([sys.executable, "-m", "grader.cli", "train", model, "--submission",
                               str(prepared.folder), "--steps", str(steps), "--log-every", str(max(1, steps // 50))],
                              capture_output=True, text=True, cwd=str(KIT_ROOT))
-    print(run.stdout[-3000:], run.stderr[-3000:])
-    points = [line.split(":")[0].split("/")[0] for line in run.stdout.splitlines() if "loss" in line and "/" in line]
-    losses = [float(line.split("loss")[1].split()[0]) for line in run.stdout.splitlines()
-              if "loss" in line and "/" in line.split(":")[0]]
+    steps_seen, losses = [], []
+    for line in run.stdout.splitlines():
+        head, _, tail = line.partition(": loss ")
+        if tail and "/" in head:
+            steps_seen.append(int(head.split("/")[0]))
+            losses.append(float(tail.split()[0]))
+        else:
+            print(line)
+    print(run.stderr[-3000:], end="")
     try:
         import matplotlib.pyplot as plt
     except ImportError:
         return
     if losses:
-        plt.plot([int(p) for p in points], losses)
+        plt.plot(steps_seen, losses)
         plt.xlabel("step")
         plt.ylabel("minibatch loss")
         plt.show()

@@ -192,3 +192,29 @@ def test_hidden_checks_are_stripped_in_any_layout():
     assert [c.name for c in namespace["CHECKS"]] == ["a"] and [c.name for c in namespace["INLINE"]] == ["d"]
     with pytest.raises(release.ReleaseError):
         release.strip_hidden_checks('from grader.spec import Check\nX = Check("x", 1, None, None, "hidden")\n')
+
+
+def test_the_notebook_check_cell_grades_the_saved_notebook(bundle, tmp_path):
+    """Run the bundle notebook's own setup and check cells, from its folder, as a student would."""
+    from grader import notebooks
+
+    a2 = ASSIGNMENTS["a2"]
+    reference = {f"{p.parent.name}/{p.name}": p.read_text() for p in (KIT_ROOT / "reference").glob("*/*.py")}
+    solved = tmp_path / "notebooks"
+    solved.mkdir()
+    nbformat.write(notebooks.build(a2, reference), str(solved / "a2_mlp.ipynb"))
+    code = textwrap.dedent("""
+        import os, nbformat
+        for folder in (os.path.join({bundle!r}, "notebooks"), {solved!r}):
+            os.chdir(folder)
+            nb = nbformat.read("a2_mlp.ipynb", as_version=4)
+            for cell in nb.cells:
+                if cell.metadata.get("makemore", {{}}).get("role") in ("setup", "check"):
+                    exec(cell.source, {{}})
+    """).format(bundle=str(bundle), solved=str(solved))
+    run = bundle_run(bundle, code, tmp_path)
+    assert run.returncode == 0, run.stderr
+    public_points = sum(c.points for c in a2.checks if c.visibility == "public")
+    stub_report, solved_report = run.stdout.split("a2 · ")[1:]
+    assert f"0/{public_points:g}" in stub_report and "not implemented" in stub_report
+    assert f"{public_points:g}/{public_points:g}" in solved_report and "public checks only" in solved_report
