@@ -290,8 +290,8 @@ def _make_hook(submission: str, scratch: str, read_roots: tuple, forbidden_roots
             else:
                 positions, dir_fds = spec
                 relative_ok = True
-                for i in dir_fds:
-                    if i < len_(args) and args[i] is not None:
+                for i in dir_fds:  # -1 (or None) when no dir_fd was given
+                    if i < len_(args) and type_(args[i]) is int_type and args[i] >= 0:
                         relative_ok = False
                 checks = tuple((i, True, relative_ok) for i in positions)
         for position, writing, relative_ok in checks:

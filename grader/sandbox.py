@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -152,16 +153,24 @@ class Child:
         self.kill()
 
     def output(self, limit: int = 4000) -> str:
-        """The tail of what the student's code printed so far."""
+        """The tail of what the student's code printed so far. The file is the child's: opened without
+        following a symlink or waiting on a FIFO, read only if it is a regular file."""
         if not self.scratch:
             return ""
         try:
-            with open(os.path.join(self.scratch, "output.txt"), "rb") as f:
-                f.seek(0, 2)
-                f.seek(max(0, f.tell() - limit))
-                return f.read().decode("utf-8", "replace")
+            fd = os.open(os.path.join(self.scratch, "output.txt"), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
         except OSError:
             return ""
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return ""
+            os.lseek(fd, max(0, info.st_size - limit), os.SEEK_SET)
+            return os.read(fd, limit).decode("utf-8", "replace")
+        except OSError:
+            return ""
+        finally:
+            os.close(fd)
 
     # -- requests ----------------------------------------------------------------------------------------
     def request(self, op: str, header: dict, arrays: dict | None = None, timeout: float = 10.0) -> Reply:

@@ -132,6 +132,22 @@ def test_early_reply_then_hang_cannot_block_the_parent(tmp_path):
     assert kit_processes(str(submission)) == []
 
 
+def test_output_file_swapped_for_a_fifo_cannot_block_the_parent(tmp_path):
+    """With Landlock and seccomp off (the audit hook does not see os.mkfifo), replace the printed-output file
+    by a FIFO: the parent's reading of the output must not wait for a writer that never comes."""
+    code = "import os\nos.remove('output.txt')\nos.mkfifo('output.txt')\nraise RuntimeError('fifo in place')"
+    case = next(c for c in CASES if c.name == "infinite_loop_forward")
+    submission = build(type(case)(**{**case.__dict__, "code": code}), tmp_path, {})
+    results = []
+    worker = threading.Thread(target=lambda: results.append(grade_assignment(
+        A2, submission, limits=Limits(landlock=False, seccomp=False), checks=CHECKS, check_timeout=5)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert results, "grading hung reading a FIFO left by the submission"
+    assert [o.status for o in results[0].outcomes] == ["error", "passed"]
+    assert "fifo in place" in results[0].outcomes[0].message
+
+
 def test_every_layer_is_active_here():
     """The corpus's kernel cases rely on Landlock and seccomp: say so plainly if this machine lacks them."""
     with Child(str(REFERENCE)) as child:
