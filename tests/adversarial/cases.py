@@ -184,8 +184,9 @@ CASES = [
          "while tb.tb_next:\n    tb = tb.tb_next\nfor value in list(tb.tb_frame.f_locals.values()):\n"
          "    for attempt in ('clear', 'pop', 'popitem'):\n        try:\n            getattr(value, attempt)()\n"
          "        except Exception:\n            pass\n"
-         "tb.tb_frame.f_locals['read_roots'] = ('/',)\nraise ValueError(open('{KIT}/reference/a2_mlp/linear.py').read())",
-         ("error", REFUSED + r"read .*/reference/a2_mlp/linear\.py"), stopped_by="hook state is immutable"),
+         "tb.tb_frame.f_locals['read_roots'] = ('/',)\nos.remove('{VICTIM}')",
+         ("error", REFUSED + r"write to .*victim"), stopped_by="the hook's state is immutable (read-only mappings, "
+         "tuples, frozensets, C functions); its frame's f_locals is a copy"),
     Case("gc_find_the_hook", "forward",
          "import gc\nhooks = [o for o in gc.get_objects() if getattr(o, '__name__', '') == 'hook']",
          ("error", REFUSED + r"use gc\.get_objects"), stopped_by="audit hook (gc events)"),
@@ -193,8 +194,8 @@ CASES = [
          "class Lie:\n    n = 0\n    def __fspath__(self):\n        Lie.n += 1\n"
          "        return '{KIT}/reference/a2_mlp/linear.py' if Lie.n % 2 else 'ok.txt'\n"
          "raise ValueError(open(Lie()).read())",
-         ("error", REFUSED + r"\S*only allows paths given as str or bytes|" + REFUSED + "read"),
-         stopped_by="audit hook refuses PathLike objects"),
+         ("error", REFUSED + r"read .*/reference/a2_mlp/linear\.py"),
+         stopped_by="audit hook: the event carries the path actually opened (and non-str paths are refused)"),
     # -- reaching the hidden material -------------------------------------------------------------------
     Case("import_reference", "forward", "import reference.a2_mlp.linear as ref",
          ("error", REFUSED + r"import 'reference'"), stopped_by="audit hook (import event)"),
