@@ -191,6 +191,7 @@ def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resu
         fresh: bool = False, progress: bool = True, stream=sys.stderr) -> dict[str, dict]:
     """Grade every student not yet in out_dir/results.jsonl; return all records by student."""
     submissions_dir, out_dir = Path(submissions_dir), Path(out_dir)
+    key = effective_assignment(options).key  # KeyError for an unknown assignment, before anything is written
     if not submissions_dir.is_dir():
         raise BatchError(f"{submissions_dir} is not a folder of submissions")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,7 @@ def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resu
                          "students without one, or --fresh to start over")
     students = plan(submissions_dir)
     for record in existing.values():
-        if record.get("assignment") != effective_assignment(options).key:
+        if record.get("assignment") != key:
             raise BatchError(f"{results_path} holds results of {record.get('assignment')}, not {options.assignment}")
     todo = [(s, e) for s, e in students if s not in existing]
     bar = Progress(len(students), len(students) - len(todo), stream, progress)

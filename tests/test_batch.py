@@ -207,3 +207,24 @@ def test_a_class_of_100_killed_halfway_and_resumed(tmp_path):
     after = {r["student"]: r for r in lines}
     assert all(after[s] == r for s, r in before.items())
     check_expectations(after, manifest, out)
+
+
+def test_html_feedback_escapes_and_keeps_every_message(graded_class, tmp_path):
+    records = {r["student"]: r for r in result_lines(graded_class["out"])}
+    gradebook.write_feedback(list(records.values()), tmp_path, "html")
+    for student, record in records.items():
+        page = (tmp_path / f"{gradebook.safe_name(student)}.html").read_text()
+        assert page.startswith("<!doctype html>") and "<pre>" in page
+        for check in record["result"]["checks"]:
+            first = check["message"].split("\n")[0]
+            if first and check["status"] != "passed":
+                import html
+                assert html.escape(first.strip()) in page, (student, first)
+
+
+def test_unknown_assignment_and_missing_folder(tmp_path):
+    with pytest.raises(KeyError):
+        batch.run(tmp_path, tmp_path / "out", batch.Options(assignment="a9"))
+    with pytest.raises(batch.BatchError):
+        batch.run(tmp_path / "nowhere", tmp_path / "out", batch.Options())
+    assert not (tmp_path / "out").exists()
