@@ -206,7 +206,7 @@ def cmd_gradescope_autograder(args) -> int:
 
     try:
         path = gradescope.build_autograder(Path(args.out), args.assignment)
-    except KeyError as err:
+    except (KeyError, FileNotFoundError) as err:
         print(err.args[0], file=sys.stderr)
         return 2
     print(f"wrote {path}: upload it as the Gradescope autograder of {args.assignment}")

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import stat
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -93,6 +91,9 @@ def build_autograder(out: Path, assignment: str) -> Path:
     from grader.specs import resolve
 
     key = resolve(assignment).key
+    if not (KIT_ROOT / "reference").is_dir():
+        raise FileNotFoundError("the autograder needs the reference solutions (reference/) for the hidden checks: "
+                                "build it from the instructors' kit")
     out.parent.mkdir(parents=True, exist_ok=True)
 
     def add_script(archive, name, text):

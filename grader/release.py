@@ -138,6 +138,8 @@ def build(out: Path, force: bool = False) -> dict:
     from grader import fixtures, generate, notebooks
     from grader.specs import ASSIGNMENTS
 
+    if not generate.REFERENCE.is_dir():
+        raise ReleaseError("release needs the reference solutions (reference/): run it from the instructors' kit")
     out = Path(out).resolve()
     if out == KIT_ROOT or KIT_ROOT in out.parents:
         raise ReleaseError(f"{out} is inside the kit; release into a folder outside it")
