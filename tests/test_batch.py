@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import KIT_ROOT, batch, gradebook, gradescope
+from grader import batch, gradebook
 from grader.specs import resolve
 from tests.make_submissions import make_class, reference_files, write_folder
 

@@ -1,7 +1,6 @@
 """`makemore release`: the student bundle has no reference solution and no hidden check, and still grades."""
 import ast
 import json
-import os
 import shutil
 import subprocess
 import sys

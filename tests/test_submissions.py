@@ -2,10 +2,6 @@
 
 These tests run no student code (fast); tests/test_batch.py grades such entries for real.
 """
-import io
-import json
-import stat
-import zipfile
 from pathlib import Path
 
 import nbformat
