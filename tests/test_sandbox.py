@@ -148,6 +148,28 @@ def test_output_file_swapped_for_a_fifo_cannot_block_the_parent(tmp_path):
     assert "fifo in place" in results[0].outcomes[0].message
 
 
+def test_reconcile_trusts_the_data_not_the_description():
+    """Unit test of the parent's reading of a reply: lies and gaps become "other"/"missing"."""
+    import numpy as np
+
+    from grader.sandbox import reconcile
+
+    lie = {"kind": "array", "type": "ndarray", "exact": True, "dtype": "float64", "shape": [3, 5]}
+    header = {"type": "result", "ok": True, "out": dict(lie), "dx": dict(lie), "grads": {"w": dict(lie)},
+              "mutated": "all"}
+    arrays = {"out": np.zeros((1, 1), np.int8), "extra": np.zeros(3)}
+    reconcile("layer", header, arrays, {})
+    assert header["out"] == {"kind": "array", "type": "ndarray", "exact": True, "dtype": "int8", "shape": [1, 1]}
+    assert header["dx"]["kind"] == header["grads"]["w"]["kind"] == "other"
+    assert header["mutated"] == [] and set(arrays) == {"out"}
+    header = {"type": "result", "ok": True, "results": [{"kind": "scalar", "value": "1.0"}]}
+    reconcile("call", header, {}, {"repeat": 2})
+    assert [r["kind"] for r in header["results"]] == ["other", "missing"]
+    header = {"type": "result", "ok": True}
+    reconcile("layer", header, {}, {})
+    assert header["out"]["kind"] == "missing"
+
+
 def test_every_layer_is_active_here():
     """The corpus's kernel cases rely on Landlock and seccomp: say so plainly if this machine lacks them."""
     with Child(str(REFERENCE)) as child:
