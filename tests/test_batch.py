@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, gradebook
+from grader import KIT_ROOT, batch, gradebook
 from grader.specs import resolve
 from tests.make_submissions import make_class, reference_files, write_folder
 
 A2 = resolve("a2")
 BATCH_FLAGS = ["--assignment", "a2", "--timeout", "20", "--check-timeout", "8"]
+ENV = dict(os.environ, PYTHONPATH=str(KIT_ROOT))  # this checkout's grader, not another installed one
 
 
 def batch_command(submissions: Path, out: Path, *extra: str) -> list[str]:
@@ -41,7 +42,7 @@ def complete_lines(out: Path) -> int:
 
 def kill_after(command: list[str], out: Path, lines: int, cwd: Path, limit: float = 240) -> int:
     """Start the batch, kill its whole process group (SIGKILL) once ``lines`` results are written."""
-    process = subprocess.Popen(command, cwd=cwd, start_new_session=True, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=cwd, env=ENV, start_new_session=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     started = time.monotonic()
     while complete_lines(out) < lines and process.poll() is None and time.monotonic() - started < limit:
@@ -83,9 +84,9 @@ def graded_class(tmp_path_factory):
     assert 3 <= done_before < 12, "the kill should land halfway"
     before = {r["student"]: r for r in result_lines(out)}
     refused = subprocess.run(batch_command(root / "class", out, "-j", "2", "-q"), cwd=root, capture_output=True,
-                             text=True, timeout=300)
+                             text=True, timeout=300, env=ENV)
     resumed = subprocess.run(batch_command(root / "class", out, "-j", "2", "--resume", "--format", "gradescope"),
-                             cwd=root, capture_output=True, text=True, timeout=300)
+                             cwd=root, capture_output=True, text=True, timeout=300, env=ENV)
     return {"root": root, "manifest": manifest, "out": out, "before": before, "refused": refused,
             "resumed": resumed}
 
@@ -166,7 +167,7 @@ def test_an_internal_error_costs_only_that_student(tmp_path, monkeypatch):
 def test_autograder_zip_runs_like_gradescope(tmp_path):
     zip_path = tmp_path / "autograder.zip"
     run = subprocess.run([sys.executable, "-m", "grader.cli", "gradescope-autograder", str(zip_path), "-a", "a2"],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, env=ENV)
     assert run.returncode == 0, run.stderr
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
@@ -200,7 +201,7 @@ def test_a_class_of_100_killed_halfway_and_resumed(tmp_path):
     assert 50 <= done < 100
     before = {r["student"]: r for r in result_lines(out)}
     run = subprocess.run(batch_command(tmp_path / "class", out, "-j", "2", "--resume"), cwd=tmp_path,
-                         capture_output=True, text=True, timeout=1800)
+                         capture_output=True, text=True, timeout=1800, env=ENV)
     assert run.returncode == 0, run.stderr
     lines = result_lines(out)
     assert len(lines) == len({r["student"] for r in lines}) == 100

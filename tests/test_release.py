@@ -1,6 +1,7 @@
 """`makemore release`: the student bundle has no reference solution and no hidden check, and still grades."""
 import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def bundle_run(bundle: Path, code: str, cwd: Path) -> subprocess.CompletedProces
 def bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("release") / "bundle"
     run = subprocess.run([sys.executable, "-m", "grader.cli", "release", str(out)], capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300, env=dict(os.environ, PYTHONPATH=str(KIT_ROOT)))
     assert run.returncode == 0, run.stderr
     assert "hidden checks removed" in run.stdout
     return out

@@ -49,7 +49,8 @@ def main(argv=None) -> int:
         out = work / f"results-j{jobs}"
         started = time.monotonic()
         run = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(work / "class"), "--out", str(out),
-                              "-j", str(jobs), *FLAGS], capture_output=True, text=True)
+                              "-j", str(jobs), *FLAGS], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
         seconds = time.monotonic() - started
         if run.returncode != 0:
             print(run.stderr)
