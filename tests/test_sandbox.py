@@ -212,3 +212,38 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
 def test_reference_still_gets_every_point():
     result = grade_assignment(A2, REFERENCE)
     assert result.score == result.max_score == 100, [(o.name, o.status, o.message) for o in result.outcomes if not o.passed]
+
+
+def test_batch_mode_with_hostile_students(tmp_path):
+    """grader/batch.py over a class where three of four students attack the grader: the honest student gets
+    every point, each attacker only what their submission deserves, and the results file is the batch's."""
+    import shutil
+
+    from grader import batch
+
+    batch_dir, out_dir = tmp_path / "class", tmp_path / "out"
+    batch_dir.mkdir()
+    sentinel = tmp_path / "sentinel_results.json"
+    values = {"KIT": KIT, "SENTINEL": sentinel, "VICTIM": tmp_path / "victim", "PYLIB": ""}
+    hostile = {c.name: c for c in CASES}
+    students = {"mallory_loop": "infinite_loop_forward", "oscar_exit": "os_exit_import",
+                "trudy_forge": "write_fake_results_outside"}
+    for student, name in students.items():
+        submission = build(hostile[name], tmp_path / name, values)
+        shutil.copytree(submission, batch_dir / student)
+    for package in ("a1_bigram", "a2_mlp"):
+        shutil.copytree(REFERENCE / package, batch_dir / "alice" / package)
+    options = batch.Options(assignment="a2", budget_seconds=20, check_timeout=2, memory_mb=1024)
+    records = batch.run(batch_dir, out_dir, options, progress=False)
+    assert set(records) == {"alice", *students}
+    assert records["alice"]["score"] == records["alice"]["max_score"] == 100
+    linear = lambda student: {c["name"]: c for c in records[student]["result"]["checks"]}
+    assert linear("mallory_loop")["linear.fixture"]["status"] == "timeout"
+    assert linear("oscar_exit")["linear.fixture"]["status"] == "crashed"
+    assert linear("trudy_forge")["linear.fixture"]["status"] == "error"
+    for student in students:
+        checks = linear(student)
+        assert checks["tanh.fixture"]["status"] == "passed"  # untouched modules still score
+        assert records[student]["score"] < 100
+        assert records[student]["score"] == sum(c["max_points"] for c in checks.values() if c["status"] == "passed")
+    assert not sentinel.exists()
