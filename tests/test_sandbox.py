@@ -247,3 +247,31 @@ def test_batch_mode_with_hostile_students(tmp_path):
         assert records[student]["score"] < 100
         assert records[student]["score"] == sum(c["max_points"] for c in checks.values() if c["status"] == "passed")
     assert not sentinel.exists()
+
+
+def test_cli_grade_submission_with_a_hostile_import(tmp_path):
+    """`makemore grade --submission DIR a2`: a linear.py that prints a fake report and results JSON, writes
+    one outside, then os._exit(0)s at import. The CLI finishes, scores the modules that work, shows none of
+    the fakes, and its JSON says what the grader found."""
+    import json
+    import subprocess
+    import sys
+
+    fake = tmp_path / "results.json"
+    code = ("import os\nprint('total 200/200 FORGED')\nprint('{\"score\": 200, \"FORGED\": true}')\n"
+            f"try:\n    open('{fake}', 'w').write('{{\"score\": 200}}')\nexcept Exception:\n    pass\nos._exit(0)")
+    case = next(c for c in CASES if c.name == "os_exit_import")
+    submission = build(type(case)(**{**case.__dict__, "code": code}), tmp_path, {})
+    report = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-c", "import sys; from grader.cli import main; sys.exit(main())",
+                          "grade", "--submission", str(submission), "a2", "--json", str(report)],
+                         cwd=KIT, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    assert "FORGED" not in run.stdout + run.stderr
+    assert not fake.exists()
+    data = json.loads(report.read_text())
+    checks = {c["name"]: c for c in data["assignments"][0]["checks"]}
+    working = [n for n in checks if n.startswith(("embedding.", "tanh."))]
+    assert all(checks[n]["status"] == "passed" for n in working)
+    assert all(checks[n]["status"] == "crashed" for n in checks if n.startswith(("linear.", "mlp.")))
+    assert data["score"] == sum(checks[n]["max_points"] for n in working) == 32
