@@ -141,13 +141,16 @@ class Progress:
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.last_line = 0.0
 
+    def count(self, record: dict) -> None:
+        self.done += 1
+        if record.get("fatal"):
+            self.unreadable += 1
+        elif record["score"] < record["max_score"]:
+            self.incomplete += 1
+
     def update(self, record: dict | None = None) -> None:
         if record is not None:
-            self.done += 1
-            if record.get("fatal"):
-                self.unreadable += 1
-            elif record["score"] < record["max_score"]:
-                self.incomplete += 1
+            self.count(record)
         if not self.enabled:
             return
         now = time.monotonic()
@@ -155,7 +158,8 @@ class Progress:
             return
         self.last_line = now
         elapsed = now - self.started
-        rate = self.done / elapsed * 60 if elapsed > 0 and self.done else 0.0
+        new = self.done - self.already  # the rate and ETA of this run only
+        rate = new / elapsed * 60 if elapsed > 0 and new else 0.0
         left = self.total - self.done
         eta = f"{int(left / rate * 60) // 60}:{int(left / rate * 60) % 60:02d}" if rate else "?"
         width = 30
@@ -207,8 +211,12 @@ def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resu
         if record.get("assignment") != key:
             raise BatchError(f"{results_path} holds results of {record.get('assignment')}, not {options.assignment}")
     todo = [(s, e) for s, e in students if s not in existing]
-    bar = Progress(len(students), len(students) - len(todo), stream, progress)
-    bar.done = len(students) - len(todo)
+    bar = Progress(len(students), 0, stream, progress)
+    wanted = {s for s, _ in students}
+    for record in existing.values():
+        if record["student"] in wanted:
+            bar.count(record)
+    bar.already = bar.done
     records = dict(existing)
     if todo:
         bar.update()
