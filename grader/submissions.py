@@ -159,9 +159,10 @@ def read_notebook(data: bytes, label: str):
     import nbformat
 
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadSubmission(f"{label} is not a notebook: it is not UTF-8 text") from None
+        raise BadSubmission(f"{label} is not a valid notebook: it is not UTF-8 text (a notebook is a JSON file; "
+                            "download it again from Jupyter with File > Download)") from None
     try:
         json.loads(text)
     except ValueError as err:

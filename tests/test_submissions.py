@@ -161,3 +161,12 @@ def test_student_ids_and_hidden_entries(tmp_path):
         (tmp_path / name).mkdir() if name == "c" else (tmp_path / name).write_text("")
     entries = submissions.list_entries(tmp_path)
     assert [submissions.student_id(e) for e in entries] == ["a", "b", "c", "d", "e"]
+
+
+def test_notebook_encodings(tmp_path):
+    text = nbformat.writes(notebooks.build(A2, reference_files()))
+    (tmp_path / "utf16.ipynb").write_bytes(text.encode("utf-16"))
+    p = prep(tmp_path / "utf16.ipynb", tmp_path)
+    assert p.fatal is None and texts(p.folder)["a2_mlp/linear.py"].endswith(reference_files()["a2_mlp/linear.py"])
+    (tmp_path / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\xfd")
+    assert "not UTF-8" in prep(tmp_path / "binary.ipynb", tmp_path).fatal
