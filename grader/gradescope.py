@@ -1,9 +1,12 @@
 """Gradescope: results.json in its autograder schema, and the autograder bundle that runs the kit there.
 
-results.json: {"score", "output", "tests": [{"name", "score", "max_score", "status", "output",
-"visibility"}]}. Public checks are "visible"; hidden checks are "after_due_date" (students see them after the
-deadline). The autograder zip holds setup.sh and run_autograder at its root and the whole kit (reference and
-hidden checks included: Gradescope never shows the autograder's files to students) under source/kit/.
+results.json: {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests": [{"name",
+"score", "max_score", "status", "output", "visibility"}]} (the total is the sum of the tests' max_score).
+Public checks are "visible"; hidden checks are "after_due_date" (students see them after the deadline).
+
+The autograder zip holds setup.sh and run_autograder at its root and the whole kit under kit/ (Gradescope
+unpacks it into /autograder/source/): reference and hidden checks included, since students never see the
+autograder's files.
 
 On Gradescope: ``run_autograder`` calls ``python3 -m grader.gradescope run --assignment A`` which grades
 /autograder/submission (files, a zip or a notebook, read by grader/submissions.py) and writes
@@ -35,7 +38,7 @@ def results_json(record: dict) -> dict:
     notes = list(record.get("notes") or [])
     if record.get("fatal"):
         notes.insert(0, record["fatal"])
-    return {"score": record["score"], "max_score": record["max_score"],
+    return {"score": record["score"], "execution_time": int(round(record.get("seconds", 0))),
             "output": "\n".join(notes) if notes else f"graded {record['assignment']}",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
