@@ -168,6 +168,9 @@ def test_reconcile_trusts_the_data_not_the_description():
     header = {"type": "result", "ok": True}
     reconcile("layer", header, {}, {})
     assert header["out"]["kind"] == "missing"
+    header = {"type": "result", "ok": False, "error": {"type": ["x"], "message": "m" * 10**6, "evil": 1}}
+    reconcile("layer", header, {"out": np.zeros(2)}, {})
+    assert header["error"] == {"type": "['x']", "message": "m" * 2000}
 
 
 def test_every_layer_is_active_here():
