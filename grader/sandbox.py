@@ -166,7 +166,7 @@ class Child:
             if not stat.S_ISREG(info.st_mode):
                 return ""
             os.lseek(fd, max(0, info.st_size - limit), os.SEEK_SET)
-            return os.read(fd, limit).decode("utf-8", "replace")
+            return text(os.read(fd, limit).decode("utf-8", "replace"), limit)
         except OSError:
             return ""
         finally:
@@ -199,7 +199,7 @@ class Child:
                 if reply.get("seq") != self.seq:
                     raise protocol.ProtocolError("a message that does not answer the current request")
                 if reply.get("type") == "progress":
-                    where = str(reply.get("where"))[:200]
+                    where = text(reply.get("where"), 200)
                     continue
                 break
             reconcile(op, reply, reply_arrays, header)
@@ -228,7 +228,7 @@ def _meta(meta, array) -> dict:
     if type(meta) is not dict:
         return {"kind": "other", "type": "malformed"}
     kind = meta.get("kind")
-    kept = {k: str(v)[:200] for k, v in meta.items() if k in ("type", "why") and v is not None}
+    kept = {k: text(v, 200) for k, v in meta.items() if k in ("type", "why") and v is not None}
     if kind == "array":
         if array is None:
             return {"kind": "other", "type": kept.get("type", "unknown"), "why": "an array that did not arrive"}
@@ -248,6 +248,15 @@ def _meta(meta, array) -> dict:
     return dict(kept, kind="other")
 
 
+def text(value, limit: int) -> str:
+    """A string from the child, fit to show: cut to ``limit`` characters, control characters (ANSI escapes
+    that could redraw a terminal report, NULs...) written as escapes; newlines and tabs kept."""
+    value = str(value)[:limit]
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in value)
+
+
 # The fields of a failure report the parent reads, and how much of each (grader/child.py:failure_report).
 ERROR_FIELDS = {"type": 200, "message": 2000, "where": 200, "location": 500, "stage": 50, "traceback": 6000}
 
@@ -259,7 +268,7 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
     if header.get("type") != "result" or header.get("ok") is not True:
         arrays.clear()
         error = header.get("error")
-        header["error"] = {key: str(error[key])[:ERROR_FIELDS[key]] for key in ERROR_FIELDS
+        header["error"] = {key: text(error[key], ERROR_FIELDS[key]) for key in ERROR_FIELDS
                            if error.get(key) is not None} if type(error) is dict else {}
         return
     used = set()

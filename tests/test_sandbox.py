@@ -90,6 +90,7 @@ def test_hostile_submission(case, tmp_path, signals_received):
     assert victim.read_text() == "keep me"
     everything = result.output + "".join(o.message for o in result.outcomes)
     assert SECRET_MARKER not in everything
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", everything), "control characters reach the report"
     assert not Path("/autograder/results/results.json").exists() or case.name != "write_gradescope_results"
     # No signal reached this process, and no process of this submission is left.
     time.sleep(0.05)
