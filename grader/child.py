@@ -289,7 +289,8 @@ def main() -> None:
     # The kernel layers need ctypes, so they go before the audit hook (which refuses ctypes from then on).
     if config.get("landlock"):
         layers["landlock"] = guard.install_landlock(
-            [runner.submission, *config["readable"]], [scratch], ["/dev/null", "/dev/urandom", "/dev/zero"])
+            [runner.submission, *guard.landlock_read_paths(config["readable"], config["forbidden"])], [scratch],
+            ["/dev/null", "/dev/urandom", "/dev/zero"])
     if config.get("seccomp"):
         layers["seccomp"] = guard.install_seccomp()
     if config.get("audit"):

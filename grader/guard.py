@@ -97,6 +97,26 @@ def _libc():
     return ctypes, libc
 
 
+def landlock_read_paths(readable: list[str], forbidden: list[str]) -> list[str]:
+    """Landlock grants whole trees and cannot take a subtree back: a readable folder that holds a forbidden
+    one (a Python installed above the kit) is replaced by its entries, down the way to the forbidden one,
+    leaving that one out. A readable folder inside a forbidden one (a venv inside the kit) stays, as in the
+    audit hook, where the most specific folder decides."""
+    forbidden = [os.path.realpath(p) for p in forbidden]
+    paths: list[str] = []
+    for root in (os.path.realpath(p) for p in readable):
+        inner = [f for f in forbidden if f == root or f.startswith(root.rstrip("/") + "/")]
+        if not inner:
+            paths.append(root)
+        elif root not in inner:
+            try:
+                entries = sorted(os.listdir(root))
+            except OSError:
+                continue
+            paths += landlock_read_paths([os.path.join(root, e) for e in entries], forbidden)
+    return paths
+
+
 def install_landlock(read_paths: list[str], write_paths: list[str], devices: list[str]) -> str:
     """Restrict this process's file access (and, from ABI 6, its signals) with Landlock. Returns a short
     description of what was installed, or why not ("unavailable: ...")."""
@@ -339,22 +359,23 @@ def _make_hook(submission: str, scratch: str, read_roots: tuple, forbidden_roots
                     more.reverse()
                     parts.extend(more)
             path = "/" + join("/", done)
-            # Where may it go?
+            # Where may it go? Reads: the submission and scratch folders, the devices, and otherwise the most
+            # specific root that holds the path decides (a venv inside the kit is readable, the kit is not).
             allowed = False
             for root in (write_roots if writing else own_roots):
                 if path == root or startswith(path, root + "/"):
                     allowed = True
             if not writing and not allowed:
-                forbidden = path in devices
-                allowed = forbidden
+                allowed = path in devices
                 if not allowed:
+                    deepest_read = deepest_forbidden = -1
+                    for root in read_roots:
+                        if (path == root or startswith(path, root + "/")) and len_(root) > deepest_read:
+                            deepest_read = len_(root)
                     for root in forbidden_roots:
-                        if path == root or startswith(path, root + "/"):
-                            forbidden = True
-                    if not forbidden:
-                        for root in read_roots:
-                            if path == root or startswith(path, root + "/"):
-                                allowed = True
+                        if (path == root or startswith(path, root + "/")) and len_(root) > deepest_forbidden:
+                            deepest_forbidden = len_(root)
+                    allowed = deepest_read > deepest_forbidden
             if writing and not allowed and path in devices and event == "open":
                 allowed = True
             if not allowed:

@@ -174,6 +174,27 @@ def test_reconcile_trusts_the_data_not_the_description():
     assert header["error"] == {"type": "['x']", "message": "m" * 2000}
 
 
+def test_most_specific_folder_decides(tmp_path):
+    """A venv inside the kit is readable although the kit is not; a Python installed above the kit does not
+    make the kit readable (audit hook, and the folders handed to Landlock)."""
+    from grader.guard import SandboxViolation, _make_hook, landlock_read_paths
+
+    kit, above = tmp_path / "kit", tmp_path
+    for folder in ("kit/.venv/lib", "kit/reference", "other"):
+        (tmp_path / folder).mkdir(parents=True)
+    hook = _make_hook(str(tmp_path / "sub"), str(tmp_path / "scratch"), (str(kit / ".venv"), str(above)), (str(kit),))
+    hook("open", (str(kit / ".venv/lib/os.py"), "r", 0))
+    hook("open", (str(tmp_path / "other/x.py"), "r", 0))
+    for path in (kit / "reference/mlp.py", kit / ".venv/../reference/mlp.py", kit):
+        with pytest.raises(SandboxViolation):
+            hook("open", (str(path), "r", 0))
+    with pytest.raises(SandboxViolation):
+        hook("open", (str(kit / ".venv/lib/new.py"), "w", 0))
+    granted = landlock_read_paths([str(kit / ".venv"), str(above)], [str(kit)])
+    assert str(kit / ".venv") in granted and str(tmp_path / "other") in granted
+    assert not any(p == str(kit) or p.startswith(str(kit / "reference")) or p == str(above) for p in granted)
+
+
 def test_every_layer_is_active_here():
     """The corpus's kernel cases rely on Landlock and seccomp: say so plainly if this machine lacks them."""
     with Child(str(REFERENCE)) as child:
