@@ -195,6 +195,24 @@ def test_most_specific_folder_decides(tmp_path):
     assert not any(p == str(kit) or p.startswith(str(kit / "reference")) or p == str(above) for p in granted)
 
 
+@pytest.mark.parametrize("audit", [True, False], ids=["hook", "kernel"])
+def test_submission_that_links_to_the_reference(tmp_path, audit):
+    """A 'submission' whose linear.py is a symlink to the reference's: importing it is a read of the
+    reference, refused by the hook, and with the hook off by Landlock (which grants the submission's folder,
+    not where its links point)."""
+    case = next(c for c in CASES if c.name == "print_fake_results")
+    submission = build(case, tmp_path, {"SENTINEL": tmp_path / "s"})
+    target = submission / "a2_mlp" / "linear.py"
+    target.unlink()
+    target.symlink_to(REFERENCE / "a2_mlp" / "linear.py")
+    result = grade_assignment(A2, submission, limits=Limits(audit=audit), checks=CHECKS, check_timeout=10)
+    linear, tanh = result.outcomes
+    assert (linear.status, tanh.status) == ("error", "passed")
+    expected = "SandboxViolation: the grader does not allow submissions to read" if audit else "Permission denied"
+    assert linear.message.startswith("could not import your code") and expected in linear.message, linear.message
+    assert SECRET_MARKER not in linear.message + result.output
+
+
 def test_every_layer_is_active_here():
     """The corpus's kernel cases rely on Landlock and seccomp: say so plainly if this machine lacks them."""
     with Child(str(REFERENCE)) as child:
