@@ -149,6 +149,12 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
     return got
 
 
+def add_note(message: str, note: str) -> str:
+    """Put a note above the "(with sizes)" line, so every failure reads: what, worst element, notes, sizes."""
+    head, sep, sizes = message.rpartition("\n    (with ")
+    return f"{head}\n    {note}{sep}{sizes}" if sep else f"{message}\n    {note}"
+
+
 def with_dims(message: str, dims: dict) -> str:
     sizes = ", ".join(f"{k}={v}" for k, v in dims.items())
     return f"{message}\n    (with {sizes})" if sizes else message
@@ -293,7 +299,7 @@ def agreement(check: Check, rt) -> tuple[str, str]:
             except StudentError as err:
                 return err.status, err.message
             if problem:
-                return "failed", problem + "\n    (expected = the kit's stored answer for this input)"
+                return "failed", add_note(problem, "(expected = the kit's stored answer for this input)")
         return "passed", ""
 
     def body(example):
@@ -366,7 +372,7 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
             except StudentError as err:
                 return err.status, err.message
             if problem:
-                return "failed", problem + "\n    (expected = the kit's stored answer for this input)"
+                return "failed", add_note(problem, "(expected = the kit's stored answer for this input)")
         return "passed", ""
 
     def body(example):

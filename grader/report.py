@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 
 from grader.runner import AssignmentResult
 
+WRAP = 124  # columns: messages are wrapped under their check, not across the terminal
 SYMBOLS = {"passed": "✓", "skipped": "·"}
 COLOURS = {"passed": "32", "failed": "31", "skipped": "90", "not implemented": "33"}
 
@@ -37,11 +39,15 @@ def render(results: list[AssignmentResult], colour: bool = False, verbose: bool 
             first, *rest = (o.message or "").split("\n")
             if o.status == "passed" and not verbose:
                 first, rest = (first if o.name.endswith("training") else ""), []
-            lines.append(f"  {paint(symbol, code, colour)} {o.name:<{width}}  {points:>7}  {status}{first}".rstrip())
+            indent = " " * (width + 15)
+            first_lines = textwrap.wrap(f"{status}{first}", WRAP - len(indent)) or [""]
+            lines.append(f"  {paint(symbol, code, colour)} {o.name:<{width}}  {points:>7}  {first_lines[0]}".rstrip())
+            lines += [indent + more for more in first_lines[1:]]
             for extra in rest:
                 if extra.startswith("Traceback") and not verbose:
                     break
-                lines.append(" " * (width + 15) + extra.strip())
+                wrapped = textwrap.wrap(extra.strip(), WRAP - len(indent), subsequent_indent="  ") or [""]
+                lines += [indent + part for part in wrapped]
         if result.mode == "public":
             lines.append(paint("  (public checks only: hidden checks run on your instructor's grader)", "90", colour))
         if verbose and result.output.strip():
