@@ -13,8 +13,8 @@ for what each one stops and what it does not:
 4. A PEP 578 audit hook (``sys.addaudithook``), which Python offers no way to remove. It refuses: opening
    files outside the submission, the scratch folder and the Python/NumPy installation (and anything of the
    kit's own: reference, grader, tests, data), importing the kit's ``reference`` or ``grader`` and a list of
-   dangerous modules, starting processes, sending signals, sockets, ctypes, gc/frame introspection of the
-   runner; writes only in the scratch folder. It is what turns an attempt into a clear message; layers 2-3
+   dangerous modules, starting processes, sending signals, sockets, ctypes, finding objects through gc;
+   writes only in the scratch folder. It is what turns an attempt into a clear message; layers 2-3
    are what hold when someone finds a C-level path the hook does not see.
 
 The hook is built to survive the code it watches: it uses no module globals, no builtins looked up at call
@@ -302,18 +302,18 @@ def _make_hook(submission: str, scratch: str, read_roots: tuple, forbidden_roots
             checks = ((0, writing, mode is not None),)
         else:
             spec = write_events.get(event)
-            if spec is None:
-                spec = read_events.get(event)
-                if spec is None:
-                    return
-                checks = tuple((i, False, True) for i in spec)
-            else:
+            reads = read_events.get(event)
+            if spec is None and reads is None:
+                return
+            if spec is not None:
                 positions, dir_fds = spec
                 relative_ok = True
                 for i in dir_fds:  # -1 (or None) when no dir_fd was given
                     if i < len_(args) and type_(args[i]) is int_type and args[i] >= 0:
                         relative_ok = False
                 checks = tuple((i, True, relative_ok) for i in positions)
+            if reads is not None:
+                checks = checks + tuple((i, False, True) for i in reads)
         for position, writing, relative_ok in checks:
             if position >= len_(args):
                 continue

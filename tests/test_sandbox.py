@@ -213,6 +213,46 @@ def test_submission_that_links_to_the_reference(tmp_path, audit):
     assert SECRET_MARKER not in linear.message + result.output
 
 
+@pytest.mark.parametrize("event, args, refused", [
+    ("shutil.copyfile", ("{kit}/reference/x.py", "{scratch}/y"), "read"),
+    ("shutil.copyfile", ("{lib}/x.py", "{scratch}/y"), None),
+    ("shutil.copyfile", ("{lib}/x.py", "{lib}/y"), "write to"),
+    ("os.rename", ("{scratch}/a", "{lib}/a", -1, -1), "write to"),
+    ("os.remove", ("{scratch}/a", -1), None),
+    ("os.remove", ("a", 3), "absolute paths"),
+    ("open", ("rel.txt", None, 0), "absolute paths"),
+    ("open", ("rel.txt", "r", 0), None),
+    ("open", (b"{kit}/reference/x.py", "rb", 0), "read"),
+    ("open", ("{scratch}/../scratch/../{kit_rel}/reference/x.py", "r", 0), "read"),
+    ("open", ("/dev/null", "w", 0), None),
+    ("open", (7, "r", 0), None),
+    ("os.listdir", (None,), None),
+    ("os.chdir", ("{kit}",), "read"),
+    ("import", ("grader.checks", None, [], [], []), "import 'grader'"),
+    ("import", ("ctypes.util", None, [], [], []), "import 'ctypes'"),
+    ("import", ("numpy.testing", None, [], [], []), None),
+    ("os.system", (b"true",), "use os.system"),
+    ("gc.get_referrers", ((),), "use gc.get_referrers"),
+])
+def test_hook_decisions(tmp_path, monkeypatch, event, args, refused):
+    """The hook on its own, event by event (what the corpus exercises through real calls)."""
+    from grader.guard import SandboxViolation, _make_hook
+
+    kit, lib, scratch = tmp_path / "kit", tmp_path / "lib", tmp_path / "scratch"
+    for folder in (kit / "reference", lib, scratch):
+        folder.mkdir(parents=True)
+    monkeypatch.chdir(scratch)  # relative paths are resolved against the working directory
+    values = {"kit": str(kit), "lib": str(lib), "scratch": str(scratch), "kit_rel": str(kit).lstrip("/")}
+    args = tuple(a.format(**values) if isinstance(a, str) else a.decode().format(**values).encode()
+                 if isinstance(a, bytes) else a for a in args)
+    hook = _make_hook(str(tmp_path / "sub"), str(scratch), (str(lib),), (str(kit),))
+    if refused is None:
+        hook(event, args)
+    else:
+        with pytest.raises(SandboxViolation, match=refused):
+            hook(event, args)
+
+
 def test_every_layer_is_active_here():
     """The corpus's kernel cases rely on Landlock and seccomp: say so plainly if this machine lacks them."""
     with Child(str(REFERENCE)) as child:
