@@ -146,7 +146,7 @@ def training(check: Check, rt) -> tuple[str, str]:
         trained[name] = reply.arrays["param:" + name]
         if not np.all(np.isfinite(trained[name])):
             return "failed", f"training made {unit.label}.params[{name!r}] NaN/inf: a gradient is far too large"
-    if reference_available() and not rt.public_only:
+    if reference_available():  # even with public_only: never take the student's process's word for it
         dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev)
     else:
         dev_loss = reply.header.get("dev_loss")

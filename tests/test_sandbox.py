@@ -358,3 +358,23 @@ def test_cli_grade_submission_with_a_hostile_import(tmp_path):
     assert all(checks[n]["status"] == "passed" for n in working)
     assert all(checks[n]["status"] == "crashed" for n in checks if n.startswith(("linear.", "mlp.")))
     assert data["score"] == sum(checks[n]["max_points"] for n in working) == 32
+
+
+@pytest.mark.parametrize("public_only", [False, True], ids=["full", "public_only"])
+def test_training_check_does_not_take_the_childs_word_for_the_dev_loss(tmp_path, public_only):
+    """A model that never learns, with a loss that says 0.0 on evaluation-sized batches: wherever the
+    reference is installed (also with public_only, e.g. a batch run of the public checks) the dev loss is
+    computed in the parent from the trained parameters, so the lie earns nothing."""
+    case = next(c for c in CASES if c.name == "print_fake_results")
+    submission = build(case, tmp_path, {"SENTINEL": tmp_path / "s"})
+    mlp = submission / "a2_mlp" / "mlp.py"
+    mlp.write_text(mlp.read_text().replace(
+        "        return None\n", "        self.grads = {k: 0 * v for k, v in self.grads.items()}\n        return None\n", 1))
+    loss = submission / "a1_bigram" / "cross_entropy.py"
+    anchor = "        n = logits.shape[0]\n"
+    assert anchor in loss.read_text()
+    loss.write_text(loss.read_text().replace(anchor, anchor + "        if n > 1000:\n            return 0.0\n", 1))
+    result = grade_assignment(A2, submission, public_only=public_only, checks=("mlp.training",))
+    (training,) = result.outcomes
+    assert training.status == "failed", training.message
+    assert re.match(r"dev loss 3\.\d+ after 3000 steps", training.message), training.message
