@@ -106,7 +106,12 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
     outcomes: list[Outcome] = []
     selected = assignment.checks
     if checks is not None:
-        keep = checks if callable(checks) else (lambda check, names=frozenset(checks): check.name in names)
+        if not callable(checks):
+            names = frozenset([checks] if isinstance(checks, str) else checks)
+            unknown = names - {check.name for check in assignment.checks}
+            if unknown:
+                raise ValueError(f"{assignment.key} has no check {', '.join(sorted(unknown))}")
+        keep = checks if callable(checks) else (lambda check: check.name in names)
         selected = [check for check in assignment.checks if keep(check)]
     with Child(str(submission), limits) as child:
         runtime = Runtime(child, assignment, public_only,

@@ -27,6 +27,14 @@ CHECKS = ("linear.fixture", "tanh.fixture")
 GIB = 1 << 30
 
 
+def test_check_filter_names_must_exist():
+    with pytest.raises(ValueError, match="no check linear.fixtures"):
+        grade_assignment(A2, REFERENCE, checks=("linear.fixtures",))
+    result = grade_assignment(A2, REFERENCE, checks=lambda c: c.name.startswith("tanh."), check_timeout=20)
+    assert [o.name for o in result.outcomes] == ["tanh.contract", "tanh.gradcheck", "tanh.fixture", "tanh.reference"]
+    assert result.score == result.max_score == 14
+
+
 def test_corpus_is_large_and_named_uniquely():
     assert len(CASES) >= 25
     assert len({c.name for c in CASES}) == len(CASES)
