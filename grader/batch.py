@@ -37,6 +37,7 @@ class Options:
     check_timeout: float | None = None  # caps every check's own timeout
     memory_mb: int = 2048
     public_only: bool = False
+    hard_timeout: float | None = None  # kills the worker of one submission (default: see hard_limit)
 
 
 def effective_assignment(options: Options):
@@ -228,21 +229,43 @@ def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resu
     return records
 
 
+def hard_limit(options: Options) -> float:
+    """Wall clock after which a worker grading one submission is killed: the budget covers the student's code,
+    this covers everything else (the grader's own side), generously."""
+    return options.hard_timeout or options.budget_seconds * 1.5 + 60
+
+
+def _kill_workers(pool) -> None:
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            process.kill()
+        except (OSError, AttributeError):
+            pass
+
+
 def _run_pool(queue, options, f, records, bar, attempts) -> list:
-    """Grade the queue with one pool; returns what must be retried if the pool itself broke."""
+    """Grade the queue with one pool; returns what must be retried if the pool itself broke or was killed."""
     retry = []
     jobs = max(1, options.jobs)
+    limit = hard_limit(options)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {}
+        pending, running_since = {}, {}
         waiting = list(queue)
+
+        def finish(student, record):
+            append_result(f, record)
+            records[student] = record
+            bar.update(record)
+
         try:
             while waiting or pending:
                 while waiting and len(pending) < 2 * jobs:  # a short queue: a broken pool loses little
                     student, entry = waiting.pop(0)
                     pending[pool.submit(grade_entry, entry, student, options)] = (student, entry)
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                 for future in done:
                     student, entry = pending.pop(future)
+                    running_since.pop(future, None)
                     try:
                         record = future.result()
                     except BrokenProcessPool:
@@ -253,22 +276,35 @@ def _run_pool(queue, options, f, records, bar, attempts) -> list:
                         record = _crashed_record(student, entry, options, "the grading process died twice")
                     except Exception as err:  # noqa: BLE001
                         record = _crashed_record(student, entry, options, f"{type(err).__name__}: {err}")
-                    append_result(f, record)
-                    records[student] = record
-                    bar.update(record)
+                    finish(student, record)
+                now = time.monotonic()
+                for future in pending:
+                    if future.running():
+                        running_since.setdefault(future, now)
+                stuck = [fut for fut, since in running_since.items() if fut in pending and now - since > limit]
+                if stuck:
+                    for future in stuck:
+                        student, entry = pending.pop(future)
+                        finish(student, _crashed_record(student, entry, options,
+                                                        f"grading took longer than {limit:g} s and was stopped",
+                                                        status="timeout"))
+                    _kill_workers(pool)  # the only way to stop one task; the others are graded again
+                    break
         except BrokenProcessPool:
             pass
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-        retry += [pending[fut] for fut in pending if pending[fut][0] not in records and pending[fut] not in retry]
+        retry += [item for item in pending.values() if item[0] not in records and item not in retry]
         retry += [item for item in waiting if item not in retry]
     return retry
 
 
-def _crashed_record(student: str, entry: str, options: Options, why: str) -> dict:
+def _crashed_record(student: str, entry: str, options: Options, why: str, status: str = "error") -> dict:
     assignment = effective_assignment(options)
     result = unrunnable(assignment, f"internal grader error ({why}); your instructor will regrade")
+    for outcome in result.outcomes:
+        outcome.status = status
     return {"student": student, "entry": os.path.basename(entry), "assignment": assignment.key, "notes": [],
             "fatal": result.outcomes[0].message, "score": 0, "max_score": result.max_score,
             "result": result.to_dict(), "output": "", "seconds": 0.0,

@@ -244,3 +244,28 @@ def test_html_feedback_escapes_student_text():
     page = gradebook.feedback_html(record)
     assert "<script" not in page and "<img" not in page and "<b>" not in page
     assert "&lt;script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def _hangs_for_one_student(entry, student, options):
+    if student == "hangs":
+        time.sleep(3600)
+    return _real_grade_entry(entry, student, options)
+
+
+_real_grade_entry = batch.grade_entry
+
+
+def test_a_grading_that_hangs_is_stopped_and_costs_only_that_student(tmp_path, monkeypatch):
+    """Even a hang on the grader's side (not the student's code, which has its own limits) is cut off."""
+    for name in ("a_ok", "hangs", "z_ok"):
+        (tmp_path / "class" / name).mkdir(parents=True)  # empty folders: graded instantly, zero
+    monkeypatch.setattr(batch, "grade_entry", _hangs_for_one_student)  # the workers are forked: they see it
+    started = time.monotonic()
+    records = batch.run(tmp_path / "class", tmp_path / "out", batch.Options(jobs=2, hard_timeout=3),
+                        progress=False)
+    assert time.monotonic() - started < 60
+    assert sorted(records) == ["a_ok", "hangs", "z_ok"]
+    assert "longer than 3 s" in records["hangs"]["fatal"]
+    assert {c["status"] for c in records["hangs"]["result"]["checks"]} == {"timeout"}
+    assert "empty" in records["a_ok"]["fatal"] and "empty" in records["z_ok"]["fatal"]
+    assert len(result_lines(tmp_path / "out")) == 3
