@@ -193,7 +193,9 @@ def contract(check: Check, rt) -> tuple[str, str]:
     def body(example):
         dims, seed = example
         params, inputs, dout = make_example(unit, dims, seed)
-        reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        header, arrays = layer_request(unit, dims, params, inputs, dout)
+        header["twice"] = True
+        reply = expect_ok(rt.request("layer", header, arrays, timeout=check.timeout))
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         for key, value in got.items():
             if not np.all(np.isfinite(value)):
@@ -203,9 +205,29 @@ def contract(check: Check, rt) -> tuple[str, str]:
             which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
             return with_dims(f"{unit.label} modified {which} in place; work on new arrays instead "
                              "(e.g. x = x + 1, not x += 1)", dims)
-        return None
+        return repeated_step_problem(unit, dims, reply, got)
 
     return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 12))
+
+
+def repeated_step_problem(unit: Unit, dims: dict, reply, got: dict) -> str | None:
+    """The same forward and backward twice must give the same gradients: backward overwrites self.grads."""
+    again = reply.header.get("grads_again", {})
+    for key, first in got.items():
+        if not key.startswith("grad:") or key[5:] not in again:
+            continue
+        meta, second = again[key[5:]], reply.arrays.get("grad2:" + key[5:])
+        if meta.get("kind") != "array" or second is None or second.shape != first.shape:
+            continue
+        if not np.allclose(second, first, rtol=1e-9, atol=1e-12):
+            label = array_label(unit, key)
+            if np.any(first) and np.allclose(second, 2 * first, rtol=1e-9, atol=1e-12):
+                return with_dims(f"{label} doubled when forward and backward ran a second time: backward adds to "
+                                 "the previous gradient. Assign a fresh one each call (self.grads[name] = ...); "
+                                 "the training loop applies it before the next backward", dims)
+            return with_dims(f"{label} changed when the same forward and backward ran a second time: backward "
+                             "must depend only on this call's inputs", dims)
+    return None
 
 
 def perturbation_targets(unit: Unit, params: dict, inputs: list) -> dict:

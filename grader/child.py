@@ -169,6 +169,15 @@ class Runner:
                                    else {"kind": "missing"} for k in params}
             if not np.array_equal(dout, dout_copy):
                 mutated.append("dout")
+            if h.get("twice") and isinstance(grads, dict):
+                # The convention: backward overwrites self.grads. A second identical step must give the same
+                # gradients; one that adds to the previous ones shows up here and not only as slow training.
+                self.call(f"{label}.forward", obj.forward, *[o.copy() for o in originals])
+                self.call(f"{label}.backward", obj.backward, dout_arg)
+                again = getattr(obj, "grads", None)
+                if isinstance(again, dict):
+                    result["grads_again"] = {k: self.pack(again.get(k), f"grad2:{k}", out_arrays)
+                                             for k in params if k in again}
         result["mutated"] = mutated
         return result, out_arrays
 

@@ -291,6 +291,13 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
             else:
                 for k in list(grads):
                     fix(grads, k, f"grad:{k}")
+        again = header.get("grads_again")
+        if again is not None:
+            if type(again) is not dict:
+                header.pop("grads_again")
+            else:
+                for k in list(again):
+                    fix(again, k, f"grad2:{k}")
         mutated = header.get("mutated")
         header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
         if "grads_error" in header:
