@@ -12,7 +12,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import KIT_ROOT, generate, release, submissions
+from grader import KIT_ROOT, generate, notebooks, release, submissions
 from grader.specs import ASSIGNMENTS
 
 # Runs the bundle's own grader in a fresh interpreter where neither the kit's grader nor its reference can be
@@ -170,7 +170,19 @@ def test_notebooks_are_the_stubs(bundle, tmp_path):
         modules = {submissions.cell_module(c): c.source for c in nb.cells if submissions.cell_module(c)}
         assert modules
         for module, source in modules.items():
-            assert source.split("\n", 1)[1] + "\n" == (bundle / "assignments" / module).read_text()
+            stub = (bundle / "assignments" / module).read_text()
+            assert source.split("\n", 1)[1] + "\n" == notebooks.notebook_friendly(stub)
+
+
+def test_module_cells_run_in_order_as_jupyter_would(bundle):
+    """No package in a kernel: a cell's relative imports must fall back to what the cells above defined."""
+    nb = nbformat.read(bundle / "notebooks" / "a2_mlp.ipynb", as_version=4)
+    namespace = {"__name__": "__main__"}
+    for cell in nb.cells:
+        if (submissions.cell_module(cell) or "").startswith("a2_mlp/"):
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    model = namespace["MLP"](vocab_size=5, block_size=2, n_embd=3, n_hidden=4)
+    assert set(model.params) == {"C", "W1", "b1", "W2", "b2"}
 
 
 def test_hidden_checks_are_stripped_in_any_layout():
