@@ -12,7 +12,6 @@ the gradebook, feedback files and class summary are written from results.jsonl (
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -43,11 +42,7 @@ class Options:
 def effective_assignment(options: Options):
     from grader.specs import resolve
 
-    assignment = resolve(options.assignment)
-    if options.check_timeout:
-        checks = [dataclasses.replace(c, timeout=min(c.timeout, options.check_timeout)) for c in assignment.checks]
-        assignment = dataclasses.replace(assignment, checks=checks)
-    return assignment
+    return resolve(options.assignment)
 
 
 def unrunnable(assignment, message: str):
@@ -83,7 +78,8 @@ def grade_entry(entry: str, student: str, options: Options) -> dict:
             else:
                 limits = Limits(memory_bytes=options.memory_mb << 20)
                 result = grade_assignment(assignment, prepared.folder, public_only=options.public_only,
-                                          limits=limits, budget_seconds=options.budget_seconds)
+                                          limits=limits, budget_seconds=options.budget_seconds,
+                                          check_timeout=options.check_timeout)
     except Exception as err:  # the grader's own failure: this student only, and say so
         record.setdefault("notes", [])
         record["fatal"] = f"internal grader error ({type(err).__name__}: {err}); your instructor will regrade"

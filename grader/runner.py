@@ -47,10 +47,10 @@ class Runtime:
     budget_seconds: float | None = None
     check_deadline: float | None = None  # the current check's time limit ends
     check_seconds: float | None = None
-    check_timeout: float | None = None  # overrides every check's own limit (tests, quick runs)
+    check_timeout: float | None = None  # caps every check's own limit (batch runs, tests)
 
     def start_check(self, check) -> None:
-        self.check_seconds = self.check_timeout if self.check_timeout is not None else check.timeout
+        self.check_seconds = check.timeout if self.check_timeout is None else min(check.timeout, self.check_timeout)
         self.check_deadline = time.monotonic() + self.check_seconds
 
     def request(self, op: str, header: dict, arrays: dict | None = None, timeout: float = 10.0):
@@ -98,7 +98,7 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
     a1_bigram/, a2_mlp/, ...). Hidden checks run only where the reference is installed and not public_only.
 
     limits: the student's process's limits and isolation (grader/sandbox.py). budget_seconds: the whole
-    submission's wall-clock budget; each check also has its own limit (Check.timeout, or check_timeout for
+    submission's wall-clock budget; each check also has its own limit (Check.timeout, capped by check_timeout for
     all). A check that runs out loses its points with a message; the other checks still run.
     checks: run only these (check names, or a predicate on a Check); the others are left out of the result."""
     public_only = public_only or not reference_available()
