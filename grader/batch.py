@@ -32,7 +32,7 @@ RESULTS = "results.jsonl"
 class Options:
     assignment: str = "a2"
     jobs: int = 1
-    budget_seconds: float = 300.0  # wall clock for all of one submission's checks
+    budget_seconds: float = 120.0  # wall clock for all of one submission's checks
     check_timeout: float | None = None  # caps every check's own timeout
     memory_mb: int = 2048
     public_only: bool = False

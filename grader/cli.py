@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
     bat.add_argument("--resume", action="store_true", help="grade only the students without a result yet")
     bat.add_argument("--fresh", action="store_true", help="discard earlier results and start over")
-    bat.add_argument("--timeout", type=float, default=300.0, help="wall-clock seconds for one submission")
+    bat.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds for one submission (default 120)")
     bat.add_argument("--check-timeout", type=float, help="cap on every check's own wall-clock limit (seconds)")
     bat.add_argument("--memory-mb", type=int, default=2048, help="memory limit of a student's process")
     bat.add_argument("--public-only", action="store_true", help="run only the public checks")

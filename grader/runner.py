@@ -69,7 +69,7 @@ class Runtime:
                                               f"{self.budget_seconds:g} s before this check")
             raise StudentError("timeout", f"timed out after {self.check_seconds:g} s")
         reply = self.child.request(op, header, arrays, left)
-        if reply.status == "timeout":
+        if reply.status == "timeout" and not reply.repeated:
             place = f" in {reply.where}" if reply.where else ""
             if which == "budget":
                 reply.message = (f"timed out{place}: the submission used up its total time budget of "

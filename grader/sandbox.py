@@ -58,6 +58,7 @@ class Reply:
     arrays: dict = field(default_factory=dict)
     where: str | None = None
     message: str = ""
+    repeated: bool = False  # a timeout in a place that already hung once (given a short limit)
 
     @property
     def ok(self) -> bool:
@@ -89,7 +90,9 @@ class Child:
         self.scratch: str | None = None
         self.starts = 0
         self.seq = 0  # requests sent; every frame back must carry the current number
-        self.last_output = ""  # what a killed process had printed, kept for the report
+        self.last_output = ""
+        self.hung: set[str] = set()  # where a request already timed out (e.g. "Linear.forward")
+        self.repeat_hang_seconds = 2.0  # what a killed process had printed, kept for the report
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -188,7 +191,7 @@ class Child:
         return reply
 
     def _exchange(self, op: str, header: dict, arrays: dict | None, deadline: float, timeout: float):
-        where, heard = None, False
+        where, heard, again = None, False, False
         self.seq += 1
         try:
             protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op, seq=self.seq), arrays), deadline)
@@ -200,12 +203,24 @@ class Child:
                     raise protocol.ProtocolError("a message that does not answer the current request")
                 if reply.get("type") == "progress":
                     where = text(reply.get("where"), 200)
+                    if where in self.hung and not again:
+                        # It hung here before: an infinite loop costs every check that enters it, so after
+                        # the first full timeout the same place gets a short one.
+                        again = True
+                        deadline = min(deadline, time.monotonic() + self.repeat_hang_seconds)
                     continue
                 break
             reconcile(op, reply, reply_arrays, header)
         except protocol.TimedOut:
             self.kill()
-            return Reply("timeout", where=where, message=f"timed out after {timeout:g} s" + (f" in {where}" if where else "")), heard
+            if again:
+                message = (f"timed out again in {where} (it already hung in an earlier check, so it was given "
+                           f"{self.repeat_hang_seconds:g} s this time)")
+            else:
+                message = f"timed out after {timeout:g} s" + (f" in {where}" if where else "")
+                if where:
+                    self.hung.add(where)
+            return Reply("timeout", where=where, message=message, repeated=again), heard
         except (protocol.Closed, BrokenPipeError):
             try:  # it closed its end of the pipe: it is ending, or it closed the pipe and kept running
                 code = self.process.wait(timeout=1.0) if self.process else None

@@ -89,7 +89,7 @@ class Check:
     visibility: str = "public"
     description: str = ""
     options: dict = field(default_factory=dict)
-    timeout: float = 20.0
+    timeout: float = 10.0  # seconds for the whole check; the reference needs well under 1
 
 
 @dataclass

@@ -175,6 +175,6 @@ A1 = Assignment(
         Check("bigram_net.reference", 5, checks.agreement, BIGRAM_NET, "hidden",
               "logits and dW match the reference", {"source": "reference"}),
         Check("bigram_net.training", 10, behaviour.training, BIGRAM_NET, "public",
-              "trains to the calibrated dev loss with the kit's loop", BIGRAM_TRAINING, timeout=60.0),
+              "trains to the calibrated dev loss with the kit's loop", BIGRAM_TRAINING, timeout=30.0),
     ],
 )

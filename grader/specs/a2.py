@@ -143,6 +143,6 @@ A2 = Assignment(
         *layer_checks("mlp", MLP, (4, 10, 3, 9), "all five gradients"),
         Check("mlp.training", 22, behaviour.training, TRAINING_UNIT, "public",
               "trains to the calibrated dev loss with the kit's loop (uses your a1 SoftmaxCrossEntropy)",
-              MLP_TRAINING, timeout=120.0),
+              MLP_TRAINING, timeout=30.0),
     ],
 )
