@@ -107,6 +107,8 @@ def student_readme() -> str:
         "(Python 3.10+, NumPy, hypothesis and nbformat; `pip install matplotlib jupyter` for the notebooks.)", "",
         "## The assignments", "",
         "| key | your code | title | local points | instructor-only points |", "|---|---|---|---:|---:|", *rows, "",
+        "Read `assignments/README.md` first: it pins every convention (shapes, float64, sum vs mean, how "
+        "gradients are stored), and each assignment's folder has a README with its maths and shapes. "
         "Each folder under `assignments/` is one assignment: replace every `raise NotImplementedError(...)` with "
         "your code. Or work in the notebook of the assignment under `notebooks/`: the cells that start with "
         "`# %% PACKAGE/MODULE.py` are those files (keep that first line).", "",
@@ -157,6 +159,11 @@ def build(out: Path, force: bool = False) -> dict:
     for relative, text in stubs.items():
         (out / "assignments" / relative).parent.mkdir(parents=True, exist_ok=True)
         (out / "assignments" / relative).write_text(text)
+
+    for doc in sorted(generate.ASSIGNMENTS.rglob("*.md")):  # the conventions and each assignment's guide
+        target = out / "assignments" / doc.relative_to(generate.ASSIGNMENTS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(doc, target)
 
     copy_tree(KIT_ROOT / "data", out / "data")
     copy_tree(GRADER, out / "grader")

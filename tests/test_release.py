@@ -230,3 +230,11 @@ def test_the_notebook_check_cell_grades_the_saved_notebook(bundle, tmp_path):
     stub_report, solved_report = run.stdout.split("a2 · ")[1:]
     assert f"0/{public_points:g}" in stub_report and "not implemented" in stub_report
     assert f"{public_points:g}/{public_points:g}" in solved_report and "public checks only" in solved_report
+
+
+def test_bundle_carries_the_conventions_and_each_assignments_guide(bundle):
+    assert "backward overwrites" in (bundle / "assignments" / "README.md").read_text()
+    for assignment in ASSIGNMENTS.values():
+        guide = bundle / "assignments" / assignment.package / "README.md"
+        assert guide.read_text().startswith(f"# {assignment.key} ")
+    assert "assignments/README.md" in (bundle / "README.md").read_text()
