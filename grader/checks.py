@@ -305,6 +305,18 @@ def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, par
     return None
 
 
+def against_fixtures(examples, compare) -> tuple[str, str]:
+    """Every stored example must agree; the first one that does not gives the verdict."""
+    for example in examples:
+        try:
+            problem = compare(*example)
+        except StudentError as err:
+            return err.status, err.message
+        if problem:
+            return "failed", add_note(problem, "(expected = the kit's stored answer for this input)")
+    return "passed", ""
+
+
 def agreement(check: Check, rt) -> tuple[str, str]:
     """Forward and all gradients equal the reference's (hidden) or the stored fixtures' (public)."""
     unit: Unit = check.unit
@@ -315,14 +327,7 @@ def agreement(check: Check, rt) -> tuple[str, str]:
         return compare_layer(unit, dims, expected, got, inputs, params, dout)
 
     if check.options.get("source") == "fixture":
-        for example in rt.fixture_examples(unit.label):
-            try:
-                problem = compare(*example)
-            except StudentError as err:
-                return err.status, err.message
-            if problem:
-                return "failed", add_note(problem, "(expected = the kit's stored answer for this input)")
-        return "passed", ""
+        return against_fixtures(rt.fixture_examples(unit.label), compare)
 
     def body(example):
         dims, seed = example
@@ -388,14 +393,7 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
         return with_dims(problem, dims) if problem else None
 
     if check.options.get("source") == "fixture":
-        for dims, args, expected in rt.fixture_calls(unit.label):
-            try:
-                problem = compare(dims, args, expected)
-            except StudentError as err:
-                return err.status, err.message
-            if problem:
-                return "failed", add_note(problem, "(expected = the kit's stored answer for this input)")
-        return "passed", ""
+        return against_fixtures(rt.fixture_calls(unit.label), compare)
 
     def body(example):
         dims, seed = example

@@ -1,9 +1,10 @@
 """Assignment 1, bigram: counting, normalising, likelihood, sampling, softmax cross-entropy, a one-layer net."""
 import numpy as np
 
-from grader import behaviour, checks
+from grader import behaviour
 from grader.spec import Assignment, Check, FunctionUnit, Unit
-from grader.specs.common import repeated_index_mistake, repeated_rows, with_repeats
+from grader.specs.common import (function_checks, layer_checks, repeated_index_mistake, repeated_rows,
+                                 with_repeats)
 from grader.strategies import dims, distinct_dims
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -140,40 +141,17 @@ A1 = Assignment(
     fixture_dims=FIXTURE_DIMS,
     key="a1", package="a1_bigram", title="Bigram: counting, sampling, and a one-layer network",
     checks=[
-        Check("count_bigrams.fixture", 6, checks.function_agreement, COUNT_BIGRAMS, "public",
-              "counts match the stored answers", {"source": "fixture"}),
-        Check("count_bigrams.reference", 6, checks.function_agreement, COUNT_BIGRAMS, "hidden",
-              "counts match the reference on generated words", {"source": "reference"}),
+        *function_checks("count_bigrams", COUNT_BIGRAMS, (6, 6), "counts"),
         Check("bigram_probs.normalised", 5, behaviour.normalisation, BIGRAM_PROBS, "public",
               "rows sum to 1, smoothing keeps every probability positive"),
-        Check("bigram_probs.fixture", 4, checks.function_agreement, BIGRAM_PROBS, "public",
-              "probabilities match the stored answers", {"source": "fixture"}),
-        Check("bigram_probs.reference", 4, checks.function_agreement, BIGRAM_PROBS, "hidden",
-              "probabilities match the reference", {"source": "reference"}),
-        Check("bigram_nll.fixture", 5, checks.function_agreement, BIGRAM_NLL, "public",
-              "average NLL matches the stored answers", {"source": "fixture"}),
-        Check("bigram_nll.reference", 5, checks.function_agreement, BIGRAM_NLL, "hidden",
-              "average NLL matches the reference", {"source": "reference"}),
+        *function_checks("bigram_probs", BIGRAM_PROBS, (4, 4), "probabilities"),
+        *function_checks("bigram_nll", BIGRAM_NLL, (5, 5), "average NLLs"),
         Check("sample_names.distribution", 10, behaviour.sampling, SAMPLE_NAMES, "public",
               "samples follow P and are reproducible from the seed", timeout=30.0),
-        Check("cross_entropy.contract", 4, checks.contract, CROSS_ENTROPY, "public",
-              "float loss, dlogits of the logits' shape, finite, inputs untouched"),
+        *layer_checks("cross_entropy", CROSS_ENTROPY, (4, 8, 3, 5), "dlogits"),
         Check("cross_entropy.stability", 5, behaviour.stability, CROSS_ENTROPY, "public",
               "finite for logits of 1e4"),
-        Check("cross_entropy.gradcheck", 8, checks.gradcheck, CROSS_ENTROPY, "public",
-              "dlogits matches finite differences"),
-        Check("cross_entropy.fixture", 3, checks.agreement, CROSS_ENTROPY, "public",
-              "loss and dlogits match the stored answers", {"source": "fixture"}),
-        Check("cross_entropy.reference", 5, checks.agreement, CROSS_ENTROPY, "hidden",
-              "loss and dlogits match the reference", {"source": "reference"}),
-        Check("bigram_net.contract", 4, checks.contract, BIGRAM_NET, "public",
-              "logits (N, V), grads['W'] (V, V), finite, inputs untouched"),
-        Check("bigram_net.gradcheck", 8, checks.gradcheck, BIGRAM_NET, "public",
-              "dW matches finite differences"),
-        Check("bigram_net.fixture", 3, checks.agreement, BIGRAM_NET, "public",
-              "logits and dW match the stored answers", {"source": "fixture"}),
-        Check("bigram_net.reference", 5, checks.agreement, BIGRAM_NET, "hidden",
-              "logits and dW match the reference", {"source": "reference"}),
+        *layer_checks("bigram_net", BIGRAM_NET, (4, 8, 3, 5), "dW"),
         Check("bigram_net.training", 10, behaviour.training, BIGRAM_NET, "public",
               "trains to the calibrated dev loss with the kit's loop", BIGRAM_TRAINING, timeout=30.0),
     ],

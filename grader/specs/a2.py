@@ -1,9 +1,9 @@
 """Assignment 2, MLP: Embedding, Linear, Tanh and the Bengio et al. (2003) language model."""
 import numpy as np
 
-from grader import behaviour, checks
+from grader import behaviour
 from grader.spec import Assignment, Check, Unit
-from grader.specs.common import repeated_index_mistake, repeated_rows, with_repeats
+from grader.specs.common import layer_checks, repeated_index_mistake, repeated_rows, with_repeats
 from grader.strategies import dims, distinct_dims
 
 
@@ -107,20 +107,6 @@ MLP_TRAINING = dict(
     schedule={"steps": 3000, "batch_size": 32, "lr": 0.1, "lr_after_decay": 0.1, "seed": 1},
     reference_loss=2.3384, threshold=2.3384 + 0.03,
 )
-
-
-def layer_checks(prefix: str, unit: Unit, points: tuple, what: str, first_dims: tuple = ()) -> list:
-    """first_dims: sizes the reference check tries before hypothesis's (a mistake only they reveal)."""
-    contract, grad, fixture, reference = points
-    return [
-        Check(f"{prefix}.contract", contract, checks.contract, unit, "public",
-              "shapes, dtypes, grads keys, finite, inputs untouched"),
-        Check(f"{prefix}.gradcheck", grad, checks.gradcheck, unit, "public", f"{what} match finite differences"),
-        Check(f"{prefix}.fixture", fixture, checks.agreement, unit, "public",
-              "forward and gradients match the stored answers", {"source": "fixture"}),
-        Check(f"{prefix}.reference", reference, checks.agreement, unit, "hidden",
-              "forward and gradients match the reference", {"source": "reference", "first_dims": first_dims}),
-    ]
 
 
 FIXTURE_DIMS = {

@@ -1,5 +1,36 @@
-"""Known mistakes shared by several assignments' specs."""
+"""What several assignments' specs share: the standard checks of a layer or a function, known mistakes."""
 import numpy as np
+
+from grader import checks
+from grader.spec import Check, FunctionUnit, Unit
+
+
+def layer_checks(prefix: str, unit: Unit, points: tuple, what: str, first_dims: tuple = ()) -> list:
+    """contract, gradcheck, fixture (public) and reference (hidden) checks of a layer or model.
+
+    points: (contract, gradcheck, fixture, reference); first_dims: sizes the reference check tries before
+    hypothesis's (a mistake only they reveal)."""
+    contract, grad, fixture, reference = points
+    return [
+        Check(f"{prefix}.contract", contract, checks.contract, unit, "public",
+              "shapes, dtypes, grads keys, finite, inputs untouched, backward overwrites"),
+        Check(f"{prefix}.gradcheck", grad, checks.gradcheck, unit, "public", f"{what} match finite differences"),
+        Check(f"{prefix}.fixture", fixture, checks.agreement, unit, "public",
+              "forward and gradients match the stored answers", {"source": "fixture"}),
+        Check(f"{prefix}.reference", reference, checks.agreement, unit, "hidden",
+              "forward and gradients match the reference", {"source": "reference", "first_dims": first_dims}),
+    ]
+
+
+def function_checks(prefix: str, unit: FunctionUnit, points: tuple, what: str) -> list:
+    """fixture (public) and reference (hidden) checks of a function. points: (fixture, reference)."""
+    fixture, reference = points
+    return [
+        Check(f"{prefix}.fixture", fixture, checks.function_agreement, unit, "public",
+              f"{what} match the stored answers", {"source": "fixture"}),
+        Check(f"{prefix}.reference", reference, checks.function_agreement, unit, "hidden",
+              f"{what} match the reference on generated inputs", {"source": "reference"}),
+    ]
 
 
 def repeated_index_mistake(idx: np.ndarray, dout: np.ndarray, table_shape: tuple, what: str) -> list:
