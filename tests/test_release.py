@@ -21,7 +21,7 @@ from grader.specs import ASSIGNMENTS
 BUNDLE_PYTHON = textwrap.dedent("""
     import sys
     sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
-    sys.path[:] = [p for p in sys.path if p not in ("", ".") and not p.startswith({kit!r})]
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and p != {kit!r} and not p.startswith({kit!r} + "/")]
     sys.path.insert(0, {bundle!r})
     import importlib.util, grader
     assert grader.__file__.startswith({bundle!r}), grader.__file__
