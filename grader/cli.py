@@ -26,15 +26,18 @@ def cmd_grade(args) -> int:
         print(err.args[0], file=sys.stderr)
         return 2
     submission = REFERENCE_ROOT if args.reference else Path(args.submission or STUDENT_ROOT)
-    if not submission.is_dir():
-        print(f"{submission} is not a folder (it should hold a1_bigram/, a2_mlp/, ...)", file=sys.stderr)
+    if not submission.exists():
+        print(f"{submission} does not exist", file=sys.stderr)
         return 2
     colour = report.use_colour()
     results = []
     for assignment in assignments:
         if not args.json_only and sys.stdout.isatty():
             print(f"grading {assignment.key} ({assignment.package}) ...", end="\r", flush=True)
-        results.append(grade_assignment(assignment, submission, public_only=args.public_only))
+        if args.submission:  # a student's folder, zip or notebook, as batch grading reads it
+            results.append(grade_one_submission(assignment, submission, args))
+        else:
+            results.append(grade_assignment(assignment, submission, public_only=args.public_only))
     if not args.json_only:
         if sys.stdout.isatty():
             print("\r\033[K", end="")
@@ -46,6 +49,25 @@ def cmd_grade(args) -> int:
         LAST_GRADE.write_text(json.dumps({r.key: [r.score, r.max_score] for r in results}))
     failed = any(o.status != "passed" and o.status != "skipped" for r in results for o in r.outcomes)
     return 1 if args.strict and failed else 0
+
+
+def grade_one_submission(assignment, entry: Path, args):
+    """Normalise a folder, .zip, .ipynb or .py like ``makemore batch`` does, then grade it; what was
+    noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
+    import tempfile
+
+    from grader.batch import unrunnable
+    from grader.runner import grade_assignment
+    from grader.submissions import prepare
+
+    with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:
+        prepared = prepare(entry, assignment, tmp)
+        if not args.json_only:
+            for note in prepared.notes:
+                print(f"{assignment.key}: note: {note}")
+        if prepared.fatal:
+            return unrunnable(assignment, prepared.fatal)
+        return grade_assignment(assignment, prepared.folder, public_only=args.public_only)
 
 
 def load_impl(target: str, use_reference: bool, submission: Path | None = None):
@@ -219,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade your code in assignments/ (or --submission PATH)")
     grade.add_argument("assignments", nargs="*", help="a1, a2, ... (default: all)")
-    grade.add_argument("--submission", help="folder holding a1_bigram/, a2_mlp/, ... (default: assignments/)")
+    grade.add_argument("--submission", help="a student's folder (holding a1_bigram/, a2_mlp/, ... or flat .py "
+                       "files), .zip or .ipynb (default: your assignments/)")
     grade.add_argument("--reference", action="store_true", help="grade the reference solutions (instructors)")
     grade.add_argument("--public-only", action="store_true", help="run only the checks students have")
     grade.add_argument("--json", metavar="FILE", help="also write every check's result as JSON")

@@ -13,7 +13,8 @@ SYMBOLS = {"passed": "✓", "skipped": "·"}
 COLOURS = {"passed": "32", "failed": "31", "skipped": "90", "not implemented": "33"}
 
 
-def use_colour(stream=sys.stdout) -> bool:
+def use_colour(stream=None) -> bool:
+    stream = stream or sys.stdout  # looked up now: sys.stdout may have been replaced since import
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 

@@ -1,0 +1,49 @@
+"""The makemore command as a student or a TA types it."""
+import json
+import shutil
+import zipfile
+
+from grader import KIT_ROOT
+from grader.cli import main
+
+ALTERNATIVES = KIT_ROOT / "tests" / "corpus" / "alternatives"
+
+
+def test_grade_takes_a_zip_like_batch_does(tmp_path, capsys):
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in (ALTERNATIVES / "a1_bigram").glob("*.py"):
+            z.write(path, f"a1_bigram/{path.name}")
+    assert main(["grade", "a1", "--submission", str(archive), "--json", str(tmp_path / "r.json")]) == 0
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert (result["score"], result["max_score"]) == (100, 100)
+    assert "100/100" in capsys.readouterr().out
+
+
+def test_grade_says_why_a_broken_notebook_scores_zero(tmp_path, capsys):
+    notebook = tmp_path / "bob.ipynb"
+    notebook.write_text('{"cells": [')
+    assert main(["grade", "a2", "--submission", str(notebook)]) == 0
+    out = capsys.readouterr().out
+    assert "0/100" in out and "not a valid notebook" in out
+
+
+def test_strict_exits_1_when_a_check_fails(tmp_path):
+    submission = tmp_path / "carol"
+    shutil.copytree(ALTERNATIVES / "a1_bigram", submission / "a1_bigram")
+    (submission / "a1_bigram" / "counts.py").write_text("def count_bigrams(:\n")
+    assert main(["grade", "a1", "--submission", str(submission), "--strict", "--json-only", "--json",
+                 str(tmp_path / "r.json")]) == 1
+    checks = json.loads((tmp_path / "r.json").read_text())["assignments"][0]["checks"]
+    assert any("SyntaxError" in c["message"] for c in checks)
+
+
+def test_train_on_the_stubs_says_what_is_missing(capsys):
+    assert main(["train", "mlp", "--steps", "5"]) == 1
+    assert "not implemented yet: MLP.forward" in capsys.readouterr().err
+
+
+def test_list_shows_every_assignment_with_its_points(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "a1 a1_bigram" in out and "a2 a2_mlp" in out and "100" in out
