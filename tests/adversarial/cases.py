@@ -229,17 +229,20 @@ CASES = [
     Case("os_system", "forward", "import os\nos.system('cat {KIT}/reference/a2_mlp/linear.py > {SENTINEL}')",
          ("error", REFUSED + r"use os\.system"), stopped_by="audit hook (os.system)"),
     Case("fork_exec_behind_the_hooks_back", "forward",
-         "import _imp, importlib.util, os\nm = _imp.create_dynamic(importlib.util.find_spec('_posixsubprocess'))\n"
+         "import _imp, importlib.util, os, sys\nm = _imp.create_dynamic(importlib.util.find_spec('_posixsubprocess'))\n"
          "r, w = os.pipe()\n"
+         "# fork_exec's signature changes with Python: 3.11 added pgid_to_set and allow_vfork\n"
+         "tail = (-1, None, None, None, -1, None, True) if sys.version_info >= (3, 11) else (None, None, None, -1, None)\n"
          "m.fork_exec(['/bin/sh', '-c', 'cat {KIT}/reference/a2_mlp/linear.py > {SENTINEL}'], [b'/bin/sh'], True, (w,), None, None,"
-         " -1, -1, -1, -1, -1, -1, r, w, True, False, -1, None, None, None, -1, None, True)",
+         " -1, -1, -1, -1, -1, -1, r, w, True, False, *tail)",
          ("error", KERNEL_EPERM), stopped_by="seccomp (vfork/clone/execve)"),
     Case("socket", "forward", "import socket\nsocket.create_connection(('127.0.0.1', 9))",
          ("error", REFUSED + r"use socket\."), stopped_by="audit hook (socket events)"),
     Case("socket_kernel", "forward", "import socket\nsocket.socket()",
          ("error", r"PermissionError: " + KERNEL_EPERM), limits={"audit": False}, stopped_by="seccomp (socket)"),
     Case("ctypes_preloaded_by_numpy", "forward",
-         "ct = np._core._internal.ctypes\nct.CDLL(None).system(b'touch {SENTINEL}')",
+         "core = getattr(np, '_core', None) or np.core  # numpy 2 renamed np.core\n"
+         "ct = core._internal.ctypes\nct.CDLL(None).system(b'touch {SENTINEL}')",
          ("error", REFUSED + r"use ctypes\."), stopped_by="audit hook (ctypes events)"),
     Case("signal_parent", "forward", "import os, signal\nos.kill(os.getppid(), signal.SIGUSR1)",
          ("error", REFUSED + r"use os\.kill"), stopped_by="audit hook (os.kill)"),
