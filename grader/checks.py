@@ -17,7 +17,6 @@ from functools import lru_cache
 import numpy as np
 from hypothesis import strategies as st
 
-from grader import diagnose
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
 from grader.sandbox import Reply
 from grader.spec import Check, FunctionUnit, Rng, Unit

@@ -8,7 +8,6 @@ zeros, NaN/inf, right on only part of the entries, or one of the check's own kno
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -174,8 +173,6 @@ def worst_element(expected: np.ndarray, got: np.ndarray) -> str:
     where = f" at {fmt_index(index)}" if index else ""
     return f"\n    worst element{where}: expected {fmt(e)}, got {fmt(g)} (abs err {diff[index]:.2g}, rel err {rel:.2g})"
 
-
-MistakeMaker = Callable[..., list[tuple[str, np.ndarray]]]
 
 
 SHAPE_ERRORS = ("mismatch in its core dimension", "not aligned", "could not be broadcast", "not broadcastable",
