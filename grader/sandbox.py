@@ -88,7 +88,6 @@ class Child:
         self.limits = limits or Limits()
         self.process: subprocess.Popen | None = None
         self.scratch: str | None = None
-        self.starts = 0
         self.seq = 0  # requests sent; every frame back must carry the current number
         self.last_output = ""
         self.hung: set[str] = set()  # where a request already timed out (e.g. "Linear.forward")
@@ -126,7 +125,6 @@ class Child:
         os.close(from_child_w)
         os.set_blocking(to_child_w, False)  # writes wait with the request's deadline (protocol.write_frame)
         self.write_fd, self.read_fd = to_child_w, from_child_r
-        self.starts += 1
 
     def kill(self) -> None:
         """Kill the child's whole process group and clean up its scratch folder."""
@@ -156,10 +154,11 @@ class Child:
         self.kill()
 
     def output(self, limit: int = 4000) -> str:
-        """The tail of what the student's code printed so far. The file is the child's: opened without
-        following a symlink or waiting on a FIFO, read only if it is a regular file."""
+        """The tail of what the student's code printed so far (after a kill, what the killed process had
+        printed). The file is the child's: opened without following a symlink or waiting on a FIFO, read only
+        if it is a regular file."""
         if not self.scratch:
-            return ""
+            return self.last_output
         try:
             fd = os.open(os.path.join(self.scratch, "output.txt"), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
         except OSError:

@@ -22,3 +22,15 @@ def test_a_loop_that_hung_once_is_given_a_short_limit_the_next_time(tmp_path):
         assert outcomes[name].status == "timeout"
         assert outcomes[name].message.startswith("timed out again in Tanh.forward"), outcomes[name].message
     assert result.score == 4
+
+
+def test_what_a_crashed_submission_printed_is_still_reported(tmp_path):
+    for package in ("a1_bigram", "a2_mlp"):
+        shutil.copytree(KIT_ROOT / "reference" / package, tmp_path / package)
+    linear = tmp_path / "a2_mlp" / "linear.py"
+    linear.write_text(linear.read_text().replace(
+        "        self.x = x\n", "        self.x = x\n        print('debugging: x has shape', x.shape, flush=True)\n"
+        "        import os\n        os._exit(3)\n"))
+    result = grade_assignment(ASSIGNMENTS["a2"], tmp_path, checks=("linear.contract",), check_timeout=10)
+    assert result.outcomes[0].status == "crashed"
+    assert "debugging: x has shape" in result.output
