@@ -6,7 +6,7 @@
 - function_agreement: the same for plain functions.
 - sampling, training, stability: behaviour checks (see each docstring).
 
-Everything the student's code returns comes from the child process as plain data (grader/sandbox.py); the
+Everything the student's code returns comes from the child process as plain data (grader/sandbox/parent.py); the
 comparisons, the reference and the scoring happen here, in the parent.
 """
 from __future__ import annotations

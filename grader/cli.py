@@ -1,8 +1,13 @@
-"""The ``makemore`` command: grade, train, list; and the kit's own generate and fixtures."""
+"""The ``makemore`` command: grade, train, list for everyone; generate and fixtures where the reference is
+installed (the kit's own); release, batch and gradescope-autograder where the instructor's tools are.
+
+A student bundle (``makemore release``) has neither, so its ``makemore --help`` lists only what a student uses.
+"""
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -56,9 +61,9 @@ def grade_one_submission(assignment, entry: Path, args):
     noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
     import tempfile
 
-    from grader.batch import unrunnable
+    from grader.instructor.batch import unrunnable
     from grader.runner import grade_assignment
-    from grader.submissions import prepare
+    from grader.instructor.submissions import prepare
 
     with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:
         prepared = prepare(entry, assignment, tmp)
@@ -184,7 +189,7 @@ def cmd_fixtures(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from grader import release
+    from grader.instructor import release
 
     try:
         summary = release.build(Path(args.outdir), force=args.force)
@@ -198,7 +203,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from grader import batch, gradebook, gradescope
+    from grader.instructor import batch, gradebook, gradescope
 
     options = batch.Options(assignment=args.assignment, jobs=args.jobs, budget_seconds=args.timeout,
                             check_timeout=args.check_timeout, memory_mb=args.memory_mb, public_only=args.public_only)
@@ -224,7 +229,7 @@ def cmd_batch(args) -> int:
 
 
 def cmd_gradescope_autograder(args) -> int:
-    from grader import gradescope
+    from grader.instructor import gradescope
 
     try:
         path = gradescope.build_autograder(Path(args.out), args.assignment)
@@ -235,6 +240,16 @@ def cmd_gradescope_autograder(args) -> int:
     return 0
 
 
+def has_reference() -> bool:
+    """The reference solutions are installed: the instructor's kit, not a student bundle."""
+    return REFERENCE_ROOT.is_dir()
+
+
+def has_instructor_tools() -> bool:
+    """grader/instructor/batch.py is installed (a student bundle leaves it out)."""
+    return importlib.util.find_spec("grader.instructor.batch") is not None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="makemore", description="makemore-numpy: backprop by hand, graded.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -243,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("assignments", nargs="*", help="a1, a2, ... (default: all)")
     grade.add_argument("--submission", help="a student's folder (holding a1_bigram/, a2_mlp/, ... or flat .py "
                        "files), .zip or .ipynb (default: your assignments/)")
-    grade.add_argument("--reference", action="store_true", help="grade the reference solutions (instructors)")
+    grade.add_argument("--reference", action="store_true",
+                       help="grade the reference solutions (instructors)" if has_reference() else argparse.SUPPRESS)
     grade.add_argument("--public-only", action="store_true", help="run only the checks students have")
     grade.add_argument("--json", metavar="FILE", help="also write every check's result as JSON")
     grade.add_argument("--json-only", action="store_true", help="print nothing (with --json)")
@@ -273,6 +289,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
     listing.set_defaults(run=cmd_list)
 
+    if has_reference():
+        add_kit_commands(sub)
+    if has_instructor_tools():
+        add_instructor_commands(sub)
+    return parser
+
+
+def add_kit_commands(sub) -> None:
+    """generate and fixtures: they write files from the reference, so only the instructor's kit has them."""
     gen = sub.add_parser("generate", help="(kit) write assignments/ from reference/")
     gen.add_argument("--check", action="store_true", help="only report whether assignments/ is up to date")
     gen.set_defaults(run=cmd_generate)
@@ -281,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--check", action="store_true", help="only report whether they are up to date")
     fix.set_defaults(run=cmd_fixtures)
 
+
+def add_instructor_commands(sub) -> None:
+    """release, batch, gradescope-autograder: the instructor's tools (grader/instructor/)."""
     rel = sub.add_parser("release", help="(instructors) write the student bundle: stubs, data, public grader, notebooks")
     rel.add_argument("outdir")
     rel.add_argument("--force", action="store_true", help="replace OUTDIR if it is not empty")
@@ -307,7 +335,6 @@ def build_parser() -> argparse.ArgumentParser:
     gsa.add_argument("out", help="the zip to write, e.g. autograder_a2.zip")
     gsa.add_argument("--assignment", "-a", default="a2")
     gsa.set_defaults(run=cmd_gradescope_autograder)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,7 +97,7 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
     """Run all of ``assignment``'s checks on the student code under ``submission`` (the folder holding
     a1_bigram/, a2_mlp/, ...). Hidden checks run only where the reference is installed and not public_only.
 
-    limits: the student's process's limits and isolation (grader/sandbox.py). budget_seconds: the whole
+    limits: the student's process's limits and isolation (grader/sandbox/parent.py). budget_seconds: the whole
     submission's wall-clock budget; each check also has its own limit (Check.timeout, capped by check_timeout for
     all). A check that runs out loses its points with a message; the other checks still run.
     checks: run only these (check names, or a predicate on a Check); the others are left out of the result."""

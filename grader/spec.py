@@ -122,3 +122,13 @@ class Assignment:
     @property
     def max_points(self) -> float:
         return sum(c.points for c in self.checks)
+
+    def borrowed_modules(self) -> list[str]:
+        """'pkg/module.py' of every module this assignment's checks load from another assignment's package
+        (a2's checks use a1's loss), sorted."""
+        targets = set()
+        for check in self.checks:
+            for target in (getattr(check.unit, "target", None), check.options.get("loss")):
+                if isinstance(target, str):
+                    targets.add(target.partition(":")[0])
+        return sorted(t.replace(".", "/") + ".py" for t in targets if not t.startswith(self.package + "."))

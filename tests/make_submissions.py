@@ -100,7 +100,7 @@ def zip_bytes(members: dict[str, bytes], symlink: str | None = None) -> bytes:
 def notebook_bytes(files: dict[str, str]) -> bytes:
     import nbformat
 
-    from grader import notebooks
+    from grader.instructor import notebooks
     from grader.specs import resolve
 
     a2 = resolve("a2")

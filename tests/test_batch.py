@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import KIT_ROOT, batch, gradebook
+from grader import KIT_ROOT
+from grader.instructor import batch, gradebook
 from grader.specs import resolve
 from tests.make_submissions import make_class, reference_files, write_folder
 
@@ -159,7 +160,7 @@ def test_an_internal_error_costs_only_that_student(tmp_path, monkeypatch):
     def explode(entry, assignment, workdir):
         raise RuntimeError("grader bug")
 
-    monkeypatch.setattr("grader.submissions.prepare", explode)
+    monkeypatch.setattr("grader.instructor.submissions.prepare", explode)
     record = batch.grade_entry(str(tmp_path / "class" / "boom"), "boom", batch.Options())
     assert record["score"] == 0 and "internal grader error" in record["fatal"]
 
@@ -183,7 +184,7 @@ def test_autograder_zip_runs_like_gradescope(tmp_path):
         for path, text in files.items():
             z.writestr(path, text)
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "source" / "kit"))
-    run = subprocess.run([sys.executable, "-m", "grader.gradescope", "run", "--assignment", "a2", "--submission",
+    run = subprocess.run([sys.executable, "-m", "grader.instructor.gradescope", "run", "--assignment", "a2", "--submission",
                           str(submission), "--out", str(tmp_path / "results" / "results.json")],
                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path / "source" / "kit")
     assert run.returncode == 0, run.stderr

@@ -12,7 +12,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import KIT_ROOT, generate, notebooks, release, submissions
+from grader import KIT_ROOT, generate
+from grader.instructor import notebooks, release, submissions
 from grader.specs import ASSIGNMENTS
 
 # Runs the bundle's own grader in a fresh interpreter where neither the kit's grader nor its reference can be
@@ -208,7 +209,7 @@ def test_hidden_checks_are_stripped_in_any_layout():
 
 def test_the_notebook_check_cell_grades_the_saved_notebook(bundle, tmp_path):
     """Run the bundle notebook's own setup and check cells, from its folder, as a student would."""
-    from grader import notebooks
+    from grader.instructor import notebooks
 
     a2 = ASSIGNMENTS["a2"]
     reference = {f"{p.parent.name}/{p.name}": p.read_text() for p in (KIT_ROOT / "reference").glob("*/*.py")}

@@ -161,7 +161,7 @@ def test_reconcile_trusts_the_data_not_the_description():
     """Unit test of the parent's reading of a reply: lies and gaps become "other"/"missing"."""
     import numpy as np
 
-    from grader.sandbox import reconcile
+    from grader.sandbox.parent import reconcile
 
     lie = {"kind": "array", "type": "ndarray", "exact": True, "dtype": "float64", "shape": [3, 5]}
     header = {"type": "result", "ok": True, "out": dict(lie), "dx": dict(lie), "grads": {"w": dict(lie)},
@@ -185,7 +185,7 @@ def test_reconcile_trusts_the_data_not_the_description():
 def test_most_specific_folder_decides(tmp_path):
     """A venv inside the kit is readable although the kit is not; a Python installed above the kit does not
     make the kit readable (audit hook, and the folders handed to Landlock)."""
-    from grader.guard import SandboxViolation, _make_hook, landlock_read_paths
+    from grader.sandbox.guard import SandboxViolation, _make_hook, landlock_read_paths
 
     kit, above = tmp_path / "kit", tmp_path
     for folder in ("kit/.venv/lib", "kit/reference", "other"):
@@ -244,7 +244,7 @@ def test_submission_that_links_to_the_reference(tmp_path, audit):
 ])
 def test_hook_decisions(tmp_path, monkeypatch, event, args, refused):
     """The hook on its own, event by event (what the corpus exercises through real calls)."""
-    from grader.guard import SandboxViolation, _make_hook
+    from grader.sandbox.guard import SandboxViolation, _make_hook
 
     kit, lib, scratch = tmp_path / "kit", tmp_path / "lib", tmp_path / "scratch"
     for folder in (kit / "reference", lib, scratch):
@@ -306,11 +306,11 @@ def test_reference_still_gets_every_point():
 
 
 def test_batch_mode_with_hostile_students(tmp_path):
-    """grader/batch.py over a class where three of four students attack the grader: the honest student gets
+    """grader/instructor/batch.py over a class where three of four students attack the grader: the honest student gets
     every point, each attacker only what their submission deserves, and the results file is the batch's."""
     import shutil
 
-    from grader import batch
+    from grader.instructor import batch
 
     batch_dir, out_dir = tmp_path / "class", tmp_path / "out"
     batch_dir.mkdir()

@@ -1,4 +1,4 @@
-"""grader/submissions.py: every kind of entry becomes a gradable folder, or a clear reason why not.
+"""grader/instructor/submissions.py: every kind of entry becomes a gradable folder, or a clear reason why not.
 
 These tests run no student code (fast); tests/test_batch.py grades such entries for real.
 """
@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import notebooks, submissions
+from grader.instructor import notebooks, submissions
 from grader.specs import resolve
 from tests.make_submissions import broken, reference_files, stub_files, write_folder, zip_bytes
 
@@ -124,7 +124,7 @@ def test_generated_notebook_round_trips_to_the_stubs(tmp_path, assignment):
     marked = [c for c in nbformat.read(tmp_path / "nb" / notebooks.notebook_name(assignment), 4).cells
               if c.cell_type == "code" and submissions.cell_module(c)]
     expected = {k for k in stubs if k.startswith(assignment.package + "/") and not k.endswith("__init__.py")}
-    assert {submissions.cell_module(c) for c in marked} == expected | set(notebooks.needed_modules(assignment))
+    assert {submissions.cell_module(c) for c in marked} == expected | set(assignment.borrowed_modules())
     for cell in marked:
         path = submissions.cell_module(cell)
         assert got[path].split("\n", 1)[1] == notebooks.notebook_friendly(stubs[path])
@@ -141,7 +141,7 @@ def test_notebook_magics_shell_lines_and_kit_cells_are_skipped(tmp_path):
     tanh = texts(p.folder)["a2_mlp/tanh.py"]
     assert "%matplotlib" not in tanh and "!pip" not in tanh and "import numpy as np" in tanh
     compile(tanh, "tanh.py", "exec")
-    assert "grader.notebooks" not in "".join(texts(p.folder).values())
+    assert "grader.instructor.notebooks" not in "".join(texts(p.folder).values())
     assert any("scratch" in n for n in p.notes)
 
 

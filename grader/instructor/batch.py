@@ -1,6 +1,6 @@
 """Grade a folder of submissions, one student per entry, in parallel, resumably.
 
-Every entry of SUBMISSIONS_DIR is one student (see grader/submissions.py). Each one is graded in a worker
+Every entry of SUBMISSIONS_DIR is one student (see grader/instructor/submissions.py). Each one is graded in a worker
 process (grade_assignment spends CPU in its own process too) and the student's code runs in its own sandboxed
 child with the per-check timeouts of the spec, a total budget per submission and a memory limit, so an infinite
 loop or a crash costs only that student's checks.
@@ -8,7 +8,7 @@ loop or a crash costs only that student's checks.
 RESULTS_DIR/results.jsonl gets one JSON line per student as soon as the student is done (written, flushed and
 fsynced by this process only). ``--resume`` keeps every complete line, drops a half-written last line, and
 grades only the students without a line: nobody is graded twice and no finished result is lost. At the end
-the gradebook, feedback files and class summary are written from results.jsonl (grader/gradebook.py).
+the gradebook, feedback files and class summary are written from results.jsonl (grader/instructor/gradebook.py).
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def grade_entry(entry: str, student: str, options: Options) -> dict:
     from grader.checks import reference_available
     from grader.runner import grade_assignment
     from grader.sandbox import Limits
-    from grader.submissions import prepare
+    from grader.instructor.submissions import prepare
 
     started = time.monotonic()
     assignment = effective_assignment(options)
@@ -177,7 +177,7 @@ class Progress:
 
 def plan(submissions_dir: Path) -> list[tuple[str, str]]:
     """(student, entry path) for every entry; a student id that occurs twice keeps the entry's full name."""
-    from grader.submissions import list_entries, student_id
+    from grader.instructor.submissions import list_entries, student_id
 
     entries = list_entries(submissions_dir)
     ids = [student_id(e) for e in entries]

@@ -1,6 +1,6 @@
 """What the student's process may do, enforced from inside it before any student code runs.
 
-Layers, all installed by the child runner (grader/child.py) on itself, in this order; see grader/SECURITY.md
+Layers, all installed by the child runner (grader/sandbox/child.py) on itself, in this order; see grader/SECURITY.md
 for what each one stops and what it does not:
 
 1. Resource limits (``resource.setrlimit``): address space, CPU seconds, file size, processes, no core dumps.

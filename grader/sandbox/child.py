@@ -1,12 +1,12 @@
 """The student's side of the trust boundary: a process that imports the submission and runs it on request.
 
-Started by grader/sandbox.py as ``python -s -B -m grader.child CONFIG_JSON``. It reads requests on one pipe
-and answers on another (grader/protocol.py). It computes nothing the score depends on: it only calls the
+Started by grader/sandbox/parent.py as ``python -s -B -m grader.sandbox.child CONFIG_JSON``. It reads requests on one pipe
+and answers on another (grader/sandbox/protocol.py). It computes nothing the score depends on: it only calls the
 student's code on the inputs it is given and sends back what came out (arrays, numbers, strings, or the
 exception), described honestly enough for a useful message. The parent checks and compares everything.
 
 Before the first request it redirects stdout/stderr to a file in its scratch folder, applies the resource
-limits, Landlock and seccomp (where the kernel has them), installs the audit hook (grader/guard.py), and
+limits, Landlock and seccomp (where the kernel has them), installs the audit hook (grader/sandbox/guard.py), and
 forgets the kit's modules so that student code cannot import them. See grader/SECURITY.md.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import traceback
 
 import numpy as np
 
-from grader import guard, protocol
+from grader.sandbox import guard, protocol
 from grader.training import Schedule, evaluate, train
 
 MAX_RESULT_ELEMENTS = 5_000_000

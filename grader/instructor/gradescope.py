@@ -8,8 +8,8 @@ The autograder zip holds setup.sh and run_autograder at its root and the whole k
 unpacks it into /autograder/source/): reference and hidden checks included, since students never see the
 autograder's files.
 
-On Gradescope: ``run_autograder`` calls ``python3 -m grader.gradescope run --assignment A`` which grades
-/autograder/submission (files, a zip or a notebook, read by grader/submissions.py) and writes
+On Gradescope: ``run_autograder`` calls ``python3 -m grader.instructor.gradescope run --assignment A`` which grades
+/autograder/submission (files, a zip or a notebook, read by grader/instructor/submissions.py) and writes
 /autograder/results/results.json.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def write_results(record: dict, path: Path) -> None:
 
 
 def write_all(records: dict[str, dict], out_dir: Path) -> Path:
-    from grader.gradebook import safe_name
+    from grader.instructor.gradebook import safe_name
 
     folder = out_dir / "gradescope"
     for student, record in records.items():
@@ -71,7 +71,7 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -uo pipefail
 cd /autograder/source/kit
 mkdir -p /autograder/results
-PYTHONPATH=/autograder/source/kit python3 -m grader.gradescope run --assignment {assignment} \\
+PYTHONPATH=/autograder/source/kit python3 -m grader.instructor.gradescope run --assignment {assignment} \\
   --submission /autograder/submission --out /autograder/results/results.json
 """
 
@@ -114,7 +114,7 @@ def build_autograder(out: Path, assignment: str) -> Path:
 
 def run(submission: Path, out: Path, assignment: str, budget_seconds: float = 600.0) -> dict:
     """Grade one submission as Gradescope hands it over: a folder (or a single zip/notebook inside it)."""
-    from grader.batch import Options, grade_entry
+    from grader.instructor.batch import Options, grade_entry
 
     entry = submission
     if submission.is_dir():
@@ -127,7 +127,7 @@ def run(submission: Path, out: Path, assignment: str, budget_seconds: float = 60
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.gradescope")
+    parser = argparse.ArgumentParser(prog="python -m grader.instructor.gradescope")
     sub = parser.add_subparsers(dest="command", required=True)
     go = sub.add_parser("run", help="grade one submission and write results.json")
     go.add_argument("--assignment", required=True)

@@ -1,6 +1,6 @@
 """What a batch leaves behind: a gradebook CSV, one feedback file per student, a summary of the class.
 
-Everything is written from the records of results.jsonl (grader/batch.py), so it can be rebuilt at any time.
+Everything is written from the records of results.jsonl (grader/instructor/batch.py), so it can be rebuilt at any time.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ The result is a fresh folder holding the packages an assignment needs (a1_bigram
 Zip files are read member by member with limits: no absolute or ``..`` paths, no symlinks, at most
 ``MAX_FILES`` files and ``MAX_TOTAL_BYTES`` once uncompressed. Notebooks are read with nbformat and validated;
 a code cell whose first line is ``# %% a2_mlp/linear.py`` (the convention of the generated notebooks, see
-grader/notebooks.py) is that file, several cells for one file are concatenated in order; lines starting with
+grader/instructor/notebooks.py) is that file, several cells for one file are concatenated in order; lines starting with
 ``%`` or ``!`` (IPython magics, shell) are dropped; cells the kit marks as its own (metadata
 ``makemore.role``: setup, check, plot) are skipped. A notebook without any marker is run as one module,
 ``PACKAGE/_notebook.py``, which the package's modules re-export.
@@ -340,9 +340,7 @@ def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: Path = ST
                 if stub.name != "__init__.py":
                     missing.append(stub.name)
         if package != assignment.package:  # only what the assignment's checks use is worth a note
-            from grader.notebooks import needed_modules
-
-            used = {path.partition("/")[2] for path in needed_modules(assignment) if path.startswith(package + "/")}
+            used = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
             missing = [m for m in missing if m in used]
             submitted = submitted or not missing
         if not submitted:

@@ -3,7 +3,7 @@
 The bundle holds assignments/ (the stubs, generated afresh from reference/), data/, the grader in public
 mode (the specs with every ``Check(..., visibility="hidden")`` removed, and golden fixtures rebuilt from the
 reference at release time so the public checks still compare with real answers), one notebook per assignment
-(grader/notebooks.py), a README for students and a pyproject.toml without the reference package.
+(grader/instructor/notebooks.py), a README for students and a pyproject.toml without the reference package.
 
 ``audit(bundle)`` searches every file of the bundle for every solution region of the reference (each
 region whole, and each of its substantial lines); release refuses to finish if anything is found.
@@ -19,6 +19,10 @@ from grader import KIT_ROOT
 
 GRADER = KIT_ROOT / "grader"
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
+# The instructor's tools a student has no use for: the bundle ships the engine, the sandbox, and the part of
+# grader/instructor/ that reads a notebook or a zip back into files (a student grades those locally too).
+INSTRUCTOR_ONLY = ("instructor/batch.py", "instructor/gradebook.py", "instructor/gradescope.py",
+                   "instructor/release.py")
 MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
 
 
@@ -82,10 +86,13 @@ def strip_hidden_checks(source: str, filename: str = "<spec>") -> tuple[str, int
 
 # -- the bundle -----------------------------------------------------------------------------------------
 
-def copy_tree(source: Path, target: Path) -> None:
+def copy_tree(source: Path, target: Path, exclude: tuple[str, ...] = ()) -> None:
+    """Copy ``source`` into ``target``, without caches, byte code and the relative paths in ``exclude``."""
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
         if SKIP_PARTS & set(relative.parts) or path.suffix == ".pyc" or path.is_dir():
+            continue
+        if relative.as_posix() in exclude:
             continue
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target / relative)
@@ -137,7 +144,8 @@ def write_pyproject(target: Path) -> None:
 
 def build(out: Path, force: bool = False) -> dict:
     """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary."""
-    from grader import fixtures, generate, notebooks
+    from grader import fixtures, generate
+    from grader.instructor import notebooks
     from grader.specs import ASSIGNMENTS
 
     if not generate.REFERENCE.is_dir():
@@ -166,7 +174,7 @@ def build(out: Path, force: bool = False) -> dict:
         shutil.copyfile(doc, target)
 
     copy_tree(KIT_ROOT / "data", out / "data")
-    copy_tree(GRADER, out / "grader")
+    copy_tree(GRADER, out / "grader", exclude=INSTRUCTOR_ONLY)
     removed = 0
     for spec in sorted((out / "grader" / "specs").glob("*.py")):
         text, n = strip_hidden_checks(spec.read_text(), str(spec.relative_to(out)))

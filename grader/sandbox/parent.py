@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader import KIT_ROOT, protocol
+from grader import KIT_ROOT
+from grader.sandbox import protocol
 
 GIB = 1 << 30
 
@@ -116,7 +117,7 @@ class Child:
             if name in os.environ:
                 env[name] = os.environ[name]
         self.process = subprocess.Popen(
-            [sys.executable, "-s", "-B", "-m", "grader.child", json.dumps(config)],
+            [sys.executable, "-s", "-B", "-m", "grader.sandbox.child", json.dumps(config)],
             pass_fds=(to_child_r, from_child_w), env=env, cwd=self.scratch,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -271,7 +272,7 @@ def text(value, limit: int) -> str:
     return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in value)
 
 
-# The fields of a failure report the parent reads, and how much of each (grader/child.py:failure_report).
+# The fields of a failure report the parent reads, and how much of each (grader/sandbox/child.py:failure_report).
 ERROR_FIELDS = {"type": 200, "message": 2000, "where": 200, "location": 500, "stage": 50, "traceback": 6000}
 
 

@@ -4,7 +4,7 @@ A notebook is: the narrative (the package docstring and the list of checks), the
 whose first line is ``# %% PACKAGE/MODULE.py`` followed by exactly the text of the generated stub, then a cell
 that grades the notebook with the local (public) checks and a cell that trains the model and plots the loss.
 The stub cells are generated from the same source as the .py stubs, at release time, so the two cannot drift;
-grader/submissions.py reads a notebook back into files with the same convention (a test round-trips it).
+grader/instructor/submissions.py reads a notebook back into files with the same convention (a test round-trips it).
 
 The kit's own cells carry metadata ``{"makemore": {"role": "setup" | "check" | "plot"}}`` and are never
 graded; module cells also carry ``{"makemore": {"module": "PACKAGE/MODULE.py"}}``.
@@ -19,16 +19,6 @@ import nbformat
 from nbformat import v4
 
 from grader import KIT_ROOT
-
-
-def needed_modules(assignment) -> list[str]:
-    """'pkg/module.py' of every module the assignment's checks load from another package (a1's loss for a2)."""
-    targets = set()
-    for check in assignment.checks:
-        for target in (getattr(check.unit, "target", None), check.options.get("loss")):
-            if isinstance(target, str):
-                targets.add(target.partition(":")[0])
-    return sorted(t.replace(".", "/") + ".py" for t in targets if not t.startswith(assignment.package + "."))
 
 
 def narrative(assignment, package_doc: str) -> str:
@@ -81,7 +71,7 @@ def build(assignment, files: dict[str, str], package_doc: str = "") -> nbformat.
     setup.metadata["makemore"] = {"role": "setup"}
     cells.append(setup)
     own = sorted(p for p in files if p.startswith(assignment.package + "/") and not p.endswith("__init__.py"))
-    others = [p for p in needed_modules(assignment) if p in files]
+    others = [p for p in assignment.borrowed_modules() if p in files]
     for path in own + others:
         doc = module_doc(files[path])
         title = f"## `{path}`" if path in own else f"## `{path}` (from an earlier assignment: paste your version)"
@@ -91,11 +81,11 @@ def build(assignment, files: dict[str, str], package_doc: str = "") -> nbformat.
         cells.append(cell)
     name = notebook_name(assignment)
     check = v4.new_code_cell("# Check: save the notebook first (Ctrl-S), then run this cell.\n"
-                             "from grader.notebooks import check\n"
+                             "from grader.instructor.notebooks import check\n"
                              f"check({name!r}, {assignment.key!r})")
     check.metadata["makemore"] = {"role": "check"}
     plot = v4.new_code_cell("# Train the model written above and plot its loss (needs matplotlib to draw).\n"
-                            "from grader.notebooks import plot_training\n"
+                            "from grader.instructor.notebooks import plot_training\n"
                             f"plot_training({name!r}, {assignment.key!r})")
     plot.metadata["makemore"] = {"role": "plot"}
     cells += [v4.new_markdown_cell("## Check your work"), check,
@@ -136,7 +126,7 @@ def write_all(target: Path, files: dict[str, str] | None = None) -> list[Path]:
 
 def _export(notebook: str, key: str, workdir: str):
     from grader.specs import resolve
-    from grader.submissions import prepare
+    from grader.instructor.submissions import prepare
 
     assignment = resolve(key)
     prepared = prepare(Path(notebook), assignment, workdir)

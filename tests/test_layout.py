@@ -1,0 +1,99 @@
+"""The grader's parts stay apart: what the confined child imports, and that the modules import without cycles."""
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from grader import KIT_ROOT
+
+ENGINE = ("grader.spec", "grader.specs", "grader.checks", "grader.behaviour", "grader.diagnose",
+          "grader.strategies", "grader.fixtures", "grader.runner", "grader.report", "grader.cli")
+FORBIDDEN_FOR_CHILD = ("reference", "grader.instructor", *ENGINE)
+
+
+def modules_imported_by(module: str) -> list[str]:
+    """Every module in sys.modules after a fresh interpreter imports ``module`` (without running it)."""
+    code = f"import importlib, json, sys; importlib.import_module({module!r}); print(json.dumps(sorted(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(KIT_ROOT), check=True)
+    return json.loads(run.stdout)
+
+
+def reaches(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)]
+
+
+def test_the_child_imports_no_reference_engine_or_instructor_module():
+    imported = modules_imported_by("grader.sandbox.child")
+    assert "grader.sandbox.child" in imported and "numpy" in imported  # the probe really imported the child
+    assert reaches(imported, FORBIDDEN_FOR_CHILD) == []
+
+
+def test_the_probe_can_fail():
+    """The same probe on the runner (the engine) does report the engine: the check above is not vacuous."""
+    imported = modules_imported_by("grader.runner")
+    assert "grader.checks" in reaches(imported, FORBIDDEN_FOR_CHILD)
+
+
+def grader_import_graph() -> dict[str, set[str]]:
+    """module -> the grader modules it imports, at the top or inside functions (both can form a cycle)."""
+    paths = {".".join(p.relative_to(KIT_ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+             for p in (KIT_ROOT / "grader").rglob("*.py")}
+    graph = {}
+    for name, path in paths.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("grader"):
+                for alias in node.names:  # `from grader.sandbox import protocol` imports the submodule
+                    submodule = f"{node.module}.{alias.name}"
+                    targets.add(submodule if submodule in paths else node.module)
+            elif isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names if a.name.startswith("grader"))
+        graph[name] = {t for t in targets if t in paths and t != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_grader_modules_import_one_another_without_a_cycle():
+    graph = grader_import_graph()
+    assert "grader.instructor.submissions" in graph and graph["grader.cli"]  # the graph was really read
+    assert find_cycle(graph) is None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_sandbox_package_exports_only_what_the_engine_uses():
+    import grader.sandbox
+
+    assert sorted(grader.sandbox.__all__) == ["Child", "Limits", "Reply"]
+    engine_uses = set()
+    for name in ("runner", "checks", "behaviour"):
+        tree = ast.parse((KIT_ROOT / "grader" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("grader.sandbox"):
+                assert node.module == "grader.sandbox", f"grader/{name}.py reaches into {node.module}"
+                engine_uses.update(a.name for a in node.names)
+    assert engine_uses <= set(grader.sandbox.__all__)
