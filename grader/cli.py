@@ -61,8 +61,7 @@ def grade_one_submission(assignment, entry: Path, args):
     noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
     import tempfile
 
-    from grader.instructor.batch import unrunnable
-    from grader.runner import grade_assignment
+    from grader.runner import grade_assignment, unrunnable
     from grader.instructor.submissions import prepare
 
     with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:
@@ -71,7 +70,7 @@ def grade_one_submission(assignment, entry: Path, args):
             for note in prepared.notes:
                 print(f"{assignment.key}: note: {note}")
         if prepared.fatal:
-            return unrunnable(assignment, prepared.fatal)
+            return unrunnable(assignment, prepared.fatal, args.public_only)
         return grade_assignment(assignment, prepared.folder, public_only=args.public_only)
 
 

@@ -128,11 +128,27 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
                             time.monotonic() - started, output)
 
 
+def unrunnable(assignment: Assignment, message: str, public_only: bool = False) -> AssignmentResult:
+    """The result for a submission that cannot run at all (an unreadable notebook, a zip too large, the
+    grader's own failure): zero on every check, each saying why, with the hidden checks skipped by the same
+    rule as ``grade_assignment`` (so ``makemore grade --submission`` and ``makemore batch`` agree)."""
+    public_only = public_only or not reference_available()
+    outcomes = [skipped_hidden(check) if check.visibility == "hidden" and public_only else
+                Outcome(check.name, 0, check.points, "error", f"not graded: {message}", check.visibility,
+                        getattr(check.unit, "label", None))
+                for check in assignment.checks]
+    return AssignmentResult(assignment.key, assignment.title, outcomes, "public" if public_only else "full", 0.0, "")
+
+
+def skipped_hidden(check) -> Outcome:
+    return Outcome(check.name, 0, check.points, "skipped", "hidden check: run by your instructor's grader",
+                   check.visibility, getattr(check.unit, "label", None))
+
+
 def run_check(check, runtime: Runtime) -> Outcome:
     unit_label = getattr(check.unit, "label", None)
     if check.visibility == "hidden" and runtime.public_only:
-        return Outcome(check.name, 0, check.points, "skipped", "hidden check: run by your instructor's grader",
-                       check.visibility, unit_label)
+        return skipped_hidden(check)
     started = time.monotonic()
     if hasattr(runtime, "start_check"):
         runtime.start_check(check)

@@ -28,6 +28,21 @@ def test_grade_says_why_a_broken_notebook_scores_zero(tmp_path, capsys):
     assert "0/100" in out and "not a valid notebook" in out
 
 
+def test_an_unrunnable_submission_follows_the_same_rule_as_batch(tmp_path):
+    """--public-only skips the hidden checks of a submission that cannot run, as batch does (one function)."""
+    from grader.instructor import batch
+
+    notebook = tmp_path / "bob.ipynb"
+    notebook.write_text('{"cells": [')
+    assert main(["grade", "a2", "--submission", str(notebook), "--public-only", "--json", str(tmp_path / "r.json")]) == 0
+    result = json.loads((tmp_path / "r.json").read_text())["assignments"][0]
+    statuses = {c["name"]: c["status"] for c in result["checks"]}
+    assert result["mode"] == "public" and statuses["linear.reference"] == "skipped"
+    assert statuses["linear.gradcheck"] == "error"
+    record = batch.grade_entry(str(notebook), "bob", batch.Options(assignment="a2", public_only=True))
+    assert {c["name"]: c["status"] for c in record["result"]["checks"]} == statuses
+
+
 def test_strict_exits_1_when_a_check_fails(tmp_path):
     submission = tmp_path / "carol"
     shutil.copytree(ALTERNATIVES / "a1_bigram", submission / "a1_bigram")

@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.runner import unrunnable
 from grader.spec import Outcome
 
 RESULTS = "results.jsonl"
@@ -45,18 +46,8 @@ def effective_assignment(options: Options):
     return resolve(options.assignment)
 
 
-def unrunnable(assignment, message: str):
-    """Zero on every check, each saying why (what the student sees for a submission that cannot run)."""
-    from grader.runner import AssignmentResult
-
-    outcomes = [Outcome(c.name, 0, c.points, "error", f"not graded: {message}", c.visibility,
-                        getattr(c.unit, "label", None)) for c in assignment.checks]
-    return AssignmentResult(assignment.key, assignment.title, outcomes, "full", 0.0, "")
-
-
 def grade_entry(entry: str, student: str, options: Options) -> dict:
     """Grade one entry; never raises (a grader failure becomes that student's error record)."""
-    from grader.checks import reference_available
     from grader.runner import grade_assignment
     from grader.sandbox import Limits
     from grader.instructor.submissions import prepare
@@ -70,11 +61,7 @@ def grade_entry(entry: str, student: str, options: Options) -> dict:
             record["notes"] = prepared.notes
             record["fatal"] = prepared.fatal
             if prepared.fatal:
-                result = unrunnable(assignment, prepared.fatal)
-                result.mode = "public" if options.public_only or not reference_available() else "full"
-                for o in result.outcomes:
-                    if o.visibility == "hidden" and result.mode == "public":
-                        o.status, o.message = "skipped", "hidden check: run by your instructor's grader"
+                result = unrunnable(assignment, prepared.fatal, options.public_only)
             else:
                 limits = Limits(memory_bytes=options.memory_mb << 20)
                 result = grade_assignment(assignment, prepared.folder, public_only=options.public_only,
@@ -84,7 +71,7 @@ def grade_entry(entry: str, student: str, options: Options) -> dict:
         record.setdefault("notes", [])
         record["fatal"] = f"internal grader error ({type(err).__name__}: {err}); your instructor will regrade"
         record["traceback"] = traceback.format_exc(limit=5)
-        result = unrunnable(assignment, record["fatal"])
+        result = unrunnable(assignment, record["fatal"], options.public_only)
     record.update(score=result.score, max_score=result.max_score, result=result.to_dict(),
                   output=result.output[-2000:], seconds=round(time.monotonic() - started, 3),
                   graded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -298,10 +285,12 @@ def _run_pool(queue, options, f, records, bar, attempts) -> list:
 
 def _crashed_record(student: str, entry: str, options: Options, why: str, status: str = "error") -> dict:
     assignment = effective_assignment(options)
-    result = unrunnable(assignment, f"internal grader error ({why}); your instructor will regrade")
+    fatal = f"internal grader error ({why}); your instructor will regrade"
+    result = unrunnable(assignment, fatal, options.public_only)
     for outcome in result.outcomes:
-        outcome.status = status
+        if outcome.status != "skipped":
+            outcome.status = status
     return {"student": student, "entry": os.path.basename(entry), "assignment": assignment.key, "notes": [],
-            "fatal": result.outcomes[0].message, "score": 0, "max_score": result.max_score,
+            "fatal": f"not graded: {fatal}", "score": 0, "max_score": result.max_score,
             "result": result.to_dict(), "output": "", "seconds": 0.0,
             "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
