@@ -5,20 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import (StudentError, call_request, expect_ok, layer_request, load_reference,
-                           read_function_result, read_layer_reply, reference_available, training_data)
+                           read_function_result, read_layer_reply, reference_available, reference_object,
+                           training_data)
 from grader.diagnose import check_array_type, describe_received
 from grader.spec import Check, Rng
 
 
 def stability(check: Check, rt) -> tuple[str, str]:
-    """A loss layer stays finite for logits as large as 1e4 (options: scale)."""
+    """Finite on the magnitudes training really reaches: a loss layer (scalar output) for logits of 1e4, any
+    other layer (an activation, a normalisation) for inputs of several hundreds (options: scale)."""
+    if not check.unit.scalar_output:
+        return large_input_stability(check, rt)
     unit = check.unit
     rng = np.random.default_rng(7)
     N, V = 5, 7
     logits = rng.standard_normal((N, V)) * check.options.get("scale", 1e4)
     targets = rng.integers(0, V, size=N)
-    reply = expect_ok(rt.request("layer", *layer_request(unit, {"N": N, "V": V}, {}, [logits, targets], 1.0),
-                                 timeout=check.timeout))
+    reply = forward_if_backward_missing(check, rt, {"N": N, "V": V}, {}, [logits, targets], 1.0)
     got = read_layer_reply(unit, {"N": N, "V": V}, reply, {}, [logits, targets], backward=True)
     loss, dlogits = float(got["out"]), got["dx"]
     shown = "NaN" if np.isnan(loss) else f"{loss:.4g}"
@@ -27,6 +30,14 @@ def stability(check: Check, rt) -> tuple[str, str]:
         return "failed", (f"with logits of size ~1e4 dlogits is fine but the loss is {shown}: log(0). A probability "
                           "underflowed to 0 before its log was taken; compute the log-probabilities directly, "
                           "shifted - log(sum(exp(shifted))) with shifted = logits - each row's max, not log(softmax)")
+    bad_rows = ~np.all(np.isfinite(dlogits), axis=1)
+    underflowing = logits.max(axis=1) < logits.max() - 700  # exp(-700) is about 1e-304: 0 a little further
+    if bad_rows.any() and not np.any(bad_rows & ~underflowing):
+        return "failed", (f"with logits of size ~1e4 the loss is {shown} and dlogits has NaN/inf in rows "
+                          f"{np.flatnonzero(bad_rows).tolist()}, exactly the rows whose largest logit is far below "
+                          "the largest of the whole batch: one max was subtracted for the whole batch, so those "
+                          "rows underflowed to exp = 0 (and log 0 = -inf, 0 / 0 = NaN); nothing overflowed. "
+                          "Subtract each row's own max, logits.max(axis=1, keepdims=True)")
     if not np.isfinite(loss) or not finite_grad:
         bad = int((~np.isfinite(dlogits)).sum())
         kind = "NaN" if np.isnan(dlogits).any() else "inf"
@@ -37,6 +48,52 @@ def stability(check: Check, rt) -> tuple[str, str]:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:
         return "failed", "each row of dlogits should sum to 0 (softmax minus one-hot), but does not for large logits"
+    return "passed", ""
+
+
+def forward_if_backward_missing(check: Check, rt, dims: dict, params: dict, inputs: list, dout):
+    """The reply of forward and backward; when backward is not implemented yet, forward is judged alone: a
+    non-finite output fails the check with the stability message, a finite one is reported as passing."""
+    unit = check.unit
+    try:
+        return expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+    except StudentError as err:
+        if not err.backward_missing:
+            raise
+        reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs), timeout=check.timeout))
+        out = read_layer_reply(unit, dims, reply, params, inputs, backward=False)["out"]
+        if not np.all(np.isfinite(out)):
+            raise StudentError("failed", f"{unit.label}.forward gives {'NaN' if np.isnan(out).any() else 'inf'} on "
+                                         f"the large inputs of this check ({check.description}): exp overflowed or "
+                                         "underflowed. Subtract each row's max before exp (for a loss), or write "
+                                         "the layer so it never takes exp of a large positive number") from None
+        err.message = f"{unit.label}.forward passes this check ({check.description}); {err.message}"
+        raise
+
+
+def large_input_stability(check: Check, rt) -> tuple[str, str]:
+    """forward and backward stay finite for inputs of a few hundreds and both signs (scale, default 400), as
+    np.tanh does: a layer written with exp(x) overflows there (exp(x) is inf for x > 709; inf / inf is NaN)."""
+    unit = check.unit
+    rng = np.random.default_rng(5)
+    dims = check.options.get("dims", {"N": 4, "D": 6})
+    params = unit.params(dims, rng)
+    scale = check.options.get("scale", 400.0)
+    x = rng.uniform(-1.5, 1.5, size=unit.out_shape(dims)) * scale
+    x.flat[:2] = scale, -scale
+    dout = rng.standard_normal(unit.out_shape(dims))
+    reply = forward_if_backward_missing(check, rt, dims, params, [x], dout)
+    got = read_layer_reply(unit, dims, reply, params, [x], backward=True)
+    for key in ("out", "dx"):
+        bad = ~np.isfinite(got[key])
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            kind = "NaN" if np.isnan(got[key][index]) else "inf"
+            what = f"{unit.label}.forward's output" if key == "out" else f"the dx returned by {unit.label}.backward"
+            return "failed", (f"{what} is {kind} for large inputs (at {list(index)}, where x = {x[index]:.4g}): exp "
+                              "overflowed. np.exp(x) is inf for x > 709 (and inf / inf is NaN), and training "
+                              f"reaches inputs of hundreds; write {unit.label} in a form that never takes exp of a "
+                              "large positive number (np.tanh does this for you)")
     return "passed", ""
 
 
@@ -124,9 +181,12 @@ def sampling(check: Check, rt) -> tuple[str, str]:
 
 def training(check: Check, rt) -> tuple[str, str]:
     """Train the student's model with the kit's loop, fixed initial parameters, data and minibatches; the
-    dev loss must reach the calibrated threshold. Where the reference is installed, the dev loss is computed
-    here with the reference's forward on the parameters the student's training produced, so nothing the
-    student's process reports about its own loss is trusted."""
+    dev loss must reach the calibrated threshold. The dev loss is always the kit's cross-entropy
+    (grader.training.dev_loss), never the student's loss forward, so a student's local verdict is the
+    instructor's. Where the reference is installed, it is computed here with the reference's forward on the
+    parameters the student's training produced, so nothing the student's process reports is trusted; in a
+    student's bundle the student's process computes it with its own model's forward (whose public checks
+    training requires, grader/runner.py)."""
     opts = check.options
     unit = check.unit
     splits = training_data(opts["block_size"])
@@ -136,7 +196,15 @@ def training(check: Check, rt) -> tuple[str, str]:
               "loss_label": opts["loss"].rpartition(":")[2], "schedule": opts["schedule"]}
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
-    reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
+    try:
+        reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
+    except StudentError as err:
+        if err.status == "timeout" and "ms a step" in err.message:
+            err.message += ("\n    your gradients pass their checks (training runs only then), so the code is right "
+                            f"but too slow: {opts['schedule']['steps']} steps must fit in the time limit. The "
+                            "reference takes about a millisecond a step; vectorise the slowest call (no Python "
+                            "loops over the batch or the units: one matrix product each)")
+        raise
     trained = {}
     for name, value in params.items():
         meta = reply.header.get("params", {}).get(name, {})
@@ -162,12 +230,10 @@ def training(check: Check, rt) -> tuple[str, str]:
 
 
 def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
-    from grader.training import evaluate
+    from grader.training import dev_loss
 
-    model = load_reference(unit.target)(**unit.init(dims))
-    for name, value in params.items():
-        model.params[name][...] = value
-    return float(evaluate(model, load_reference(loss_target)(), *dev))
+    model = reference_object(unit, dims, params)
+    return dev_loss(model, *dev)
 
 
 def calibrate(check: Check) -> float:
@@ -175,13 +241,10 @@ def calibrate(check: Check) -> float:
 
     The spec stores this number as ``reference_loss`` and the threshold as reference_loss + a margin;
     tests/test_calibration.py fails when the stored number no longer matches."""
-    from grader.training import Schedule, evaluate, train
+    from grader.training import Schedule, dev_loss, train
 
     opts, unit = check.options, check.unit
     splits = training_data(opts["block_size"])
-    model = load_reference(unit.target)(**unit.init(opts["dims"]))
-    for name, value in unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))).items():
-        model.params[name][...] = value
-    loss_fn = load_reference(opts["loss"])()
-    train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]))
-    return float(evaluate(model, loss_fn, *splits.dev))
+    model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
+    train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]))
+    return dev_loss(model, *splits.dev)

@@ -30,9 +30,14 @@ FD_ATOL = 1e-7
 class StudentError(Exception):
     """The student's code could not produce an answer: status is "not implemented", "error", "timeout"..."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, where: str | None = None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.where = status, message, where
+
+    @property
+    def backward_missing(self) -> bool:
+        """A backward that raises NotImplementedError: its forward can still be graded on its own."""
+        return self.status == "not implemented" and str(self.where or "").endswith(".backward")
 
 
 def expect_ok(reply: Reply) -> Reply:
@@ -43,7 +48,8 @@ def expect_ok(reply: Reply) -> Reply:
         if error.get("type") == "NotImplementedError":
             name = str(error.get("message", "")).partition(":")[0].strip() or error.get("where", "this code")
             location = str(error.get("location") or "").partition(":")[0]
-            raise StudentError("not implemented", f"{name} is not implemented yet" + (f" ({location})" if location else ""))
+            raise StudentError("not implemented", f"{name} is not implemented yet" + (f" ({location})" if location else ""),
+                               where=str(reply.where))
         if error.get("stage") == "import" and error.get("type") not in ("MissingName",):
             raise StudentError("error", f"could not import your code: {reply.message}")
         hint = error_hint(str(reply.where), str(error.get("type")), str(error.get("message", "")))
@@ -66,11 +72,18 @@ def load_reference(target: str):
     return obj
 
 
-def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) -> dict:
-    """The reference's forward output, input gradient and parameter gradients, as the child would send them."""
+def reference_object(unit: Unit, dims: dict, params: dict):
+    """The reference's layer or model of ``unit`` built for ``dims``, with the grader's parameter values copied
+    into its own arrays (as the student's process does with the student's object)."""
     obj = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         obj.params[name][...] = value
+    return obj
+
+
+def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) -> dict:
+    """The reference's forward output, input gradient and parameter gradients, as the child would send them."""
+    obj = reference_object(unit, dims, params)
     out = obj.forward(*[a.copy() for a in inputs])
     result = {"out": np.asarray(out, dtype=np.float64)}
     if dout is not None:
@@ -104,8 +117,8 @@ def array_label(unit: Unit, key: str) -> str:
     if key == "out":
         return f"{unit.label}.forward's output"
     if key == "dx":
-        return f"dx returned by {unit.label}.backward"
-    return f"{unit.label}.grads[{key[5:]!r}]"
+        return f"{unit.input_grad} returned by {unit.label}.backward"
+    return f"{unit.label}.grads[{key.removeprefix('grad:')!r}]"
 
 
 def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs: list, backward: bool) -> dict:
@@ -148,14 +161,38 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
     return got
 
 
+def forward_alone(unit: Unit, dims: dict, params: dict, inputs: list, rt, timeout: float, missing: StudentError,
+                  dout=None, expected: dict | None = None, what: str = "") -> str:
+    """When backward is not implemented yet, grade forward on its own, so the first feedback comes as soon as
+    forward exists: returns a failure message if forward is wrong (its shape, a NaN, or ``expected_out``);
+    raises ``missing`` (status "not implemented"), saying that forward is right, if it is."""
+    reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs), timeout=timeout))
+    out = read_layer_reply(unit, dims, reply, params, inputs, backward=False)["out"]
+    if not np.all(np.isfinite(out)):
+        return with_dims(f"{array_label(unit, 'out')} contains NaN or inf on ordinary inputs", dims)
+    if expected is not None:
+        problem = compare_arrays(array_label(unit, "out"), np.asarray(expected["out"]), out,
+                                 diagnosis_context(unit, dims, inputs, params, dout, expected, "out"))
+        if problem:
+            return with_dims(problem, dims)
+    missing.message = f"{unit.label}.forward passes{what}; {missing.message}"
+    raise missing
+
+
 def add_note(message: str, note: str) -> str:
     """Put a note above the "(with sizes)" line, so every failure reads: what, worst element, notes, sizes."""
     head, sep, sizes = message.rpartition("\n    (with ")
     return f"{head}\n    {note}{sep}{sizes}" if sep else f"{message}\n    {note}"
 
 
+def shown_dims(dims: dict) -> dict:
+    """The sizes as a message shows them: a number the strategies draw in tenths (smoothing_tenths=10) is shown
+    under the docstring's name with its value (smoothing=1.0)."""
+    return {k.removesuffix("_tenths"): (v / 10 if k.endswith("_tenths") else v) for k, v in dims.items()}
+
+
 def with_dims(message: str, dims: dict) -> str:
-    sizes = ", ".join(f"{k}={v}" for k, v in dims.items())
+    sizes = ", ".join(f"{k}={v}" for k, v in shown_dims(dims).items())
     return f"{message}\n    (with {sizes})" if sizes else message
 
 
@@ -194,7 +231,15 @@ def contract(check: Check, rt) -> tuple[str, str]:
         params, inputs, dout = make_example(unit, dims, seed)
         header, arrays = layer_request(unit, dims, params, inputs, dout)
         header["twice"] = True
-        reply = expect_ok(rt.request("layer", header, arrays, timeout=check.timeout))
+        later = rng_for(seed + 1)  # new inputs of the same shape, for the calls after the first
+        arrays.update({f"next:arg{i}": a for i, a in enumerate(unit.inputs(dims, later))})
+        arrays["next:dout"] = np.asarray(random_dout(unit, dims, later), dtype=np.float64)
+        try:
+            reply = expect_ok(rt.request("layer", header, arrays, timeout=check.timeout))
+        except StudentError as err:
+            if not err.backward_missing:
+                raise
+            return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, what=" this check")
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         for key, value in got.items():
             if not np.all(np.isfinite(value)):
@@ -204,18 +249,72 @@ def contract(check: Check, rt) -> tuple[str, str]:
             which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
             return with_dims(f"{unit.label} modified {which} in place; work on new arrays instead "
                              "(e.g. x = x + 1, not x += 1)", dims)
-        return repeated_step_problem(unit, dims, reply, got)
+        changed = reply.header.get("params_changed", [])
+        if changed:
+            names = ", ".join(f"params[{k!r}]" for k in changed)
+            return with_dims(f"backward changed the parameters ({names} differ after {unit.label}.backward): "
+                             "backward only computes gradients into self.grads; the training loop updates the "
+                             "parameters (an update inside backward is applied twice a step)", dims)
+        return repeated_step_problem(unit, dims, reply, got) or later_call_problem(unit, dims, reply, got)
 
     return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 12))
+
+
+def same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return a is not None and b is not None and a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def later_call_problem(unit: Unit, dims: dict, reply, got: dict) -> str | None:
+    """Calls after the first must depend only on their own inputs: a second backward after one forward gives
+    the first one's gradients, and forward/backward on new inputs give what a fresh object gives."""
+    calls, arrays = reply.header.get("calls", {}), reply.arrays
+
+    def array(call, key):
+        meta = calls.get(call, {}).get("grads", {}).get(key.removeprefix("grad:")) if key.startswith("grad:") else \
+            calls.get(call, {}).get(key)
+        return arrays.get(f"{call}:{key}") if isinstance(meta, dict) and meta.get("kind") == "array" else None
+
+    keys = [k for k in got if k != "out"]
+    for key in keys:
+        second = array("backward_again", key)
+        if second is not None and not same(second, got[key]):
+            factor = round(float(np.vdot(second, got[key]) / np.vdot(got[key], got[key]))) if np.any(got[key]) else 0
+            if factor >= 2 and same(second, factor * got[key]):
+                return with_dims(f"state accumulates across calls: {array_label(unit, key)} grew {factor}-fold over "
+                                 "calls of backward after the same forward, so backward adds to something kept "
+                                 "from the previous call. Compute a fresh value each call", dims)
+            return with_dims(f"{array_label(unit, key)} changed when backward ran a second time after the same "
+                             "forward: backward modified what forward cached (d = self.probs then d[...] -= 1 "
+                             "changes self.probs: copy it first, d = self.probs.copy()). Backward may be called "
+                             "again after one forward and must give the same gradients", dims)
+    if "fresh" not in calls:
+        return None
+    fresh_out, next_out = array("fresh", "out"), array("next", "out")
+    if fresh_out is not None and next_out is not None and not same(next_out, fresh_out):
+        if same(next_out, got["out"]):
+            return with_dims(f"forward returned a result cached from an earlier call: on new inputs of the same "
+                             f"shape, {unit.label}.forward gave the previous call's output. Compute it from this "
+                             "call's inputs every time", dims)
+        return with_dims(f"state accumulates across calls: on new inputs, {unit.label}.forward gave a different "
+                         f"output than a fresh {unit.label} does. Forward must depend only on its inputs and the "
+                         "parameters, not on earlier calls", dims)
+    for key in keys:
+        fresh, later = array("fresh", key), array("next", key)
+        if fresh is not None and later is not None and not same(later, fresh):
+            return with_dims(f"state accumulates across calls: after forward and backward on new inputs, "
+                             f"{array_label(unit, key)} differs from what a fresh {unit.label} gives. Backward must "
+                             "depend only on the last forward's inputs and its dout", dims)
+    return None
 
 
 def repeated_step_problem(unit: Unit, dims: dict, reply, got: dict) -> str | None:
     """The same forward and backward twice must give the same gradients: backward overwrites self.grads."""
     again = reply.header.get("grads_again", {})
     for key, first in got.items():
-        if not key.startswith("grad:") or key[5:] not in again:
+        name = key.removeprefix("grad:")
+        if name == key or name not in again:
             continue
-        meta, second = again[key[5:]], reply.arrays.get("grad2:" + key[5:])
+        meta, second = again[name], reply.arrays.get("grad2:" + name)
         if meta.get("kind") != "array" or second is None or second.shape != first.shape:
             continue
         if not np.allclose(second, first, rtol=1e-9, atol=1e-12):
@@ -247,13 +346,14 @@ def central_differences(targets: dict, outs: np.ndarray, dout) -> dict:
     numeric, k = {}, 0
     for name, value in targets.items():
         diffs = (losses[k:k + 2 * value.size:2] - losses[k + 1:k + 2 * value.size:2]) / (2 * FD_EPS)
-        numeric["dx" if name.startswith("arg") else "grad:" + name[6:]] = diffs.reshape(value.shape)
+        numeric["dx" if name.startswith("arg") else "grad:" + name.removeprefix("param:")] = diffs.reshape(value.shape)
         k += 2 * value.size
     return numeric
 
 
-def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, rt, timeout: float) -> dict:
-    """Central differences of the student's forward, with every perturbation in one request."""
+def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, rt, timeout: float) -> tuple[dict, bool]:
+    """Central differences of the student's forward, with every perturbation in one request, and whether that
+    forward's outputs are all float32 numbers (then the differences are rounding noise)."""
     targets = perturbation_targets(unit, params, inputs)
     header, arrays = layer_request(unit, dims, params, inputs)
     header["perturbations"] = perturbations(targets)
@@ -262,7 +362,9 @@ def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, 
     expected_shape = () if unit.scalar_output else unit.out_shape(dims)
     if outs is None or outs.shape != (len(header["perturbations"]), *expected_shape):
         raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape under small changes")
-    return central_differences(targets, outs, dout)
+    float32_forward = bool(np.any(outs != np.round(outs)) and
+                           np.array_equal(outs, outs.astype(np.float32).astype(np.float64)))
+    return central_differences(targets, outs, dout), float32_forward
 
 
 def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str,
@@ -281,13 +383,18 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
         params, inputs, dout = make_example(unit, dims, seed)
         reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
-        numeric = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
+        numeric, float32_forward = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
         for key, expected in numeric.items():
             if key.startswith("grad:") and not np.any(expected) and np.any(got[key]):
                 return with_dims(f"{array_label(unit, key)} should be all zeros: your forward does not depend on "
-                                 f"params[{key[5:]!r}] at all (finite differences are 0); does forward use it?", dims)
+                                 f"params[{key.removeprefix('grad:')!r}] at all (finite differences are 0); does forward use it?", dims)
             context = diagnosis_context(unit, dims, inputs, params, dout, numeric, key, own_forward=True)
             problem = compare_arrays(array_label(unit, key), expected, got[key], context, FD_RTOL, FD_ATOL)
+            if problem and float32_forward:
+                return with_dims(f"{array_label(unit, key)} cannot be checked: {unit.label}.forward returns float32 "
+                                 "numbers (cast back to float64), so the finite differences, steps of 1e-6, vanish in "
+                                 "float32's 7 digits: float32 precision. Some step computed in float32 (an "
+                                 ".astype(np.float32), a float32 array or constant); keep everything in float64", dims)
             if problem:
                 return with_dims(problem + "\n    (expected = central finite differences of your forward)", dims)
         return None
@@ -321,7 +428,13 @@ def agreement(check: Check, rt) -> tuple[str, str]:
     unit: Unit = check.unit
 
     def compare(dims, params, inputs, dout, expected):
-        reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        except StudentError as err:
+            if not err.backward_missing:
+                raise
+            return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
+                                 " (its output is right)")
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         return compare_layer(unit, dims, expected, got, inputs, params, dout)
 
@@ -383,8 +496,13 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
     unit: FunctionUnit = check.unit
 
     def compare(dims, args, expected):
-        reply = expect_ok(rt.request("call", *call_request(unit, args), timeout=check.timeout))
-        got = read_function_result(unit, dims, reply.header["results"][0], reply.arrays, "out0")
+        reply = expect_ok(rt.request("call", *call_request(unit, args, repeat=2), timeout=check.timeout))
+        got, again = (read_function_result(unit, dims, meta, reply.arrays, f"out{i}")
+                      for i, meta in enumerate(reply.header["results"]))
+        if not np.array_equal(np.asarray(got, np.float64), np.asarray(again, np.float64), equal_nan=True):
+            return with_dims(f"state accumulates across calls: two calls of {unit.label} with the same arguments "
+                             "gave different results. Keep nothing between calls (a table at module level that "
+                             "grows with every call, a default argument that is modified)", dims)
         mistakes = unit.mistakes(dims, args, expected) if unit.mistakes else []
         context = Context(known_mistakes=[(d, np.asarray(w, dtype=np.float64)) for d, w in mistakes])
         problem = compare_arrays(f"{unit.label}'s result", np.asarray(expected, np.float64),

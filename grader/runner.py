@@ -1,6 +1,7 @@
 """Grade one submission: run every check of each assignment against the student's process, score it."""
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class Runtime:
         reply = self.child.request(op, header, arrays, left)
         if reply.status == "timeout" and not reply.repeated:
             place = f" in {reply.where}" if reply.where else ""
+            at = reply.message.find(" (your code was at ")
+            place += reply.message[at:] if at >= 0 else ""
             if which == "budget":
                 reply.message = (f"timed out{place}: the submission used up its total time budget of "
                                  f"{self.budget_seconds:g} s")
@@ -117,13 +120,19 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
         runtime = Runtime(child, assignment, public_only,
                           deadline=started + budget_seconds if budget_seconds else None,
                           budget_seconds=budget_seconds, check_timeout=check_timeout)
+        done: dict[str, Outcome] = {}  # every check run so far, those run only as prerequisites included
         for check in selected:
-            outcome = run_check(check, runtime)
+            if check.kind == "training":
+                outcome = run_training_check(check, runtime, done)
+            else:
+                outcome = run_check(check, runtime)
+            done[check.name] = outcome
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
         output = child.output()
     add_dependency_notes(assignment, outcomes)
+    say_not_implemented_once(outcomes)
     return AssignmentResult(assignment.key, assignment.title, outcomes, "public" if public_only else "full",
                             time.monotonic() - started, output)
 
@@ -162,6 +171,54 @@ def run_check(check, runtime: Runtime) -> Outcome:
     points = check.points if status == "passed" else 0
     return Outcome(check.name, points, check.points, status, message, check.visibility, unit_label,
                    time.monotonic() - started)
+
+
+def run_training_check(check, runtime: Runtime, done: dict[str, Outcome]) -> Outcome:
+    """A training check runs only once the gradients it uses pass their public checks (Assignment.prerequisites):
+    a training loop tolerates many wrong gradients (a bias gradient averaged, an embedding gradient assigned,
+    dloss ignored), and the largest check's points must not reward them. Prerequisites that did not run yet
+    (left out by ``checks``, or another assignment's, such as a2's loss from a1) run now, unreported. Public
+    checks only, so a student's local verdict is the instructor's."""
+    from grader.specs import ASSIGNMENTS
+
+    if check.visibility == "hidden" and runtime.public_only:
+        return run_check(check, runtime)
+    every_check = [c for a in ASSIGNMENTS.values() for c in a.checks]
+    failing = []
+    for needed in runtime.assignment.prerequisites(check, every_check):
+        if needed.name not in done:
+            done[needed.name] = run_check(needed, runtime)
+        if done[needed.name].status != "passed":
+            failing.append(done[needed.name])
+    if not failing:
+        return run_check(check, runtime)
+    names = ", ".join(o.name for o in failing)
+    if all(o.status == "not implemented" for o in failing):
+        status, message = "not implemented", f"not run yet: training needs {names} (not implemented yet)"
+    else:
+        status = "failed"
+        message = (f"not run: training is graded once every gradient it uses passes its checks, and {names} "
+                   f"{'fails' if len(failing) == 1 else 'fail'} (see {'its' if len(failing) == 1 else 'their'} "
+                   "message). A training loop can seem to learn with a wrong gradient; fix it first")
+    return Outcome(check.name, 0, check.points, status, message, check.visibility, getattr(check.unit, "label", None))
+
+
+def say_not_implemented_once(outcomes: list[Outcome]) -> None:
+    """A stub's "not implemented yet" is said once, on the first check that met it; later checks that met the
+    same stub point there (an empty submission gave 17 identical lines)."""
+    first: dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.status != "not implemented":
+            continue
+        stub = re.search(r"(\S+) is not implemented yet( \([^)]*\))?", outcome.message)
+        if not stub:
+            continue
+        if stub.group(1) in first:
+            said = f"{stub.group(1)}: as {first[stub.group(1)]}"
+            outcome.message = outcome.message.replace(stub.group(0), said) if outcome.message != stub.group(0) \
+                else f"(as {first[stub.group(1)]})"
+        else:
+            first[stub.group(1)] = outcome.name
 
 
 def add_dependency_notes(assignment: Assignment, outcomes: list[Outcome]) -> None:

@@ -12,15 +12,18 @@ forgets the kit's modules so that student code cannot import them. See grader/SE
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
+import signal
 import sys
+import time
 import traceback
 
 import numpy as np
 
 from grader.sandbox import guard, protocol
-from grader.training import Schedule, evaluate, train
+from grader.training import Schedule, dev_loss, train
 
 MAX_RESULT_ELEMENTS = 5_000_000
 MAX_STRINGS = 100_000
@@ -34,12 +37,145 @@ class StudentFailure(Exception):
         self.report = report
 
 
+class Timed:
+    """The student's model or loss with its forward and backward timed; every other attribute passes through
+    (params and grads, which the training loop reads)."""
+
+    def __init__(self, inner):
+        self._inner, self._seconds, self._calls = inner, {"forward": 0.0, "backward": 0.0}, {"forward": 0, "backward": 0}
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def _timed(self, name, *args):
+        start = time.perf_counter()
+        try:
+            return getattr(self._inner, name)(*args)
+        finally:
+            self._seconds[name] += time.perf_counter() - start
+            self._calls[name] += 1
+
+    def forward(self, *args):
+        return self._timed("forward", *args)
+
+    def backward(self, *args):
+        return self._timed("backward", *args)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self._seconds.values())
+
+    def per_call(self, name: str) -> float:
+        """Milliseconds per call of forward or backward so far."""
+        return self._seconds[name] / max(1, self._calls[name]) * 1000
+
+
+class BoundedOutput(io.RawIOBase):
+    """The file under sys.stdout and sys.stderr of the student's code (behind C buffering, so printing stays
+    fast). Of what one request prints, the first ``head`` bytes go to the output file at once (a crash keeps
+    them) and the last ``tail`` are kept and written when the request ends, with how much was left out between:
+    a chatty submission (thousands of lines per call) costs a bounded file, and writing never raises inside
+    the student's code (the file-size limit stays far away)."""
+
+    def __init__(self, fd: int, head: int = 2000, tail: int = 2000, total: int = 4 << 20):
+        self.fd, self.head, self.tail, self.total = fd, head, tail, total
+        self.written_total = 0
+        self.start_request()
+
+    def start_request(self) -> None:
+        self.written, self.kept, self.left_out = 0, bytearray(), 0
+
+    def _write_file(self, data: bytes) -> None:
+        data = bytes(data[:max(0, self.total - self.written_total)])
+        try:
+            os.write(self.fd, data)
+            self.written_total += len(data)
+        except OSError:
+            pass
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = memoryview(data).cast("B")
+        now = data[:max(0, self.head - self.written)]
+        if len(now):
+            self._write_file(now)
+            self.written += len(now)
+        later = data[len(now):]
+        if len(later):
+            self.left_out += len(later)
+            self.kept += later
+            if len(self.kept) > 4 * self.tail:
+                del self.kept[:-self.tail]
+        return len(data)
+
+    def end_request(self) -> None:
+        kept = self.kept[-self.tail:]
+        if self.left_out > len(kept):
+            self._write_file(f"\n[... {self.left_out - len(kept)} bytes printed here were not kept ...]\n".encode())
+        self._write_file(kept)
+        self.start_request()
+
+
+def bounded_streams(fd: int) -> tuple[BoundedOutput, io.TextIOWrapper]:
+    raw = BoundedOutput(fd)
+    return raw, io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", errors="backslashreplace")
+
+
+class HangAgain(BaseException):
+    """Raised in the student's code when it sits in a place that already hung in an earlier request: a
+    BaseException, so that ``except Exception`` in the student's code does not swallow it."""
+
+
+HANG_SAMPLE_SECONDS = 0.25  # how often a request that could meet a known hang looks where it is
+HANG_SAMPLES = 4  # consecutive samples in the same known place before it counts as the same hang
+
+
 class Runner:
-    def __init__(self, submission: str, write_fd: int):
+    def __init__(self, submission: str, write_fd: int, scratch: str = "."):
         self.submission = os.path.realpath(submission)
         self.write_fd = write_fd
+        self.scratch = scratch
         self.modules: dict[str, object] = {}
         self.seq = None  # the number of the request being answered, echoed in every frame
+        self.known_hangs: set[str] = set()  # student frames where an earlier request hung (from the parent)
+        self.output: BoundedOutput | None = None
+        self.samples_in_hang = 0
+
+    # -- recognising one infinite loop wherever it is entered from ----------------------------------------
+    def innermost_student_frame(self, frame) -> str | None:
+        """'a2_mlp/tanh.py:12 in forward' for the innermost frame of the student's code (the line where its
+        code object starts, so every iteration of a loop names the same place)."""
+        while frame is not None:
+            path = os.path.realpath(frame.f_code.co_filename)
+            if path.startswith(self.submission + os.sep):
+                return f"{os.path.relpath(path, self.submission)}:{frame.f_code.co_firstlineno} in {frame.f_code.co_name}"
+            frame = frame.f_back
+        return None
+
+    def on_hang_question(self, signum, frame) -> None:
+        """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is."""
+        place = self.innermost_student_frame(frame) or ""
+        try:
+            with open(os.path.join(self.scratch, "hang.txt"), "w") as f:
+                f.write(place[:500])
+        except OSError:
+            pass
+
+    def on_sample(self, signum, frame) -> None:
+        place = self.innermost_student_frame(frame)
+        self.samples_in_hang = self.samples_in_hang + 1 if place in self.known_hangs else 0
+        if self.samples_in_hang >= HANG_SAMPLES:
+            self.samples_in_hang = 0
+            raise HangAgain(place)
+
+    def watch_for_known_hangs(self, on: bool) -> None:
+        self.samples_in_hang = 0
+        if self.known_hangs and on:
+            signal.setitimer(signal.ITIMER_REAL, HANG_SAMPLE_SECONDS, HANG_SAMPLE_SECONDS)
+        else:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     # -- talking to the parent -------------------------------------------------------------------------
     def progress(self, where: str) -> None:
@@ -147,7 +283,7 @@ class Runner:
     def op_layer(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Forward (and backward) of one layer or model with injected parameters."""
         label = h["label"]
-        params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
+        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
         originals = [a.copy() for a in args]
@@ -170,6 +306,9 @@ class Runner:
             if not np.array_equal(dout, dout_copy):
                 mutated.append("dout")
             if h.get("twice") and isinstance(grads, dict):
+                own = getattr(obj, "params", None)
+                result["params_changed"] = [k for k in params if not isinstance(own, dict)
+                                            or not np.array_equal(own.get(k), params[k])]
                 # The convention: backward overwrites self.grads. A second identical step must give the same
                 # gradients; one that adds to the previous ones shows up here and not only as slow training.
                 self.call(f"{label}.forward", obj.forward, *[o.copy() for o in originals])
@@ -178,8 +317,35 @@ class Runner:
                 if isinstance(again, dict):
                     result["grads_again"] = {k: self.pack(again.get(k), f"grad2:{k}", out_arrays)
                                              for k in params if k in again}
+                result["calls"] = self.later_calls(h, obj, params, arrays, dout_arg, out_arrays)
         result["mutated"] = mutated
         return result, out_arrays
+
+    def later_calls(self, h: dict, obj, params: dict, arrays: dict, dout_arg, out_arrays: dict) -> dict:
+        """What the same object gives on later calls, and what a fresh one gives, for the parent to compare:
+        "backward_again" a second backward after the same forward; "next" forward and backward on new inputs
+        of the same shape ("next:argI", "next:dout"); "fresh" the same new call on a fresh object."""
+        label, calls = h["label"], {}
+
+        def record(name, out, dx, target):
+            grads = getattr(target, "grads", None)
+            calls[name] = {"out": self.pack(out, f"{name}:out", out_arrays),
+                           "dx": self.pack(dx, f"{name}:dx", out_arrays),
+                           "grads": {k: self.pack(grads.get(k), f"{name}:grad:{k}", out_arrays)
+                                     for k in params if k in grads} if isinstance(grads, dict) else {}}
+
+        record("backward_again", None, self.call(f"{label}.backward", obj.backward, dout_arg), obj)
+        if "next:dout" not in arrays:
+            return calls
+        new_inputs = [arrays[f"next:arg{i}"] for i in range(h["nargs"])]
+        new_dout = float(arrays["next:dout"]) if h.get("scalar_dout") else arrays["next:dout"]
+        for name, target in (("next", obj), ("fresh", self.construct(h["target"], h.get("init", {}), params, label))):
+            out = self.call(f"{label}.forward", target.forward, *[a.copy() for a in new_inputs])
+            out = np.array(out, copy=True) if isinstance(out, np.ndarray) else out  # before backward can touch it
+            dx = self.call(f"{label}.backward", target.backward,
+                           new_dout if h.get("scalar_dout") else new_dout.copy())
+            record(name, out, dx, target)
+        return calls
 
     def op_perturb(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Forward outputs under small perturbations, for the parent's finite differences.
@@ -188,16 +354,16 @@ class Runner:
         outputs stacked: (K, *out_shape).
         """
         label = h["label"]
-        params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
+        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         args = [arrays[f"arg{i}"].copy() for i in range(h["nargs"])]
         outs = []
         self.progress(f"{label}.forward")
         for what, index, delta in h["perturbations"]:
             if what.startswith("param:"):
-                target = obj.params[what[6:]]
+                target = obj.params[what.removeprefix("param:")]
             else:
-                target = args[int(what[3:])]
+                target = args[int(what.removeprefix("arg"))]
             saved = target.flat[index]
             target.flat[index] = saved + delta
             try:
@@ -231,19 +397,34 @@ class Runner:
 
     def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Train the student's model with the kit's loop; send back its final parameters."""
-        params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
+        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         model = self.construct(h["target"], h.get("init", {}), params, h["label"])
         loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
         schedule = Schedule(**h["schedule"])
-        self.progress(f"training {h['label']} ({schedule.steps} steps)")
+        where = f"training {h['label']} ({schedule.steps} steps)"
+        self.progress(where)
+        timed_model, timed_loss = Timed(model), Timed(loss_fn)
+        last_report = [0.0]
+
+        def report(step, loss, lr):
+            # Where the time goes, so that a timeout says how slow each call is (not only that it was slow).
+            now = time.perf_counter()
+            if step == 0 or now - last_report[0] >= 1.0:
+                last_report[0] = now
+                per_step = (timed_model.seconds + timed_loss.seconds) / (step + 1) * 1000
+                self.progress(f"{where}: {step + 1} steps done, {per_step:.3g} ms a step (forward "
+                              f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
+                              f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
+
         try:
-            history = train(model, loss_fn, arrays["Xtr"], arrays["Ytr"], schedule, log_every=max(1, schedule.steps // 10))
-            dev_loss = evaluate(model, loss_fn, arrays["Xdev"], arrays["Ydev"])
+            history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1)
+            loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
         out_arrays: dict = {}
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
-        return {"params": packed, "dev_loss": float(dev_loss), "losses": history.losses}, out_arrays
+        losses = history.losses[::max(1, len(history.losses) // 10)]
+        return {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}, out_arrays
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         return {"python": sys.version.split()[0], "numpy": np.__version__,
@@ -256,9 +437,14 @@ class Runner:
             except protocol.Closed:
                 return
             self.seq = header.get("seq")
+            self.known_hangs = {str(place) for place in header.get("known_hangs", [])}
             op = getattr(self, "op_" + header["op"])
             try:
-                result, out_arrays = op(header, arrays)
+                self.watch_for_known_hangs(True)
+                try:
+                    result, out_arrays = op(header, arrays)
+                finally:
+                    self.watch_for_known_hangs(False)
                 reply = dict(result, type="result", ok=True)
             except StudentFailure as failure:
                 reply, out_arrays = {"type": "result", "ok": False, "error": failure.report}, {}
@@ -266,6 +452,12 @@ class Runner:
                 report = self.failure_report(exc, header.get("label", "the grader's harness"))
                 reply, out_arrays = {"type": "result", "ok": False, "error": report}, {}
             reply["seq"] = self.seq
+            if self.output is not None:
+                try:
+                    sys.__stdout__.flush()
+                except Exception:  # noqa: BLE001 - the student may have closed or replaced it
+                    pass
+                self.output.end_request()
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
 
 
@@ -288,9 +480,18 @@ def main() -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    os.close(0) if config.get("close_stdin", True) else None
+    output, stream = bounded_streams(1)
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = stream
+    # An empty stdin, not a closed one: input() meets EOF and sys.stdin.read() returns "", as in a notebook
+    # run non-interactively; a closed descriptor made both raise EBADF.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
     sys.argv = [sys.argv[0]]  # the config (with the pipes' numbers) is nobody's business
-    runner = Runner(config["submission"], write_fd)
+    runner = Runner(config["submission"], write_fd, scratch)
+    runner.output = output
+    signal.signal(signal.SIGUSR1, runner.on_hang_question)
+    signal.signal(signal.SIGALRM, runner.on_sample)
     layers = runner.layers = {}
     if config.get("limits"):
         guard.set_limits(**config["limits"])
