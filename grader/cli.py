@@ -114,8 +114,7 @@ def grade_one_submission(assignment, entry: Path, args):
     noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
     import tempfile
 
-    from grader.instructor.batch import unrunnable
-    from grader.runner import grade_assignment
+    from grader.runner import grade_assignment, unrunnable
     from grader.instructor.submissions import prepare
 
     with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:

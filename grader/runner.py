@@ -146,6 +146,14 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
                             time.monotonic() - started, output)
 
 
+def unrunnable(assignment: Assignment, message: str) -> AssignmentResult:
+    """Zero on every check, each saying why (what the student sees for a submission that cannot run). Here,
+    not in grader/instructor/batch.py, because `makemore grade --submission` needs it in a student bundle too."""
+    outcomes = [Outcome(c.name, 0, c.points, "error", f"not graded: {message}", c.visibility,
+                        getattr(c.unit, "label", None)) for c in assignment.checks]
+    return AssignmentResult(assignment.key, assignment.title, outcomes, "full", 0.0, "")
+
+
 def run_check(check, runtime: Runtime) -> Outcome:
     unit_label = getattr(check.unit, "label", None)
     if check.visibility == "hidden" and runtime.public_only:

@@ -46,12 +46,10 @@ def effective_assignment(options: Options):
 
 
 def unrunnable(assignment, message: str):
-    """Zero on every check, each saying why (what the student sees for a submission that cannot run)."""
-    from grader.runner import AssignmentResult
+    """Zero on every check, each saying why (grader/runner.py; here for the batch's callers)."""
+    from grader.runner import unrunnable as zero_on_every_check
 
-    outcomes = [Outcome(c.name, 0, c.points, "error", f"not graded: {message}", c.visibility,
-                        getattr(c.unit, "label", None)) for c in assignment.checks]
-    return AssignmentResult(assignment.key, assignment.title, outcomes, "full", 0.0, "")
+    return zero_on_every_check(assignment, message)
 
 
 def grade_entry(entry: str, student: str, options: Options) -> dict:
