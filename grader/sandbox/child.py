@@ -133,7 +133,7 @@ HANG_SAMPLES = 4  # consecutive samples in the same known place before it counts
 
 
 class Runner:
-    def __init__(self, submission: str, write_fd: int, scratch: str = "."):
+    def __init__(self, submission: str, write_fd: int, scratch: str = ".", system_roots=(), kit_roots=()):
         self.submission = os.path.realpath(submission)
         self.write_fd = write_fd
         self.scratch = scratch
@@ -142,6 +142,10 @@ class Runner:
         self.known_hangs: set[str] = set()  # student frames where an earlier request hung (from the parent)
         self.output: BoundedOutput | None = None
         self.samples_in_hang = 0
+        # What tells the sandbox's failures from the student's (guard.sandbox_cause): the folders of the
+        # system and of Python, the kit's own, and the student's sources, read before any of them runs.
+        self.system_roots, self.kit_roots = tuple(system_roots), tuple(kit_roots)
+        self.student_text = read_sources(self.submission)
 
     # -- recognising one infinite loop wherever it is entered from ----------------------------------------
     def innermost_student_frame(self, frame) -> str | None:
@@ -197,8 +201,12 @@ class Runner:
             message = str(exc)
         except BaseException:  # an exception whose __str__ raises: report its type alone
             message = ""
-        return {"type": type(exc).__name__, "message": message[:2000], "where": where,
-                "location": location, "traceback": text[-6000:]}
+        report = {"type": type(exc).__name__, "message": message[:2000], "where": where,
+                  "location": location, "traceback": text[-6000:]}
+        blocked = guard.sandbox_cause(exc, self.student_text, self.system_roots, self.kit_roots)
+        if blocked:
+            report["sandbox"] = blocked
+        return report
 
     def call(self, where: str, fn, *args, **kwargs):
         """Run one piece of student code; any exception (SystemExit included) becomes a StudentFailure."""
@@ -461,6 +469,21 @@ class Runner:
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
 
 
+def read_sources(folder: str, limit: int = 4 << 20) -> str:
+    """The text of every .py file under ``folder`` (at most ``limit`` characters in all)."""
+    parts, size = [], 0
+    for root, _, files in os.walk(folder):
+        for name in sorted(files):
+            if name.endswith(".py") and size < limit:
+                try:
+                    with open(os.path.join(root, name), encoding="utf-8", errors="replace") as f:
+                        parts.append(f.read(limit - size))
+                except OSError:
+                    continue
+                size += len(parts[-1])
+    return "\n".join(parts)
+
+
 def forget_kit_modules() -> None:
     """Drop the kit's modules (and the modules the audit hook refuses) from sys.modules, so that importing
     them goes through the hook's "import" event; the objects already loaded stay alive for the runner."""
@@ -488,11 +511,14 @@ def main() -> None:
     os.dup2(null, 0)
     os.close(null)
     sys.argv = [sys.argv[0]]  # the config (with the pipes' numbers) is nobody's business
-    runner = Runner(config["submission"], write_fd, scratch)
+    runner = Runner(config["submission"], write_fd, scratch, config["readable"], config["forbidden"])
     runner.output = output
     signal.signal(signal.SIGUSR1, runner.on_hang_question)
     signal.signal(signal.SIGALRM, runner.on_sample)
     layers = runner.layers = {}
+    if config.get("preload", True):
+        missing = guard.preload()
+        layers["preload"] = "on" + (f" (not in this Python: {', '.join(missing)})" if missing else "")
     if config.get("limits"):
         guard.set_limits(**config["limits"])
         layers["rlimits"] = "on"
