@@ -2,6 +2,7 @@
 
 These tests run no student code (fast); tests/test_batch.py grades such entries for real.
 """
+import json
 from pathlib import Path
 
 import nbformat
@@ -38,12 +39,71 @@ def test_flat_files_go_to_the_package_that_has_such_a_module(tmp_path):
     assert got["a1_bigram/cross_entropy.py"] == reference_files()["a1_bigram/cross_entropy.py"]
 
 
-def test_missing_required_package_comes_from_the_stubs_with_a_note(tmp_path):
+def test_a_borrowed_module_comes_from_the_reference_on_the_instructors_side(tmp_path):
+    """a2 trains with a1's loss: a student who leaves it out (or wrote it wrong) keeps a2's training points."""
+    files = {k: v for k, v in reference_files().items() if k.startswith("a2_mlp/")}
+    write_folder(tmp_path / "carol", files)
+    p = prep(tmp_path / "carol", tmp_path)
+    got = texts(p.folder)
+    assert got["a1_bigram/cross_entropy.py"] == reference_files()["a1_bigram/cross_entropy.py"]
+    assert got["a1_bigram/counts.py"] == stub_files()["a1_bigram/counts.py"]  # not borrowed: a stub
+    assert any("a1_bigram/cross_entropy.py belongs to an earlier assignment" in n and "reference" in n
+               for n in p.notes), p.notes
+    buggy = dict(files, **{"a1_bigram/cross_entropy.py": "raise ValueError('my broken loss')\n"})
+    write_folder(tmp_path / "carl", buggy)
+    p = prep(tmp_path / "carl", tmp_path)
+    assert texts(p.folder)["a1_bigram/cross_entropy.py"] == reference_files()["a1_bigram/cross_entropy.py"]
+    assert any("your version is graded in that assignment" in n for n in p.notes), p.notes
+
+
+def in_a_bundle(monkeypatch, tmp_path):
+    """What a student bundle sees: no reference/, the pristine stubs in grader/stubs.json."""
+    pristine = tmp_path / "stubs.json"
+    pristine.write_text(json.dumps(stub_files()))
+    monkeypatch.setattr(submissions, "REFERENCE", tmp_path / "no-reference")
+    monkeypatch.setattr(submissions, "PRISTINE_STUBS", pristine)
+
+
+def test_in_a_bundle_a_missing_borrowed_module_is_the_stub_with_a_note(tmp_path, monkeypatch):
+    in_a_bundle(monkeypatch, tmp_path)
     files = {k: v for k, v in reference_files().items() if k.startswith("a2_mlp/")}
     write_folder(tmp_path / "carol", files)
     p = prep(tmp_path / "carol", tmp_path)
     assert texts(p.folder)["a1_bigram/cross_entropy.py"] == stub_files()["a1_bigram/cross_entropy.py"]
-    assert any("a1_bigram/ was not in the submission" in n for n in p.notes)
+    assert any("a1_bigram/cross_entropy.py (from an earlier assignment) was not in the submission" in n
+               for n in p.notes), p.notes
+    write_folder(tmp_path / "own", reference_files())  # the student's own loss is used in a bundle
+    assert texts(prep(tmp_path / "own", tmp_path).folder) == reference_files()
+
+
+def test_missing_modules_never_come_from_the_working_assignments_folder(tmp_path, monkeypatch):
+    """An instructor who solved the exercises in assignments/ must not give those solutions to a student."""
+    solved = tmp_path / "working"
+    write_folder(solved, reference_files())
+    monkeypatch.setattr(submissions, "WORKING_COPY", solved)
+    files = {k: v for k, v in reference_files().items() if k != "a2_mlp/tanh.py"}
+    write_folder(tmp_path / "dan", files)
+    p = prep(tmp_path / "dan", tmp_path)
+    assert texts(p.folder)["a2_mlp/tanh.py"] == stub_files()["a2_mlp/tanh.py"]
+
+
+@pytest.mark.parametrize("name, guess", [("Linear.py", "linear.py"), ("linear (1).py", "linear.py"),
+                                         ("tahn.py", "tanh.py"), ("linear_v2.py", "linear.py"),
+                                         ("hank.py", None)])
+def test_a_file_that_matches_no_module_is_named_with_a_suggestion(tmp_path, name, guess):
+    files = {k: v for k, v in reference_files().items() if k not in ("a2_mlp/linear.py", "a2_mlp/tanh.py")}
+    files[f"a2_mlp/{name}"] = reference_files()["a2_mlp/linear.py"]
+    write_folder(tmp_path / "erin", files)
+    notes = prep(tmp_path / "erin", tmp_path).notes
+    if guess:
+        assert any(f"a2_mlp/{name} is not a module of a2_mlp/" in n and f"did you mean {guess}?" in n
+                   for n in notes), notes
+    else:
+        assert any(f"a2_mlp/{name} is not a module of a2_mlp/" in n and "nothing grades it" in n for n in notes), notes
+    (tmp_path / "single").mkdir()
+    (tmp_path / "single" / "hank.py").write_text("x = 1\n")
+    notes = prep(tmp_path / "single" / "hank.py", tmp_path).notes
+    assert any("a2_mlp/hank.py is not a module of a2_mlp/" in n for n in notes), notes
 
 
 def test_a_missing_module_of_the_graded_package_is_a_stub_and_named(tmp_path):
@@ -127,7 +187,10 @@ def test_generated_notebook_round_trips_to_the_stubs(tmp_path, assignment):
     assert {submissions.cell_module(c) for c in marked} == expected | set(assignment.borrowed_modules())
     for cell in marked:
         path = submissions.cell_module(cell)
-        assert got[path].split("\n", 1)[1] == notebooks.notebook_friendly(stubs[path])
+        if path in assignment.borrowed_modules():  # the instructor's side grades with the reference's
+            assert got[path] == reference_files()[path]
+        else:
+            assert got[path].split("\n", 1)[1] == notebooks.notebook_friendly(stubs[path])
 
 
 def test_notebook_magics_shell_lines_and_kit_cells_are_skipped(tmp_path):

@@ -75,7 +75,8 @@ PYTHONPATH=/autograder/source/kit python3 -m grader.instructor.gradescope run --
   --submission /autograder/submission --out /autograder/results/results.json
 """
 
-KIT_PARTS = ("grader", "reference", "assignments", "data", "pyproject.toml")
+# Not assignments/: the instructor's working copy may hold solutions; stubs come from reference/ when grading.
+KIT_PARTS = ("grader", "reference", "data", "pyproject.toml")
 
 
 def kit_files(root: Path = KIT_ROOT):

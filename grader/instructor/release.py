@@ -11,6 +11,7 @@ region whole, and each of its substantial lines); release refuses to finish if a
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 from pathlib import Path
@@ -175,6 +176,9 @@ def build(out: Path, force: bool = False) -> dict:
 
     copy_tree(KIT_ROOT / "data", out / "data")
     copy_tree(GRADER, out / "grader", exclude=INSTRUCTOR_ONLY)
+    # The pristine stubs, for a module a submission lacks: the student's assignments/ will hold their work.
+    pristine = {path: text for path, text in stubs.items() if "/" in path}
+    (out / "grader" / "stubs.json").write_text(json.dumps(pristine, indent=1, sort_keys=True), encoding="utf-8")
     removed = 0
     for spec in sorted((out / "grader" / "specs").glob("*.py")):
         text, n = strip_hidden_checks(spec.read_text(), str(spec.relative_to(out)))

@@ -5,8 +5,12 @@ The result is a fresh folder holding the packages an assignment needs (a1_bigram
 - files inside a package folder (``a2_mlp/linear.py``, at any depth) keep their place;
 - flat .py files (``linear.py``) go into the graded assignment's package, or into a required package when only
   that one has a module of this name (``cross_entropy.py`` for a2 goes to a1_bigram/);
-- every module the assignment needs that the student did not submit comes from the unmodified stubs in
-  assignments/, so the report says "not implemented" rather than "import error";
+- every module of the graded assignment that the student did not submit is its unmodified stub, generated
+  from reference/ at grading time (``stub_sources``; never the working assignments/ folder, where an
+  instructor may have solved the exercises), so the report says "not implemented" rather than "import error";
+- a module the assignment borrows from an earlier one (a2's checks train with a1's loss) is the reference's
+  version on the instructor's side, so one assignment's grade never depends on another's work; in a student
+  bundle (no reference) it is the student's own, else the stub; either way the feedback says which;
 - a .py file that is not UTF-8 and has no coding declaration is read as cp1252/latin-1 and re-encoded, with a note.
 
 Zip files are read member by member with limits: no absolute or ``..`` paths, no symlinks, at most
@@ -22,6 +26,8 @@ with the message in the student's feedback). Nothing here executes student code.
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import io
 import json
 import re
@@ -34,7 +40,9 @@ from pathlib import Path, PurePosixPath
 
 from grader import KIT_ROOT
 
-STUBS = KIT_ROOT / "assignments"
+WORKING_COPY = KIT_ROOT / "assignments"  # the student's (or instructor's) working folder: never a source of stubs
+PRISTINE_STUBS = KIT_ROOT / "grader" / "stubs.json"  # written by `makemore release` into the student bundle
+REFERENCE = KIT_ROOT / "reference"
 MAX_FILES = 300
 MAX_TOTAL_BYTES = 20 << 20
 MAX_FILE_BYTES = 5 << 20
@@ -69,15 +77,48 @@ def list_entries(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if not p.name.startswith((".", "~")))
 
 
+def stub_sources() -> dict[str, str]:
+    """'pkg/module.py' -> the unmodified stub, for every module of every assignment.
+
+    Generated from reference/ now where it is installed (the instructor's kit, the Gradescope autograder); in a
+    student bundle, read from grader/stubs.json, the pristine copy ``makemore release`` writes. Never read
+    from the working assignments/ folder: it may hold someone's solutions."""
+    return dict(_stub_sources(REFERENCE.is_dir()))
+
+
+@functools.lru_cache(maxsize=2)
+def _stub_sources(from_reference: bool) -> tuple[tuple[str, str], ...]:
+    from grader.specs import ASSIGNMENTS
+
+    packages = {a.package for a in ASSIGNMENTS.values()}
+    if from_reference:
+        from grader import generate
+
+        files = {p.as_posix(): text for p, text in generate.student_files(REFERENCE).items()}
+    elif PRISTINE_STUBS.is_file():
+        files = json.loads(PRISTINE_STUBS.read_text(encoding="utf-8"))
+    else:
+        raise FileNotFoundError(f"no pristine stubs: neither {REFERENCE} nor {PRISTINE_STUBS} exists; "
+                                "reinstall the kit or rebuild the bundle with `makemore release`")
+    return tuple(sorted((path, text) for path, text in files.items() if path.partition("/")[0] in packages))
+
+
 def known_packages() -> dict[str, set[str]]:
     """Package -> its module file names, from the stubs (what a submission may contain)."""
     from grader.specs import ASSIGNMENTS
 
-    packages = {}
-    for assignment in ASSIGNMENTS.values():
-        folder = STUBS / assignment.package
-        packages[assignment.package] = {p.name for p in folder.glob("*.py")} if folder.is_dir() else set()
+    packages: dict[str, set[str]] = {a.package: set() for a in ASSIGNMENTS.values()}
+    for path in stub_sources():
+        package, _, module = path.partition("/")
+        packages[package].add(module)
     return packages
+
+
+def borrowed_source(path: str) -> str | None:
+    """The reference's version of a module borrowed from an earlier assignment, where the reference is
+    installed (the instructor's side); None in a student bundle."""
+    source = REFERENCE / path
+    return source.read_text(encoding="utf-8") if source.is_file() else None
 
 
 # -- reading the entry into (relative path, bytes) pairs --------------------------------------------------
@@ -275,7 +316,39 @@ def place(files: list[tuple[str, bytes]], graded: str, required: tuple[str, ...]
             notes.append(f"{name}: a second file for {target}, ignored (the first one found is graded)")
             continue
         targets[target] = blob
+    notes += unmatched_notes(targets, (graded, *required), packages)
     return targets
+
+
+def unmatched_notes(targets: dict[str, bytes], needed: tuple[str, ...], packages: dict[str, set[str]]) -> list[str]:
+    """A note for every submitted file that is no module of the kit, with the module it probably is: a
+    ``Linear.py``, ``linear (1).py`` or ``linear_v2.py`` is never graded, and the student should know why."""
+    notes = []
+    for target in sorted(targets):
+        package, _, module = target.partition("/")
+        if package not in packages or module in packages[package] or module.startswith("_notebook") \
+                or "/" in module or not module.endswith(".py"):
+            continue
+        missing = sorted(m for m in packages[package] - {"__init__.py"} if f"{package}/{m}" not in targets)
+        guess = likely_module(module, missing)
+        if guess:
+            notes.append(f"{target} is not a module of {package}/, so nothing grades it: did you mean {guess}? "
+                         f"(rename the file; {package}/{guess} was graded as the unmodified stub)")
+        elif package in needed:
+            notes.append(f"{target} is not a module of {package}/ (those are "
+                         f"{', '.join(sorted(packages[package] - {'__init__.py'}))}): nothing grades it, though "
+                         "your modules may import it")
+    return notes
+
+
+def likely_module(name: str, candidates: list[str]) -> str | None:
+    """The module a misnamed file probably is: same name but for case, copy suffixes or a close spelling."""
+    stem = re.sub(r"(\s*\(\d+\)|[\s_-]*(copy|v\d+|final|old|new|\d+))+$", "", name[:-3].lower()).strip()
+    for candidate in candidates:
+        if stem == candidate[:-3]:
+            return candidate
+    close = difflib.get_close_matches(stem, [c[:-3] for c in candidates], n=1, cutoff=0.75)
+    return close[0] + ".py" if close else None
 
 
 def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, bytes]]:
@@ -301,21 +374,23 @@ def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, byte
     return files
 
 
-def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: Path = STUBS) -> Prepared:
-    """Normalise ``entry`` into ``workdir/submission`` for ``assignment``; never raises for bad input."""
+def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: dict[str, str] | None = None) -> Prepared:
+    """Normalise ``entry`` into ``workdir/submission`` for ``assignment``; never raises for bad input.
+
+    stubs: 'pkg/module.py' -> source of the unmodified stubs (default: ``stub_sources()``)."""
     entry, workdir = Path(entry), Path(workdir)
     prepared = Prepared(student_id(entry), entry, None)
     notes = prepared.notes
-    needed = (assignment.package, *assignment.requires)
     try:
         files = collect(entry, assignment.package, notes)
         targets = place(files, assignment.package, assignment.requires, notes)
     except BadSubmission as err:
         prepared.fatal = str(err)
         return prepared
-    except (OSError, MemoryError) as err:
+    except (OSError, MemoryError, RecursionError) as err:
         prepared.fatal = f"could not read the submission ({type(err).__name__}: {err})"
         return prepared
+    stubs = stub_sources() if stubs is None else stubs
     folder = workdir / "submission"
     if folder.exists():
         shutil.rmtree(folder)
@@ -329,37 +404,75 @@ def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: Path = ST
             if problem:
                 notes.append(problem)
     shim_notebook(folder, assignment.package, stubs)
-    for package in needed:
-        (folder / package).mkdir(parents=True, exist_ok=True)
-        submitted = any(t.startswith(package + "/") for t in targets)
-        missing = []
-        for stub in sorted((stubs / package).glob("*.py")):
-            path = folder / package / stub.name
-            if not path.exists():
-                shutil.copyfile(stub, path)
-                if stub.name != "__init__.py":
-                    missing.append(stub.name)
-        if package != assignment.package:  # only what the assignment's checks use is worth a note
-            used = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
-            missing = [m for m in missing if m in used]
-            submitted = submitted or not missing
-        if not submitted:
-            notes.append(f"{package}/ was not in the submission: graded with the unmodified stubs "
-                         "(checks that use it say \"not implemented\")")
-        elif missing:
-            notes.append("not in the submission, graded as the unmodified stubs: "
-                         + ", ".join(f"{package}/{m}" for m in missing))
+    fill_missing(folder, assignment.package, targets, stubs, notes)
+    for package in assignment.requires:
+        fill_borrowed(folder, assignment, package, targets, stubs, notes)
     prepared.folder = folder
     return prepared
 
 
-def shim_notebook(folder: Path, package: str, stubs: Path) -> None:
+def package_stubs(stubs: dict[str, str], package: str) -> dict[str, str]:
+    """module file name -> stub source, for one package."""
+    return {path.partition("/")[2]: text for path, text in sorted(stubs.items()) if path.startswith(package + "/")}
+
+
+def fill_missing(folder: Path, package: str, targets: dict[str, bytes], stubs: dict[str, str],
+                 notes: list[str]) -> None:
+    """Every module of the graded package the student did not submit becomes its unmodified stub, named."""
+    (folder / package).mkdir(parents=True, exist_ok=True)
+    missing = []
+    for name, text in package_stubs(stubs, package).items():
+        path = folder / package / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+            if name != "__init__.py":
+                missing.append(name)
+    if not any(t.startswith(package + "/") for t in targets):
+        notes.append(f"{package}/ was not in the submission: graded with the unmodified stubs "
+                     "(checks that use it say \"not implemented\")")
+    elif missing:
+        notes.append("not in the submission, graded as the unmodified stubs: "
+                     + ", ".join(f"{package}/{m}" for m in missing))
+
+
+def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, bytes], stubs: dict[str, str],
+                  notes: list[str]) -> None:
+    """A package of an earlier assignment: the modules this assignment's checks borrow from it are the
+    reference's (instructor's side) or the student's own (student bundle); the rest are stubs."""
+    (folder / package).mkdir(parents=True, exist_ok=True)
+    borrowed = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
+    notebook = (folder / assignment.package / "_notebook.py").exists()
+    for name, text in package_stubs(stubs, package).items():
+        path, relative = folder / package / name, f"{package}/{name}"
+        submitted = relative in targets
+        reference = borrowed_source(relative) if name in borrowed else None
+        if reference is not None:
+            if submitted and targets[relative] == reference.encode():
+                continue
+            path.write_text(reference, encoding="utf-8")
+            whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
+            notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
+                         f"reference's version ({whose})")
+        elif not submitted:
+            if name in borrowed and notebook:  # a notebook that defines the class itself uses its own
+                text += (f"\ntry:  # the notebook defines it: use the notebook's\n"
+                         f"    from {assignment.package}._notebook import *  # noqa: F401,F403\n"
+                         f"except ImportError:\n    pass\n")
+                notes.append(f"{relative} was not in the submission: the notebook's own definitions are used "
+                             "where it has them, the unmodified stub otherwise")
+            elif name in borrowed:
+                notes.append(f"{relative} (from an earlier assignment) was not in the submission: graded with "
+                             "the unmodified stub (checks that use it say \"not implemented\"); include your version")
+            path.write_text(text, encoding="utf-8")
+
+
+def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:
     """A notebook without markers became PACKAGE/_notebook.py: every module of the package re-exports it."""
     if not (folder / package / "_notebook.py").exists():
         return
-    for stub in sorted((stubs / package).glob("*.py")):
-        path = folder / package / stub.name
-        if stub.name != "__init__.py" and not path.exists():
+    for name in package_stubs(stubs, package):
+        path = folder / package / name
+        if name != "__init__.py" and not path.exists():
             path.write_text("from ._notebook import *  # noqa: F401,F403 (the notebook's code cells)\n")
 
 
