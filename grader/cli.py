@@ -46,6 +46,7 @@ def cmd_grade(args) -> int:
     if not args.json_only:
         if sys.stdout.isatty():
             print("\r\033[K", end="")
+        print(graded_line(submission, bool(args.submission)))
         print(report.render(results, colour=colour, verbose=args.verbose))
     if args.json:
         report.write_json(results, args.json)
@@ -54,6 +55,16 @@ def cmd_grade(args) -> int:
         LAST_GRADE.write_text(json.dumps({r.key: [r.score, r.max_score] for r in results}))
     failed = any(o.status != "passed" and o.status != "skipped" for r in results for o in r.outcomes)
     return 1 if args.strict and failed else 0
+
+
+def graded_line(submission: Path, is_entry: bool) -> str:
+    """The report's first line: what was graded, so grading the wrong folder never goes unnoticed."""
+    where = Path(submission).resolve()
+    if where == STUDENT_ROOT.resolve():
+        return f"graded {where} (the kit's assignments/; pass --submission PATH to grade another folder)"
+    if where == REFERENCE_ROOT.resolve():
+        return f"graded {where} (the reference solutions)"
+    return f"graded {where}" + (" (read as a submission)" if is_entry else "")
 
 
 def grade_one_submission(assignment, entry: Path, args):
@@ -166,8 +177,19 @@ def cmd_generate(args) -> int:
             print(f"stale: {p}")
         print("assignments/ is up to date" if not problems else "run `makemore generate` to update assignments/")
         return 1 if problems else 0
-    for path in generate.write():
+    try:
+        written = generate.write(force=args.force)
+    except generate.EditedFiles as err:
+        print("not written: these files hold edits (your solutions?) that generate would overwrite:", file=sys.stderr)
+        for path in err.paths:
+            print(f"  {path.relative_to(KIT_ROOT)}", file=sys.stderr)
+        print("pass --force to overwrite them (a copy is kept under .makemore/backup/)", file=sys.stderr)
+        return 1
+    for path in written:
         print(f"wrote {path.relative_to(KIT_ROOT)}")
+    backups = generate.backup_folders()
+    if args.force and backups and written:
+        print(f"edited files were backed up to {backups[-1].relative_to(KIT_ROOT)}/")
     return 0
 
 
@@ -299,6 +321,7 @@ def add_kit_commands(sub) -> None:
     """generate and fixtures: they write files from the reference, so only the instructor's kit has them."""
     gen = sub.add_parser("generate", help="(kit) write assignments/ from reference/")
     gen.add_argument("--check", action="store_true", help="only report whether assignments/ is up to date")
+    gen.add_argument("--force", action="store_true", help="overwrite edited files too (a copy is kept in .makemore/backup/)")
     gen.set_defaults(run=cmd_generate)
 
     fix = sub.add_parser("fixtures", help="(kit) rebuild the golden fixtures of the public checks")
