@@ -58,3 +58,105 @@ def test_the_gradescope_zip_carries_no_working_assignments_folder(tmp_path):
     names = zipfile.ZipFile(path).namelist()
     assert not [n for n in names if n.startswith("kit/assignments/")]
     assert "kit/reference/a2_mlp/linear.py" in names
+
+
+# -- a batch stops at once, and never outlives itself --------------------------------------------------------
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids of live processes whose command line contains ``text`` (the batch, its workers, their children)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def hanging_class(root: Path) -> Path:
+    """Two students whose Tanh loops forever, and one correct: the workers are busy in student code."""
+    from tests.make_submissions import infinite_loop
+
+    for name in ("loop_a", "loop_b"):
+        write_folder(root / "class" / name, infinite_loop()[0])
+    write_folder(root / "class" / "correct", reference_files())
+    (root / "tmp").mkdir()
+    return root / "class"
+
+
+def start_batch(root: Path, *extra: str) -> subprocess.Popen:
+    # TMPDIR inside root: every process of this batch (the students' too) names root on its command line
+    env = dict(os.environ, PYTHONPATH=str(KIT_ROOT), TMPDIR=str(root / "tmp"))
+    return subprocess.Popen([sys.executable, "-m", "grader.cli", "batch", str(root / "class"), "--out",
+                             str(root / "out"), "-a", "a2", "-j", "2", "--timeout", "120", "--check-timeout", "60",
+                             *extra], cwd=root, env=env, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_student_code(root: Path, limit: float = 60) -> None:
+    import time
+
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if any("grader.sandbox.child" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+               for pid in processes_mentioning(str(root)) if Path(f"/proc/{pid}").exists()):
+            time.sleep(2)  # well inside the loop by now
+            return
+        time.sleep(0.1)
+    raise AssertionError("no student process started")
+
+
+def gone(root: Path, limit: float = 10) -> list[int]:
+    import time
+
+    started = time.monotonic()
+    while processes_mentioning(str(root)) and time.monotonic() - started < limit:
+        time.sleep(0.2)
+    return processes_mentioning(str(root))
+
+
+def test_ctrl_c_stops_the_batch_at_once_without_a_traceback_and_resume_works(tmp_path):
+    hanging_class(tmp_path)
+    batch = start_batch(tmp_path)
+    wait_for_student_code(tmp_path)
+    os.killpg(batch.pid, 2)  # what a terminal's Ctrl-C does: SIGINT to the foreground process group
+    # the loops would hold a worker for 60 s: stopping "at once" means well before that
+    _, err = batch.communicate(timeout=30)
+    assert batch.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().endswith("rerun with --resume"), err
+    assert gone(tmp_path) == []
+    lines = (tmp_path / "out" / "results.jsonl").read_text().splitlines() if (tmp_path / "out" / "results.jsonl").exists() else []
+    assert all(json.loads(line)["student"] for line in lines)  # whole lines only
+
+
+def test_kill_9_of_the_batch_takes_its_workers_and_students_with_it(tmp_path):
+    hanging_class(tmp_path)
+    batch = start_batch(tmp_path)
+    wait_for_student_code(tmp_path)
+    assert len(processes_mentioning(str(tmp_path))) >= 3  # the batch, its workers, the students' processes
+    os.kill(batch.pid, 9)  # the batch alone, as `kill -9 PID` does
+    batch.communicate(timeout=30)
+    assert gone(tmp_path) == []
+
+
+def test_grade_of_an_unreadable_notebook_skips_hidden_checks_like_batch(tmp_path):
+    """One rule for a submission that cannot run: grade --submission --public-only and batch agree."""
+    from grader.instructor import batch as batch_module
+
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "a2", "--public-only", "--submission",
+                          str(bad), "--json", str(tmp_path / "g.json"), "--json-only"], cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(KIT_ROOT)), capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    graded = json.loads((tmp_path / "g.json").read_text())["assignments"][0]
+    record = batch_module.grade_entry(str(bad), "bad", batch_module.Options(assignment="a2", public_only=True))
+    assert graded["mode"] == record["result"]["mode"] == "public"
+    assert [c["status"] for c in graded["checks"]] == [c["status"] for c in record["result"]["checks"]]
+    assert {c["status"] for c in graded["checks"] if c["visibility"] == "hidden"} == {"skipped"}
