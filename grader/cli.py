@@ -72,17 +72,14 @@ def grade_one_submission(assignment, entry: Path, args):
     noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
     import tempfile
 
-    from grader.runner import grade_assignment, unrunnable
-    from grader.instructor.submissions import prepare
+    from grader.instructor.submissions import grade
 
     with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:
-        prepared = prepare(entry, assignment, tmp)
+        prepared, result = grade(entry, assignment, tmp, args.public_only)
         if not args.json_only:
             for note in prepared.notes:
                 print(f"{assignment.key}: note: {note}")
-        if prepared.fatal:
-            return unrunnable(assignment, prepared.fatal, args.public_only)
-        return grade_assignment(assignment, prepared.folder, public_only=args.public_only)
+        return result
 
 
 def load_impl(target: str, use_reference: bool, submission: Path | None = None):

@@ -10,7 +10,7 @@ import pytest
 
 from grader.instructor import notebooks, submissions
 from grader.specs import resolve
-from tests.make_submissions import broken, reference_files, stub_files, write_folder, zip_bytes
+from tests.make_submissions import broken, patched as patched_files, reference_files, stub_files, write_folder, zip_bytes
 
 A2 = resolve("a2")
 A1 = resolve("a1")
@@ -233,3 +233,69 @@ def test_notebook_encodings(tmp_path):
     assert p.fatal is None and texts(p.folder)["a2_mlp/linear.py"].endswith(reference_files()["a2_mlp/linear.py"])
     (tmp_path / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\xfd")
     assert "not UTF-8" in prep(tmp_path / "binary.ipynb", tmp_path).fatal
+
+
+def test_a_notebook_nested_100000_levels_deep_is_a_clear_zero(tmp_path):
+    (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    p = prep(tmp_path / "deep.ipynb", tmp_path)
+    assert p.folder is None and "nested too deeply" in p.fatal
+
+
+def test_ipython_syntax_is_dropped_by_the_line_or_by_the_cell_with_a_note(tmp_path):
+    files = reference_files()
+    nb = notebooks.build(A2, files)
+    cell = next(c for c in nb.cells if submissions.cell_module(c) == "a2_mlp/tanh.py")
+    cell.source = cell.source.replace("import numpy as np", "import numpy as np\nnp.tanh?\n%time 1\nfiles = !ls\n"
+                                      "/print 1\nx = 'a string with ! and ? in it?'")
+    nb.cells.append(nbformat.v4.new_code_cell("%%bash\necho hello\nfor i in 1 2; do echo $i; done"))
+    nb.cells.append(nbformat.v4.new_code_cell("text = '''\n!not a magic inside a string\n'''"))
+    nbformat.write(nb, str(tmp_path / "m.ipynb"))
+    p = prep(tmp_path / "m.ipynb", tmp_path)
+    tanh = texts(p.folder)["a2_mlp/tanh.py"]
+    compile(tanh, "tanh.py", "exec")
+    assert "x = 'a string with ! and ? in it?'" in tanh
+    number = nb.cells.index(cell) + 1
+    for dropped in ("np.tanh?", "%time 1", "files = !ls", "/print 1"):
+        assert dropped not in tanh
+        assert any(f"cell {number}, line" in n and f"`{dropped}`" in n for n in p.notes), (dropped, p.notes)
+    assert any("`%%bash (the whole cell)`" in n for n in p.notes), p.notes
+    source, dropped = submissions.ipython_only("%%bash\necho hello\nls -l")
+    assert source.strip() == "" and len(dropped) == 1
+    assert submissions.ipython_only("text = '''\n!x\n'''")[1] == []
+
+
+def test_outputs_are_dropped_before_the_size_limits(tmp_path):
+    """A correct notebook with 8 MB of printed losses, zipped to a few hundred KB, grades like the notebook."""
+    import io
+    import zipfile
+
+    nb = notebooks.build(A2, reference_files())
+    cell = next(c for c in nb.cells if submissions.cell_module(c) == "a2_mlp/mlp.py")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="step 1000: loss 2.3456\n" * 400_000)]
+    blob = nbformat.writes(nb).encode()
+    assert len(blob) > 8 << 20
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hw2/a2_mlp.ipynb", blob)
+    (tmp_path / "z.zip").write_bytes(buffer.getvalue())
+    (tmp_path / "n.ipynb").write_bytes(blob)
+    write_folder(tmp_path / "f", {})
+    (tmp_path / "f" / "a2_mlp.ipynb").write_bytes(blob)
+    for entry in ("z.zip", "n.ipynb", "f"):
+        p = prep(tmp_path / entry, tmp_path)
+        assert p.fatal is None, (entry, p.fatal)
+        assert texts(p.folder)["a2_mlp/mlp.py"].split("\n", 1)[1] == \
+            notebooks.notebook_friendly(reference_files()["a2_mlp/mlp.py"]).rstrip("\n") + "\n"
+
+
+def test_errors_in_a_notebook_are_given_as_cell_and_line(tmp_path):
+    files = patched_files("a2_mlp/linear.py", "def forward(self, x):", "def forward(self, x)")
+    nb = notebooks.build(A2, files)
+    nbformat.write(nb, str(tmp_path / "s.ipynb"))
+    cell = next(i for i, c in enumerate(nb.cells, start=1) if submissions.cell_module(c) == "a2_mlp/linear.py")
+    line = next(i for i, text in enumerate(nb.cells[cell - 1].source.splitlines(), start=1)
+                if "def forward(self, x)" in text)
+    p = prep(tmp_path / "s.ipynb", tmp_path)
+    assert any(n.startswith(f"cell {cell}, line {line}: SyntaxError") for n in p.notes), p.notes
+    assert p.in_notebook_terms('File "/tmp/x/submission/a2_mlp/linear.py", line 2, in forward') == \
+        f"cell {cell}, line 2, in forward"

@@ -50,25 +50,19 @@ def effective_assignment(options: Options):
 
 def grade_entry(entry: str, student: str, options: Options) -> dict:
     """Grade one entry; never raises (a grader failure becomes that student's error record)."""
-    from grader.runner import grade_assignment
     from grader.sandbox import Limits
-    from grader.instructor.submissions import prepare
+    from grader.instructor.submissions import grade
 
     started = time.monotonic()
     assignment = effective_assignment(options)
     record = {"student": student, "entry": os.path.basename(entry), "assignment": assignment.key}
     try:
         with tempfile.TemporaryDirectory(prefix="makemore-batch-") as tmp:
-            prepared = prepare(entry, assignment, tmp)
+            limits = Limits(memory_bytes=options.memory_mb << 20)
+            prepared, result = grade(entry, assignment, tmp, options.public_only, limits=limits,
+                                     budget_seconds=options.budget_seconds, check_timeout=options.check_timeout)
             record["notes"] = prepared.notes
             record["fatal"] = prepared.fatal
-            if prepared.fatal:
-                result = unrunnable(assignment, prepared.fatal, options.public_only)
-            else:
-                limits = Limits(memory_bytes=options.memory_mb << 20)
-                result = grade_assignment(assignment, prepared.folder, public_only=options.public_only,
-                                          limits=limits, budget_seconds=options.budget_seconds,
-                                          check_timeout=options.check_timeout)
     except Exception as err:  # the grader's own failure: this student only, and say so
         record.setdefault("notes", [])
         record["fatal"] = f"internal grader error ({type(err).__name__}: {err}); your instructor will regrade"

@@ -48,6 +48,8 @@ MAX_TOTAL_BYTES = 20 << 20
 MAX_FILE_BYTES = 5 << 20
 MARKER = re.compile(r"^#\s*%%\s+(?P<path>[A-Za-z0-9_./-]+\.py)\s*$")
 KIT_ROLES = ("setup", "check", "plot")
+FILE_LINE = re.compile(r'(?:File ")?(?:[^\s"]*/)?(?P<path>[A-Za-z0-9_]+/[A-Za-z0-9_]+\.py)"?,? line (?P<line>\d+)')
+MAX_NOTEBOOK_BYTES = 64 << 20  # a notebook's outputs are dropped before the limits apply, up to this size
 IGNORED_PARTS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".git"}
 
 
@@ -62,6 +64,24 @@ class Prepared:
     folder: Path | None
     notes: list[str] = field(default_factory=list)
     fatal: str | None = None
+    # 'pkg/module.py' made from notebook cells -> per line of that file, (cell number, line in the cell)
+    cells: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def in_notebook_terms(self, text: str) -> str:
+        """'a2_mlp/tanh.py, line 32' -> 'cell 7, line 3' where that file came from the student's notebook:
+        the student never saw the file, only the cell."""
+        if not self.cells or not text:
+            return text
+
+        def replace(match):
+            lines = self.cells.get(match["path"])
+            number = int(match["line"])
+            if not lines or not 1 <= number <= len(lines):
+                return match[0]
+            cell, line = lines[number - 1]
+            return f"cell {cell}, line {line}"
+
+        return FILE_LINE.sub(replace, text)
 
 
 def student_id(entry: Path) -> str:
@@ -144,7 +164,12 @@ def read_zip(data: bytes, label: str) -> list[tuple[str, bytes]]:
                 raise BadSubmission(f"the zip file contains a symbolic link ({m.filename}); it was not opened")
         if len(members) > MAX_FILES:
             raise BadSubmission(f"{label} holds {len(members)} files, more than the limit of {MAX_FILES}")
-        total = sum(m.file_size for m in members)
+        notebooks = [m for m in members if m.filename.lower().endswith(".ipynb")]
+        for m in notebooks:  # outputs are dropped on reading: only a notebook's own size is bounded here
+            if m.file_size > MAX_NOTEBOOK_BYTES:
+                raise BadSubmission(f"{m.filename} in {label} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB; clear "
+                                    "its outputs (Edit > Clear All Outputs) and submit it again")
+        total = sum(m.file_size for m in members if m not in notebooks)
         if total > MAX_TOTAL_BYTES:
             raise BadSubmission(f"{label} would expand to {total / 2**20:.0f} MB, over the limit of "
                                 f"{MAX_TOTAL_BYTES >> 20} MB; submit only your .py files or notebook")
@@ -155,11 +180,14 @@ def read_zip(data: bytes, label: str) -> list[tuple[str, bytes]]:
                 continue
             if path.suffix not in (".py", ".ipynb"):
                 continue
+            notebook = path.suffix == ".ipynb"
             try:
                 with archive.open(m) as f:
-                    blob = f.read(MAX_FILE_BYTES + 1)
+                    blob = f.read((MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES) + 1)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as err:
                 raise BadSubmission(f"{label} is damaged ({m.filename}: {err})") from None
+            if notebook and len(blob) <= MAX_NOTEBOOK_BYTES:
+                blob = without_outputs(blob)
             read += len(blob)
             if len(blob) > MAX_FILE_BYTES or read > MAX_TOTAL_BYTES:
                 raise BadSubmission(f"{label} expands to more than the limit of {MAX_TOTAL_BYTES >> 20} MB")
@@ -180,6 +208,9 @@ def read_folder(folder: Path, notes: list[str], depth: int = 0) -> list[tuple[st
             continue
         count += 1
         size = path.stat().st_size
+        if path.suffix == ".ipynb" and size <= MAX_NOTEBOOK_BYTES:  # outputs are not code: not counted
+            blob = without_outputs(path.read_bytes())
+            size = len(blob)
         total += size
         if count > MAX_FILES or total > MAX_TOTAL_BYTES:
             raise BadSubmission(f"the submission holds more than {MAX_FILES} files or {MAX_TOTAL_BYTES >> 20} MB")
@@ -189,6 +220,8 @@ def read_folder(folder: Path, notes: list[str], depth: int = 0) -> list[tuple[st
                 continue
             files += [(str(PurePosixPath(*relative.parts[:-1], name)), blob)
                       for name, blob in read_zip(path.read_bytes(), str(relative))]
+        elif path.suffix == ".ipynb" and size <= MAX_NOTEBOOK_BYTES:
+            files.append((relative.as_posix(), blob))
         else:
             files.append((relative.as_posix(), path.read_bytes()))
     return files
@@ -206,6 +239,9 @@ def read_notebook(data: bytes, label: str):
                             "download it again from Jupyter with File > Download)") from None
     try:
         json.loads(text)
+    except RecursionError:
+        raise BadSubmission(f"{label} is not a notebook Jupyter writes: its JSON is nested too deeply to read. "
+                            "Download it again with File > Download") from None
     except ValueError as err:
         raise BadSubmission(f"{label} is not a valid notebook: it is not valid JSON ({err}). Was it saved "
                             "completely? Download it again with File > Download") from None
@@ -215,7 +251,22 @@ def read_notebook(data: bytes, label: str):
     except Exception as err:  # nbformat raises several types (ValidationError, NotJSONError, KeyError...)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise BadSubmission(f"{label} is not a valid Jupyter notebook ({first[:200]})") from None
+    except RecursionError:
+        raise BadSubmission(f"{label} is not a notebook Jupyter writes: it is nested too deeply to read") from None
     return notebook
+
+
+def without_outputs(blob: bytes) -> bytes:
+    """A notebook without its cells' outputs (printed losses, images): outputs are not code, and must not
+    count against the size limits. Anything unreadable is returned as it is, for read_notebook to explain."""
+    try:
+        data = json.loads(blob.decode("utf-8-sig"))
+        for cell in data.get("cells", []) if isinstance(data, dict) else []:
+            if isinstance(cell, dict) and "outputs" in cell:
+                cell["outputs"] = []
+        return json.dumps(data).encode()
+    except (ValueError, RecursionError, AttributeError, TypeError):
+        return blob
 
 
 def cell_role(cell) -> str | None:
@@ -236,41 +287,74 @@ def cell_module(cell) -> str | None:
     return module if isinstance(module, str) and module.endswith(".py") else None
 
 
-def code_lines(source: str) -> str:
-    """Magics and shell lines become blank lines, so line numbers in messages match the cell's."""
-    kept = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    return "\n".join(kept)
+CELL_MAGIC = re.compile(r"^\s*%%")
+# IPython-only lines: magics (%time), shell (!ls, x = !ls), help (np.tanh?, ?np.tanh), auto-call (/f 1, ,f a b, ;f a)
+LINE_MAGIC = re.compile(r"^\s*([%!?]|[/,;][A-Za-z_])|^\s*[\w.]+\s*=\s*[%!]|^[^#'\"]*[\w)\]]\?\??\s*$")
 
 
-def notebook_files(data: bytes, label: str, package: str, notes: list[str]) -> list[tuple[str, bytes]]:
+def ipython_only(source: str) -> tuple[str, list[tuple[int, str]]]:
+    """The cell's Python with IPython-only syntax blanked (so line numbers stay the cell's), and the dropped
+    (line number, text). A cell magic (%%bash, %%timeit) makes the whole cell non-Python; a cell that compiles
+    as it is keeps every line (a '!' or '?' inside a string is not a magic)."""
+    lines = source.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and CELL_MAGIC.match(lines[first]):
+        return "\n".join("" for _ in lines), [(first + 1, lines[first].strip() + " (the whole cell)")]
+    try:
+        compile(source, "<cell>", "exec", dont_inherit=True)
+        return source, []
+    except (SyntaxError, ValueError):
+        pass
+    dropped = [(i + 1, line.strip()) for i, line in enumerate(lines) if LINE_MAGIC.match(line)]
+    drop = {i for i, _ in dropped}
+    return "\n".join("" if i + 1 in drop else line for i, line in enumerate(lines)), dropped
+
+
+def notebook_files(data: bytes, label: str, package: str, notes: list[str],
+                   cells: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[str, bytes]]:
+    """The files a notebook's code cells make; ``cells`` gets, per file, where each line came from."""
     notebook = read_notebook(data, label)
-    modules: dict[str, list[str]] = {}
-    loose: list[str] = []
-    for cell in notebook.cells:
+    modules: dict[str, list[tuple[int, str]]] = {}
+    loose: list[tuple[int, str]] = []
+    for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code" or cell_role(cell) in KIT_ROLES:
             continue
         module = cell_module(cell)
+        source, dropped = ipython_only(cell.source)
+        for line, text in dropped:
+            notes.append(f"{label}: cell {number}, line {line}: `{text[:80]}` is IPython-only syntax, not Python: "
+                         "not graded")
         if module:
             path = PurePosixPath(module)
             if path.is_absolute() or ".." in path.parts:
                 notes.append(f"{label}: a cell is marked {module!r}, a path outside the submission: ignored")
                 continue
-            modules.setdefault(str(path), []).append(code_lines(cell.source))
+            modules.setdefault(str(path), []).append((number, source))
         elif cell.source.strip():
-            loose.append(code_lines(cell.source))
+            loose.append((number, source))
     if not modules and not loose:
         raise BadSubmission(f"{label} has no code cells")
     if not modules:
         notes.append(f"{label} has no cell marked '# %% {package}/<module>.py': all its code cells were run "
                      f"in order as one module")
-        return [(f"{package}/_notebook.py", "\n\n".join(loose).encode())]
-    if loose:
+        modules = {f"{package}/_notebook.py": loose}
+    elif loose:
         notes.append(f"{label}: {len(loose)} code cell(s) without a '# %% <package>/<module>.py' first line "
                      "were not graded (they are scratch cells)")
-    return [(path, ("\n\n".join(parts) + "\n").encode()) for path, parts in modules.items()]
+    files = []
+    for path, parts in modules.items():
+        text, where = "", []
+        for number, source in parts:
+            if where:
+                text += "\n\n"
+                where.append(where[-1])  # the blank line between two cells
+            text += source
+            where += [(number, i + 1) for i in range(len(source.splitlines()) or 1)]
+        if cells is not None:
+            cells[path] = where
+        files.append((path, (text + "\n").encode()))
+    return files
 
-
-# -- encodings --------------------------------------------------------------------------------------------
 
 def as_utf8(blob: bytes, label: str, notes: list[str]) -> bytes:
     """Source Python can import: kept as is when valid in its declared (or default UTF-8) encoding."""
@@ -351,7 +435,8 @@ def likely_module(name: str, candidates: list[str]) -> str | None:
     return close[0] + ".py" if close else None
 
 
-def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, bytes]]:
+def collect(entry: Path, package: str, notes: list[str],
+            cells: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[str, bytes]]:
     label = entry.name
     if entry.is_symlink():
         raise BadSubmission(f"{label} is a symbolic link, not a submission")
@@ -360,13 +445,19 @@ def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, byte
     elif entry.suffix.lower() == ".zip":
         raw = read_zip(entry.read_bytes(), label)
     elif entry.suffix.lower() in (".ipynb", ".py"):
-        raw = [(entry.name, entry.read_bytes())]
+        limit = MAX_NOTEBOOK_BYTES if entry.suffix.lower() == ".ipynb" else MAX_FILE_BYTES
+        with open(entry, "rb") as f:
+            blob = f.read(limit + 1)
+        if len(blob) > limit:
+            raise BadSubmission(f"{label} is larger than {limit >> 20} MB; clear its outputs "
+                                "(Edit > Clear All Outputs) and submit it again")
+        raw = [(entry.name, without_outputs(blob) if entry.suffix.lower() == ".ipynb" else blob)]
     else:
         raise BadSubmission(f"{label} is not a folder, a .zip, a .py file or a notebook (.ipynb): cannot grade it")
     files = []
     for name, blob in raw:
         if name.endswith(".ipynb"):
-            files += notebook_files(blob, name, package, notes)
+            files += notebook_files(blob, name, package, notes, cells)
         else:
             files.append((name, blob))
     if not files:
@@ -382,7 +473,7 @@ def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: dict[str,
     prepared = Prepared(student_id(entry), entry, None)
     notes = prepared.notes
     try:
-        files = collect(entry, assignment.package, notes)
+        files = collect(entry, assignment.package, notes, prepared.cells)
         targets = place(files, assignment.package, assignment.requires, notes)
     except BadSubmission as err:
         prepared.fatal = str(err)
@@ -403,12 +494,28 @@ def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: dict[str,
             problem = syntax_problem(path, target)
             if problem:
                 notes.append(problem)
+    prepared.notes[:] = [prepared.in_notebook_terms(note) for note in notes]
     shim_notebook(folder, assignment.package, stubs)
     fill_missing(folder, assignment.package, targets, stubs, notes)
     for package in assignment.requires:
         fill_borrowed(folder, assignment, package, targets, stubs, notes)
     prepared.folder = folder
     return prepared
+
+
+def grade(entry: str | Path, assignment, workdir: str | Path, public_only: bool = False, **grade_options):
+    """Prepare ``entry`` and grade it: the one path ``makemore batch``, ``makemore grade --submission``, the
+    Gradescope autograder and a notebook's check cell all take. Returns (Prepared, AssignmentResult); messages
+    about a notebook's code say "cell 7, line 3". grade_options go to grader.runner.grade_assignment."""
+    from grader.runner import grade_assignment, unrunnable
+
+    prepared = prepare(entry, assignment, workdir)
+    if prepared.fatal:
+        return prepared, unrunnable(assignment, prepared.fatal, public_only)
+    result = grade_assignment(assignment, prepared.folder, public_only=public_only, **grade_options)
+    for outcome in result.outcomes:
+        outcome.message = prepared.in_notebook_terms(outcome.message)
+    return prepared, result
 
 
 def package_stubs(stubs: dict[str, str], package: str) -> dict[str, str]:
