@@ -99,7 +99,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     from grader.data import DataError, load_splits, load_words, split_words, Vocab
-    from grader.training import Schedule, evaluate, sample, train
+    from grader.training import Schedule
 
     impl = lambda target: load_impl(target, args.reference, args.submission and Path(args.submission))
     try:
@@ -133,20 +133,46 @@ def cmd_train(args) -> int:
         loss_fn = impl("a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
         n_params = sum(p.size for p in model.params.values())
         print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps")
-        started = time.time()
-        log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)
-        train(model, loss_fn, *splits.train, schedule, log=log, log_every=args.log_every)
-        print(f"trained in {time.time() - started:.1f} s")
-        for split in ("train", "dev", "test"):
-            print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
-        print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
-        return 0
+        return run_training(model, loss_fn, splits, schedule, args)
     except NotImplementedError as err:
         print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
         return 1
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 2
+
+
+def run_training(model, loss_fn, splits, schedule, args) -> int:
+    """Train with a progress bar, the smoothed training loss and the dev loss at intervals (grader/trainlog.py),
+    then print the final losses and samples; --csv and --plot keep the curve. Exit 1 if the run diverged."""
+    from grader import trainlog
+    from grader.training import evaluate, sample, train
+
+    started = time.time()
+    every = args.log_every or max(1, schedule.steps // trainlog.REPORTS)
+    log = trainlog.TrainingLog(schedule.steps, every, dev_loss=lambda: float(evaluate(model, loss_fn, *splits.dev)),
+                               stream=sys.stdout)
+    print(f"{'step':>8}/{schedule.steps}  train: mean minibatch loss since the last line; dev: loss on the dev split")
+    diverged = False
+    try:
+        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1)
+    except trainlog.Diverged:
+        diverged = True
+    print(f"trained in {time.time() - started:.1f} s")
+    if args.csv:
+        print(f"wrote {log.write_csv(args.csv)}")
+    if args.plot:
+        try:
+            print(f"wrote {trainlog.plot(log.rows, args.plot, f'makemore train {args.model}')}")
+        except ImportError:
+            print("--plot needs matplotlib: pip install 'makemore-numpy[plot]' (or pip install matplotlib)",
+                  file=sys.stderr)
+    if diverged:
+        return 1
+    for split in ("train", "dev", "test"):
+        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
+    return 0
 
 
 def cmd_list(args) -> int:
@@ -301,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--init-seed", type=int, default=2147483647)
     train.add_argument("--sample-seed", type=int, default=2147483647 + 10)
     train.add_argument("--samples", type=int, default=20)
-    train.add_argument("--log-every", type=int, default=10_000)
+    train.add_argument("--log-every", type=int, help="steps between report lines with the dev loss (default: 1/20 of the run)")
+    train.add_argument("--csv", metavar="FILE", help="write the report lines (step, train, dev, lr, seconds) as CSV")
+    train.add_argument("--plot", metavar="FILE", help="draw the loss curve (smoothed train and dev) as a PNG; needs matplotlib")
     train.set_defaults(run=cmd_train)
 
     listing = sub.add_parser("list", help="the assignments, their points and your progress")

@@ -160,3 +160,56 @@ def test_grade_of_an_unreadable_notebook_skips_hidden_checks_like_batch(tmp_path
     assert graded["mode"] == record["result"]["mode"] == "public"
     assert [c["status"] for c in graded["checks"]] == [c["status"] for c in record["result"]["checks"]]
     assert {c["status"] for c in graded["checks"] if c["visibility"] == "hidden"} == {"skipped"}
+
+
+# -- makemore train: progress, smoothed loss, dev loss, divergence, CSV and plot -----------------------------
+
+def test_training_log_smooths_reports_dev_and_warns_on_divergence(tmp_path):
+    import io
+
+    from grader import trainlog
+
+    out = io.StringIO()
+    devs = iter([3.0, 2.5, 2.0, 9.0, 9.5])
+    log = trainlog.TrainingLog(40, 10, dev_loss=lambda: next(devs), stream=out)
+    losses = [3.0] + [2.0, 4.0] * 5 + [1.0] * 9 + [30.0] * 10 + [40.0] * 10  # noisy, then diverging
+    for step, loss in enumerate(losses):
+        log(step, loss, 0.1)
+    assert [r.step for r in log.rows] == [0, 9, 19, 29, 39]
+    assert log.rows[1].train_loss == pytest.approx(sum(losses[1:10]) / 9)  # the mean since the last report
+    assert [r.dev_loss for r in log.rows] == [3.0, 2.5, 2.0, 9.0, 9.5]
+    assert len(log.warnings) == 1 and "diverging" in log.warnings[0], log.warnings
+    assert "steps/s" in out.getvalue() and "ETA" in out.getvalue()
+    path = log.write_csv(tmp_path / "log.csv")
+    assert [(r.step, r.dev_loss) for r in trainlog.read_csv(path)] == [(r.step, r.dev_loss) for r in log.rows]
+    nan = trainlog.TrainingLog(10, 5, stream=io.StringIO())
+    nan(0, 3.0, 50.0)
+    with pytest.raises(trainlog.Diverged, match="nan at step 1"):
+        nan(1, float("nan"), 50.0)
+
+
+def test_makemore_train_reports_dev_loss_at_intervals_and_writes_csv_and_plot(tmp_path, capsys):
+    from grader.cli import main
+
+    code = main(["train", "bigram-net", "--reference", "--steps", "60", "--log-every", "20",
+                 "--csv", str(tmp_path / "run.csv"), "--plot", str(tmp_path / "run.png")])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    lines = [line for line in out.out.splitlines() if line.strip().startswith(("20/60", "40/60", "60/60"))]
+    assert len(lines) == 3 and all(" dev " in line and "ETA" in line for line in lines), out.out
+    rows = (tmp_path / "run.csv").read_text().splitlines()
+    assert rows[0] == "step,train_loss,dev_loss,lr,seconds" and len(rows) == 1 + 4  # step 0 and every 20
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "needs matplotlib" in out.err
+    else:
+        assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_makemore_train_warns_when_the_run_diverges(capsys):
+    from grader.cli import main
+
+    main(["train", "bigram-net", "--reference", "--steps", "200", "--lr", "1e6"])
+    out = capsys.readouterr().out
+    assert "warning: the training loss rose from" in out and "is the learning rate 1e+06 too high?" in out, out
