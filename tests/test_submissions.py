@@ -299,3 +299,15 @@ def test_errors_in_a_notebook_are_given_as_cell_and_line(tmp_path):
     assert any(n.startswith(f"cell {cell}, line {line}: SyntaxError") for n in p.notes), p.notes
     assert p.in_notebook_terms('File "/tmp/x/submission/a2_mlp/linear.py", line 2, in forward') == \
         f"cell {cell}, line 2, in forward"
+
+
+def test_an_unmarked_notebook_that_defines_the_borrowed_loss_uses_it_in_a_bundle(tmp_path, monkeypatch):
+    in_a_bundle(monkeypatch, tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(reference_files()["a1_bigram/cross_entropy.py"]),
+                nbformat.v4.new_code_cell("class Tanh:\n    pass")]
+    nbformat.write(nb, str(tmp_path / "all_in_one.ipynb"))
+    p = prep(tmp_path / "all_in_one.ipynb", tmp_path)
+    loss = texts(p.folder)["a1_bigram/cross_entropy.py"]
+    assert "from a2_mlp._notebook import *" in loss
+    assert any("the notebook's own definitions are used" in n for n in p.notes), p.notes

@@ -213,3 +213,95 @@ def test_makemore_train_warns_when_the_run_diverges(capsys):
     main(["train", "bigram-net", "--reference", "--steps", "200", "--lr", "1e6"])
     out = capsys.readouterr().out
     assert "warning: the training loss rose from" in out and "is the learning rate 1e+06 too high?" in out, out
+
+
+# -- notebooks as students use them ---------------------------------------------------------------------------
+
+def solved_notebook(path: Path, assignment=A2) -> Path:
+    import nbformat
+
+    from grader.instructor import notebooks
+
+    nbformat.write(notebooks.build(assignment, reference_files()), str(path))
+    return path
+
+
+def stub_notebook(path: Path, assignment=A2) -> Path:
+    import nbformat
+
+    from grader.instructor import notebooks
+
+    nbformat.write(notebooks.build(assignment, stub_files()), str(path))
+    return path
+
+
+class FakeShell:
+    """What check() asks of IPython: the user namespace, with the cells the kernel ran in ``In``."""
+
+    def __init__(self, cells):
+        self.user_ns = {"In": ["", *cells]}
+
+
+def test_a_renamed_notebook_is_the_one_graded_and_the_report_says_which_file(tmp_path, monkeypatch, capsys):
+    from grader.instructor import notebooks
+
+    stub_notebook(tmp_path / "a2_mlp.ipynb")  # the untouched copy beside it must not be graded
+    solved_notebook(tmp_path / "My copy of a2_mlp.ipynb")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JPY_SESSION_NAME", "My copy of a2_mlp.ipynb")  # what Jupyter tells its kernels
+    notebooks.check("a2_mlp.ipynb", "a2", module="a2_mlp/tanh.py")  # an old check cell, naming the stub
+    out = capsys.readouterr().out
+    assert out.startswith("graded My copy of a2_mlp.ipynb (the notebook this kernel runs"), out
+    assert "saved 20" in out and "ago)" in out
+    assert "this cell names 'a2_mlp.ipynb', but this kernel runs 'My copy of a2_mlp.ipynb'" in out
+    tanh = [c.name for c in A2.checks if c.name.startswith("tanh.")]
+    assert all(f"✓ {name}" in out for name in tanh if name != "tanh.reference"), out
+    assert "linear." not in out and "not implemented" not in out
+
+
+def test_check_warns_when_the_kernel_ran_unsaved_code(tmp_path, monkeypatch, capsys):
+    from grader.instructor import notebooks
+
+    solved_notebook(tmp_path / "hw.ipynb")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "hw.ipynb"))
+    monkeypatch.setattr(notebooks, "_ipython", lambda: FakeShell(["# %% a2_mlp/tanh.py\nprint('edited, not saved')"]))
+    notebooks.check(key="a2", module="a2_mlp/tanh.py")
+    out = capsys.readouterr().out
+    assert "warning: the kernel ran a version of a2_mlp/tanh.py that is not in the saved file" in out, out
+
+
+def test_without_a_saved_file_the_live_kernel_is_graded(tmp_path, monkeypatch, capsys):
+    """Colab says nothing about the file: the cells the kernel ran (the last run of each) are graded."""
+    from grader.instructor import notebooks
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    tanh = "# %% a2_mlp/tanh.py\n" + reference_files()["a2_mlp/tanh.py"]
+    stub = "# %% a2_mlp/tanh.py\n" + stub_files()["a2_mlp/tanh.py"]
+    monkeypatch.setattr(notebooks, "_ipython", lambda: FakeShell([stub, "x = 1", tanh]))
+    notebooks.check(module="a2_mlp/tanh.py")
+    out = capsys.readouterr().out
+    assert out.startswith("graded the cells this kernel ran"), out
+    assert "✓ tanh.gradcheck" in out, out
+
+
+def test_notebook_cells_follow_the_lecture_with_a_check_cell_per_unit():
+    from grader.instructor import notebooks
+
+    for assignment, order in ((resolve("a1"), ["a1_bigram/counts.py", "a1_bigram/cross_entropy.py",
+                                               "a1_bigram/bigram_net.py"]),
+                              (A2, ["a1_bigram/cross_entropy.py", "a2_mlp/embedding.py", "a2_mlp/linear.py",
+                                    "a2_mlp/tanh.py", "a2_mlp/mlp.py"])):
+        nb = notebooks.build(assignment, stub_files())
+        modules = [c.metadata["makemore"]["module"] for c in nb.cells if "module" in c.metadata.get("makemore", {})]
+        assert modules == order
+        for i, cell in enumerate(nb.cells):
+            module = cell.metadata.get("makemore", {}).get("module", "")
+            if module.startswith(assignment.package + "/"):
+                after = nb.cells[i + 1]
+                assert after.metadata["makemore"] == {"role": "check", "grades": module}
+                assert f"module={module!r}" in after.source
+        setup = nb.cells[1]
+        assert setup.metadata["makemore"]["role"] == "setup" and "pip', 'install'" in setup.source
+        assert "ipynb" not in "".join(c.source for c in nb.cells if c.metadata.get("makemore", {}).get("role"))
