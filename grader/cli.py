@@ -253,7 +253,7 @@ def cmd_batch(args) -> int:
                             check_timeout=args.check_timeout, memory_mb=args.memory_mb, public_only=args.public_only)
     try:
         records = batch.run(args.submissions, args.out, options, resume=args.resume, fresh=args.fresh,
-                            progress=not args.quiet)
+                            progress=not args.quiet, only=args.only)
     except (batch.BatchError, KeyError) as err:
         print(err.args[0], file=sys.stderr)
         return 2
@@ -262,7 +262,11 @@ def cmd_batch(args) -> int:
               file=sys.stderr)
         return 130
     out = Path(args.out)
-    gradebook.write_all(records, out, args.feedback_format)
+    try:
+        gradebook.write_all(records, out, args.feedback_format, roster=Path(args.roster) if args.roster else None)
+    except (OSError, ValueError) as err:
+        print(f"roster: {err}", file=sys.stderr)
+        return 2
     if args.format == "gradescope":
         gradescope.write_all(records, out)
     scores = [r["score"] for r in records.values()]
@@ -376,6 +380,10 @@ def add_instructor_commands(sub) -> None:
                      help="gradescope: also write gradescope/STUDENT/results.json")
     bat.add_argument("--feedback-format", choices=("md", "html"), default="md")
     bat.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    bat.add_argument("--only", action="append", metavar="STUDENT",
+                     help="regrade this student in place (repeatable); the other results are kept")
+    bat.add_argument("--roster", metavar="CSV", help="students (id, name, email): the gradebook lists every one, "
+                     "0 for a missing submission, and grades_import.csv is written for Canvas/Moodle")
     bat.set_defaults(run=cmd_batch)
 
     gsa = sub.add_parser("gradescope-autograder", help="(instructors) build the Gradescope autograder zip")

@@ -305,3 +305,127 @@ def test_notebook_cells_follow_the_lecture_with_a_check_cell_per_unit():
         setup = nb.cells[1]
         assert setup.metadata["makemore"]["role"] == "setup" and "pip', 'install'" in setup.source
         assert "ipynb" not in "".join(c.source for c in nb.cells if c.metadata.get("makemore", {}).get("role"))
+
+
+# -- the instructor's outputs ---------------------------------------------------------------------------------
+
+def fake_record(student: str, failures: dict[str, str], score: float | None = None, fatal: str | None = None) -> dict:
+    """A batch record of a2 in which the named checks failed with these messages."""
+    checks = [{"name": c.name, "points": 0 if c.name in failures else c.points, "max_points": c.points,
+               "status": "failed" if c.name in failures else "passed", "message": failures.get(c.name, ""),
+               "visibility": c.visibility, "unit": None, "seconds": 0.0} for c in A2.checks]
+    total = sum(c["points"] for c in checks) if score is None else score
+    return {"student": student, "entry": f"{student}.zip", "assignment": "a2", "notes": [], "fatal": fatal,
+            "score": total, "max_score": A2.max_points, "output": "",
+            "result": {"assignment": "a2", "title": A2.title, "mode": "full", "checks": checks}}
+
+
+BIAS = "Linear.grads['bias'] is wrong: it is the mean of dout over the batch; the bias gradient is the sum"
+TANH = "Tanh.backward: dx is wrong: (1 - out) instead of (1 - out**2)"
+
+
+def test_summary_groups_by_diagnosis_with_deterministic_ties(tmp_path):
+    records = [fake_record(f"s{i}", {n: BIAS for n in ("linear.gradcheck", "linear.fixture", "linear.reference",
+                                                       "mlp.gradcheck", "mlp.fixture", "mlp.reference")})
+               for i in range(3)]
+    records += [fake_record("t0", {"tanh.gradcheck": TANH}), fake_record("t1", {"tanh.gradcheck": "B: other"}),
+                fake_record("ok", {})]
+    text = gradebook.summary_text(records)
+    section = text.split("## Mistakes to re-teach, by diagnosis")[1].split("## Checks most")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| students")]
+    assert rows[0].startswith("| 3 | Linear.grads['bias'] is wrong") and "`linear.fixture`" in rows[0]
+    assert len(rows) == 3  # one row per mistake, not one per check it fails
+    assert rows[1].startswith("| 1 | B: other") and rows[2].startswith("| 1 | Tanh.backward")  # ties by text
+    shuffled = gradebook.summary_text(list(reversed(records)))
+    assert shuffled == text
+
+
+def test_roster_joins_students_and_exports_for_canvas_and_moodle(tmp_path):
+    import csv
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student ID,Name,Email\nalice,Alice A,alice@uni.edu\nb42,Bob B,bob@uni.edu\n"
+                      "c7,Carol C,carol@uni.edu\n")
+    records = {"alice": fake_record("alice", {}), "bob": fake_record("bob", {"tanh.gradcheck": TANH}),
+               "zed": fake_record("zed", {})}
+    gradebook.write_all(records, tmp_path, roster=roster)
+    with open(tmp_path / "gradebook.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert list(rows) == ["alice", "b42", "c7", "zed"]
+    assert rows["b42"]["name"] == "Bob B" and rows["b42"]["entry"] == "bob.zip"  # matched by the email's name
+    assert rows["c7"]["total"] == "0" and rows["c7"]["status"] == "missing" and rows["c7"]["note"] == "no submission"
+    with open(tmp_path / "grades_import.csv", newline="") as f:
+        lms = list(csv.reader(f))
+    assert lms[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Email address"]
+    assert lms[1][0].strip() == "Points Possible" and lms[1][-1] == f"{A2.max_points:g}"
+    assert ["Carol C", "", "c7", "carol@uni.edu", "carol@uni.edu", "", "0"] in lms
+    assert not (tmp_path / "feedback" / "c7.md").exists()
+    assert "no submission: 1" in (tmp_path / "summary.md").read_text()
+
+
+def _numbered_grading(entry, student, options):
+    from grader.instructor import batch
+
+    record = fake_record(student, {})
+    record["graded_at"] = os.environ.get("GRADING_ROUND", "1")
+    return record
+
+
+def test_batch_only_regrades_one_student_in_place(tmp_path, monkeypatch):
+    from grader.instructor import batch
+
+    for name in ("ann", "ben", "cat"):
+        (tmp_path / "class" / name).mkdir(parents=True)
+    monkeypatch.setattr(batch, "grade_entry", _numbered_grading)
+    batch.run(tmp_path / "class", tmp_path / "out", batch.Options(), progress=False)
+    monkeypatch.setenv("GRADING_ROUND", "2")
+    records = batch.run(tmp_path / "class", tmp_path / "out", batch.Options(), progress=False, only=["ben"])
+    assert {s: r["graded_at"] for s, r in records.items()} == {"ann": "1", "ben": "2", "cat": "1"}
+    lines = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert sorted(r["student"] for r in lines) == ["ann", "ben", "cat"]
+    with pytest.raises(batch.BatchError, match="no submission for nobody"):
+        batch.run(tmp_path / "class", tmp_path / "out", batch.Options(), progress=False, only=["nobody"])
+
+
+def test_gradescope_setup_pins_exact_versions_and_checks_python():
+    from importlib.metadata import version
+
+    from grader.instructor import gradescope
+
+    script = gradescope.setup_sh()
+    for name in ("numpy", "hypothesis", "nbformat"):
+        assert f"{name}=={version(name)}" in script
+    pins = next(line for line in script.splitlines() if line.startswith("PINS="))
+    assert ">" not in pins and pins.count("==") == 3 and "sys.version_info < (3, 10)" in script
+    assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+
+
+def chromium() -> str | None:
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium() is None, reason="no Chromium: apt-get install chromium to run the browser tests")
+def test_html_feedback_is_a_real_page_in_a_headless_browser(tmp_path):
+    record = fake_record("alice", {"linear.gradcheck": BIAS + "\n    worst element at [0]: expected 1, got 0.03",
+                                   "tanh.contract": "<script>alert(1)</script>"})
+    record["result"]["checks"][0]["status"] = "not implemented"
+    record["notes"] = ["a2_mlp/Linear.py is not a module of a2_mlp/, so nothing grades it: did you mean linear.py?"]
+    page = tmp_path / "alice.html"
+    page.write_text(gradebook.feedback_html(record), encoding="utf-8")
+    shots = {}
+    for label, size in (("phone", "390,1600"), ("desktop", "1200,1400")):
+        shots[label] = tmp_path / f"feedback_{label}.png"
+        subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--window-size={size}", f"--screenshot={shots[label]}", page.as_uri()],
+                       capture_output=True, timeout=120)
+        assert shots[label].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shots[label].stat().st_size > 10_000
+    dom = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert dom.count('<tr class="check') == len(A2.checks)
+    assert 'class="check failed"' in dom and 'class="check passed"' in dom and "did you mean linear.py?" in dom
+    assert "<script>alert" not in dom and "```" not in dom
+    keep = os.environ.get("MAKEMORE_SCREENSHOTS")
+    if keep:
+        for shot in shots.values():
+            shutil.copy(shot, Path(keep) / shot.name)

@@ -171,9 +171,19 @@ class BatchError(Exception):
     pass
 
 
+def drop_results(path: Path, students: set[str]) -> None:
+    """Rewrite results.jsonl without these students' lines (atomically: a crash leaves the old file)."""
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if line.strip() and json.loads(line)["student"] not in students]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("".join(kept), encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resume: bool = False,
-        fresh: bool = False, progress: bool = True, stream=sys.stderr) -> dict[str, dict]:
-    """Grade every student not yet in out_dir/results.jsonl; return all records by student."""
+        fresh: bool = False, progress: bool = True, stream=sys.stderr, only: list[str] | None = None) -> dict[str, dict]:
+    """Grade every student not yet in out_dir/results.jsonl; return all records by student.
+    only: regrade just these students in place (their earlier result is replaced, the others are kept)."""
     submissions_dir, out_dir = Path(submissions_dir), Path(out_dir)
     key = effective_assignment(options).key  # KeyError for an unknown assignment, before anything is written
     if not submissions_dir.is_dir():
@@ -183,10 +193,18 @@ def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resu
     if fresh and results_path.exists():
         results_path.unlink()
     existing = read_results(results_path, repair=True)
+    students = plan(submissions_dir)
+    if only:
+        unknown = sorted(set(only) - {s for s, _ in students})
+        if unknown:
+            raise BatchError(f"no submission for {', '.join(unknown)} in {submissions_dir}")
+        if existing:
+            drop_results(results_path, set(only))
+            existing = {s: r for s, r in existing.items() if s not in only}
+        resume = True
     if existing and not resume:
         raise BatchError(f"{results_path} already holds {len(existing)} results: pass --resume to grade only the "
                          "students without one, or --fresh to start over")
-    students = plan(submissions_dir)
     for record in existing.values():
         if record.get("assignment") != key:
             raise BatchError(f"{results_path} holds results of {record.get('assignment')}, not {options.assignment}")
