@@ -175,19 +175,35 @@ def run_training(model, loss_fn, splits, schedule, args) -> int:
     return 0
 
 
+def full_totals() -> dict[str, float]:
+    """Assignment key -> its full points, hidden checks included: from the specs in the instructor's kit, from
+    grader/totals.json (written by `makemore release`) in a student bundle, whose specs hold no hidden check."""
+    from grader.specs import ASSIGNMENTS
+
+    recorded = KIT_ROOT / "grader" / "totals.json"
+    totals = json.loads(recorded.read_text()) if recorded.exists() else {}
+    return {key: totals.get(key, a.max_points) for key, a in ASSIGNMENTS.items()}
+
+
 def cmd_list(args) -> int:
     from grader.specs import ASSIGNMENTS
 
     last = json.loads(LAST_GRADE.read_text()) if LAST_GRADE.exists() else {}
-    print(f"{'assignment':<12} {'title':<52} {'points':>6}  {'public':>6}  status")
+    totals = full_totals()
+    print(f"{'assignment':<12} {'title':<52} {'local':>6}  {'total':>6}  status")
+    hidden_anywhere = False
     for a in ASSIGNMENTS.values():
         public = sum(c.points for c in a.checks if c.visibility == "public")
+        hidden_anywhere |= totals[a.key] > public
         folder = STUDENT_ROOT / a.package
         stubs = sum(f.read_text().count("raise NotImplementedError(") for f in folder.glob("*.py")) if folder.exists() else 0
         status = f"{stubs} stubs left" if stubs else "all written"
         if a.key in last:
             status += f", last grade {last[a.key][0]:g}/{last[a.key][1]:g}"
-        print(f"{a.key + ' ' + a.package:<12} {a.title[:52]:<52} {a.max_points:>6g}  {public:>6g}  {status}")
+        print(f"{a.key + ' ' + a.package:<12} {a.title[:52]:<52} {public:>6g}  {totals[a.key]:>6g}  {status}")
+    if hidden_anywhere:
+        print("local: the points of the checks you run here; total: with the hidden checks your instructor's "
+              "grader runs (comparisons with the reference on generated inputs)")
     return 0
 
 

@@ -2,6 +2,7 @@
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -244,3 +245,13 @@ def test_bundle_carries_the_conventions_and_each_assignments_guide(bundle):
         guide = bundle / "assignments" / assignment.package / "README.md"
         assert guide.read_text().startswith(f"# {assignment.key} ")
     assert "assignments/README.md" in (bundle / "README.md").read_text()
+
+
+def test_makemore_list_in_the_bundle_shows_local_points_and_the_full_total(bundle, tmp_path):
+    run = bundle_run(bundle, "from grader.cli import main; main(['list'])", tmp_path)
+    assert run.returncode == 0, run.stderr
+    for assignment in ASSIGNMENTS.values():
+        public = sum(c.points for c in assignment.checks if c.visibility == "public")
+        row = next(line for line in run.stdout.splitlines() if line.startswith(assignment.key + " "))
+        assert re.search(rf"\s{public:g}\s+{assignment.max_points:g}\s", row), row
+    assert "hidden checks your instructor's grader runs" in run.stdout
