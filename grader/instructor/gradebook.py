@@ -8,6 +8,7 @@ import csv
 import html
 import re
 import statistics
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def feedback_html(record: dict) -> str:
             points = "hidden"
         else:
             points = f"{c['points']:g}/{c['max_points']:g}"
-        details = f"<pre>{e(rest.rstrip())}</pre>" if rest.strip() else ""
+        details = f"<pre>{e(textwrap.dedent(rest).strip())}</pre>" if rest.strip() else ""
         diagnosis = f'<p class="diagnosis">{e(first)}</p>' if first else ""
         rows.append(f'<tr class="check {e(status.replace(" ", "-"))}"><td><code>{e(c["name"])}</code> '
                     f'<span class="status">{e(status)}</span></td><td class="points">{points}</td>'
