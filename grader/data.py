@@ -21,10 +21,15 @@ class DataError(ValueError):
 
 
 def default_names_path() -> Path:
-    """``data/names.txt`` of the kit (or $MAKEMORE_DATA if set)."""
+    """``data/names.txt`` of the kit (or $MAKEMORE_DATA if set); where the kit was pip-installed without its
+    data/ folder (a student bundle on Colab), the copy ``makemore release`` puts in the grader package."""
     from grader import KIT_ROOT
 
-    return Path(os.environ.get("MAKEMORE_DATA", KIT_ROOT / "data" / "names.txt"))
+    if "MAKEMORE_DATA" in os.environ:
+        return Path(os.environ["MAKEMORE_DATA"])
+    beside = KIT_ROOT / "data" / "names.txt"
+    packaged = Path(__file__).with_name("names.txt")
+    return packaged if not beside.exists() and packaged.exists() else beside
 
 
 def load_words(path: str | os.PathLike | None = None) -> list[str]:

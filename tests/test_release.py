@@ -255,3 +255,21 @@ def test_makemore_list_in_the_bundle_shows_local_points_and_the_full_total(bundl
         row = next(line for line in run.stdout.splitlines() if line.startswith(assignment.key + " "))
         assert re.search(rf"\s{public:g}\s+{assignment.max_points:g}\s", row), row
     assert "hidden checks your instructor's grader runs" in run.stdout
+
+
+def test_a_notebook_checks_with_only_the_installed_package_as_on_colab(bundle, tmp_path):
+    """Colab: the bundle's grader package installed, no kit folder beside the notebook, no data/ folder."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(bundle / "grader", site / "grader")
+    colab = tmp_path / "content"
+    colab.mkdir()
+    reference = {f"{p.parent.name}/{p.name}": p.read_text() for p in (KIT_ROOT / "reference").glob("*/*.py")}
+    nbformat.write(notebooks.build(ASSIGNMENTS["a2"], reference), str(colab / "Copy of a2_mlp.ipynb"))
+    code = ("import grader, sys; assert grader.__file__.startswith(sys.argv[1]), grader.__file__\n"
+            "from grader.instructor.notebooks import check\ncheck(key='a2', module='a2_mlp/mlp.py')")
+    run = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=colab,
+                         env=dict(os.environ, PYTHONPATH=str(site)), timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "graded Copy of a2_mlp.ipynb" in run.stdout and "✓ mlp.training" in run.stdout, run.stdout

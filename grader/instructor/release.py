@@ -179,6 +179,8 @@ def build(out: Path, force: bool = False) -> dict:
     # The pristine stubs, for a module a submission lacks: the student's assignments/ will hold their work.
     pristine = {path: text for path, text in stubs.items() if "/" in path}
     (out / "grader" / "stubs.json").write_text(json.dumps(pristine, indent=1, sort_keys=True), encoding="utf-8")
+    # The names inside the package too: a bundle pip-installed without its data/ folder (Colab) still trains
+    shutil.copyfile(KIT_ROOT / "data" / "names.txt", out / "grader" / "names.txt")
     # The full points of each assignment: the bundle's specs lose their hidden checks, `makemore list` shows both
     totals = {key: a.max_points for key, a in ASSIGNMENTS.items()}
     (out / "grader" / "totals.json").write_text(json.dumps(totals, indent=1), encoding="utf-8")
