@@ -145,23 +145,6 @@ def test_kill_9_of_the_batch_takes_its_workers_and_students_with_it(tmp_path):
     assert gone(tmp_path) == []
 
 
-def test_grade_of_an_unreadable_notebook_skips_hidden_checks_like_batch(tmp_path):
-    """One rule for a submission that cannot run: grade --submission --public-only and batch agree."""
-    from grader.instructor import batch as batch_module
-
-    bad = tmp_path / "bad.ipynb"
-    bad.write_text("{not json")
-    run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "a2", "--public-only", "--submission",
-                          str(bad), "--json", str(tmp_path / "g.json"), "--json-only"], cwd=tmp_path,
-                         env=dict(os.environ, PYTHONPATH=str(KIT_ROOT)), capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    graded = json.loads((tmp_path / "g.json").read_text())["assignments"][0]
-    record = batch_module.grade_entry(str(bad), "bad", batch_module.Options(assignment="a2", public_only=True))
-    assert graded["mode"] == record["result"]["mode"] == "public"
-    assert [c["status"] for c in graded["checks"]] == [c["status"] for c in record["result"]["checks"]]
-    assert {c["status"] for c in graded["checks"] if c["visibility"] == "hidden"} == {"skipped"}
-
-
 # -- makemore train: progress, smoothed loss, dev loss, divergence, CSV and plot -----------------------------
 
 def test_training_log_smooths_reports_dev_and_warns_on_divergence(tmp_path):

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.runner import unrunnable
-from grader.spec import Outcome
 
 RESULTS = "results.jsonl"
 
