@@ -81,8 +81,6 @@ def cmd_grade(args) -> int:
         print(f"{submission} does not exist", file=sys.stderr)
         return 2
     require_posix()
-    if not args.json_only:
-        print(f"grading {submission}")
     colour = report.use_colour()
     results = []
     for assignment in assignments:
@@ -95,6 +93,7 @@ def cmd_grade(args) -> int:
     if not args.json_only:
         if sys.stdout.isatty():
             print("\r\033[K", end="")
+        print(graded_line(submission, bool(args.submission)))
         print(report.render(results, colour=colour, verbose=args.verbose))
     if args.json:
         report.write_json(results, args.json)
@@ -109,22 +108,29 @@ def cmd_grade(args) -> int:
     return 1 if args.strict and failed else 0
 
 
+def graded_line(submission: Path, is_entry: bool) -> str:
+    """The report's first line: what was graded, so grading the wrong folder never goes unnoticed."""
+    where = Path(submission).resolve()
+    if where == STUDENT_ROOT.resolve():
+        return f"graded {where} (the kit's assignments/; pass --submission PATH to grade another folder)"
+    if where == REFERENCE_ROOT.resolve():
+        return f"graded {where} (the reference solutions)"
+    return f"graded {where}" + (" (read as a submission)" if is_entry else "")
+
+
 def grade_one_submission(assignment, entry: Path, args):
     """Normalise a folder, .zip, .ipynb or .py like ``makemore batch`` does, then grade it; what was
     noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
     import tempfile
 
-    from grader.runner import grade_assignment, unrunnable
-    from grader.instructor.submissions import prepare
+    from grader.instructor.submissions import grade
 
     with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:
-        prepared = prepare(entry, assignment, tmp)
+        prepared, result = grade(entry, assignment, tmp, args.public_only)
         if not args.json_only:
             for note in prepared.notes:
                 print(f"{assignment.key}: note: {note}")
-        if prepared.fatal:
-            return unrunnable(assignment, prepared.fatal, args.public_only)
-        return grade_assignment(assignment, prepared.folder, public_only=args.public_only)
+        return result
 
 
 def load_impl(target: str, use_reference: bool, submission: Path | None = None):
@@ -144,7 +150,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     from grader.data import DataError, load_splits, load_words, split_words, Vocab
-    from grader.training import Schedule, evaluate, sample, train
+    from grader.training import Schedule
 
     impl = lambda target: load_impl(target, args.reference, args.submission and Path(args.submission))
     try:
@@ -178,14 +184,7 @@ def cmd_train(args) -> int:
         loss_fn = impl("a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
         n_params = sum(p.size for p in model.params.values())
         print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps")
-        started = time.time()
-        log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)
-        train(model, loss_fn, *splits.train, schedule, log=log, log_every=args.log_every)
-        print(f"trained in {time.time() - started:.1f} s")
-        for split in ("train", "dev", "test"):
-            print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
-        print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
-        return 0
+        return run_training(model, loss_fn, splits, schedule, args)
     except NotImplementedError as err:
         print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
         return 1
@@ -195,6 +194,49 @@ def cmd_train(args) -> int:
     except NoAssignments as err:
         print(err, file=sys.stderr)
         return 2
+
+
+def run_training(model, loss_fn, splits, schedule, args) -> int:
+    """Train with a progress bar, the smoothed training loss and the dev loss at intervals (grader/trainlog.py),
+    then print the final losses and samples; --csv and --plot keep the curve. Exit 1 if the run diverged."""
+    from grader import trainlog
+    from grader.training import evaluate, sample, train
+
+    started = time.time()
+    every = args.log_every or max(1, schedule.steps // trainlog.REPORTS)
+    log = trainlog.TrainingLog(schedule.steps, every, dev_loss=lambda: float(evaluate(model, loss_fn, *splits.dev)),
+                               stream=sys.stdout)
+    print(f"{'step':>8}/{schedule.steps}  train: mean minibatch loss since the last line; dev: loss on the dev split")
+    diverged = False
+    try:
+        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1)
+    except trainlog.Diverged:
+        diverged = True
+    print(f"trained in {time.time() - started:.1f} s")
+    if args.csv:
+        print(f"wrote {log.write_csv(args.csv)}")
+    if args.plot:
+        try:
+            print(f"wrote {trainlog.plot(log.rows, args.plot, f'makemore train {args.model}')}")
+        except ImportError:
+            print("--plot needs matplotlib: pip install 'makemore-numpy[plot]' (or pip install matplotlib)",
+                  file=sys.stderr)
+    if diverged:
+        return 1
+    for split in ("train", "dev", "test"):
+        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
+    return 0
+
+
+def full_totals() -> dict[str, float]:
+    """Assignment key -> its full points, hidden checks included: from the specs in the instructor's kit, from
+    grader/totals.json (written by `makemore release`) in a student bundle, whose specs hold no hidden check."""
+    from grader.specs import ASSIGNMENTS
+
+    recorded = KIT_ROOT / "grader" / "totals.json"
+    totals = json.loads(recorded.read_text()) if recorded.exists() else {}
+    return {key: totals.get(key, a.max_points) for key, a in ASSIGNMENTS.items()}
 
 
 def cmd_list(args) -> int:
@@ -207,16 +249,22 @@ def cmd_list(args) -> int:
         return 2
     last_file = last_grade_file(root)
     last = json.loads(last_file.read_text()) if last_file.exists() else {}
+    totals = full_totals()
     print(f"your code: {root}")
-    print(f"{'assignment':<12} {'title':<52} {'points':>6}  {'public':>6}  status")
+    print(f"{'assignment':<12} {'title':<52} {'local':>6}  {'total':>6}  status")
+    hidden_anywhere = False
     for a in ASSIGNMENTS.values():
         public = sum(c.points for c in a.checks if c.visibility == "public")
+        hidden_anywhere |= totals[a.key] > public
         folder = root / a.package
         stubs = sum(f.read_text().count("raise NotImplementedError(") for f in folder.glob("*.py")) if folder.exists() else 0
         status = f"{stubs} stubs left" if stubs else "all written"
         if a.key in last:
             status += f", last grade {last[a.key][0]:g}/{last[a.key][1]:g}"
-        print(f"{a.key + ' ' + a.package:<12} {a.title[:52]:<52} {a.max_points:>6g}  {public:>6g}  {status}")
+        print(f"{a.key + ' ' + a.package:<12} {a.title[:52]:<52} {public:>6g}  {totals[a.key]:>6g}  {status}")
+    if hidden_anywhere:
+        print("local: the points of the checks you run here; total: with the hidden checks your instructor's "
+              "grader runs (comparisons with the reference on generated inputs)")
     return 0
 
 
@@ -229,8 +277,19 @@ def cmd_generate(args) -> int:
             print(f"stale: {p}")
         print("assignments/ is up to date" if not problems else "run `makemore generate` to update assignments/")
         return 1 if problems else 0
-    for path in generate.write():
+    try:
+        written = generate.write(force=args.force)
+    except generate.EditedFiles as err:
+        print("not written: these files hold edits (your solutions?) that generate would overwrite:", file=sys.stderr)
+        for path in err.paths:
+            print(f"  {path.relative_to(KIT_ROOT)}", file=sys.stderr)
+        print("pass --force to overwrite them (a copy is kept under .makemore/backup/)", file=sys.stderr)
+        return 1
+    for path in written:
         print(f"wrote {path.relative_to(KIT_ROOT)}")
+    backups = generate.backup_folders()
+    if args.force and backups and written:
+        print(f"edited files were backed up to {backups[-1].relative_to(KIT_ROOT)}/")
     return 0
 
 
@@ -271,7 +330,7 @@ def cmd_batch(args) -> int:
                             check_timeout=args.check_timeout, memory_mb=args.memory_mb, public_only=args.public_only)
     try:
         records = batch.run(args.submissions, args.out, options, resume=args.resume, fresh=args.fresh,
-                            progress=not args.quiet)
+                            progress=not args.quiet, only=args.only)
     except (batch.BatchError, KeyError) as err:
         print(err.args[0], file=sys.stderr)
         return 2
@@ -280,7 +339,11 @@ def cmd_batch(args) -> int:
               file=sys.stderr)
         return 130
     out = Path(args.out)
-    gradebook.write_all(records, out, args.feedback_format)
+    try:
+        gradebook.write_all(records, out, args.feedback_format, roster=Path(args.roster) if args.roster else None)
+    except (OSError, ValueError) as err:
+        print(f"roster: {err}", file=sys.stderr)
+        return 2
     if args.format == "gradescope":
         gradescope.write_all(records, out)
     scores = [r["score"] for r in records.values()]
@@ -380,7 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--init-seed", type=int, default=2147483647)
     train.add_argument("--sample-seed", type=int, default=2147483647 + 10)
     train.add_argument("--samples", type=int, default=20)
-    train.add_argument("--log-every", type=int, default=10_000)
+    train.add_argument("--log-every", type=int, help="steps between report lines with the dev loss (default: 1/20 of the run)")
+    train.add_argument("--csv", metavar="FILE", help="write the report lines (step, train, dev, lr, seconds) as CSV")
+    train.add_argument("--plot", metavar="FILE", help="draw the loss curve (smoothed train and dev) as a PNG; needs matplotlib")
     train.set_defaults(run=cmd_train)
 
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
@@ -397,6 +462,7 @@ def add_kit_commands(sub) -> None:
     """generate and fixtures: they write files from the reference, so only the instructor's kit has them."""
     gen = sub.add_parser("generate", help="(kit) write assignments/ from reference/")
     gen.add_argument("--check", action="store_true", help="only report whether assignments/ is up to date")
+    gen.add_argument("--force", action="store_true", help="overwrite edited files too (a copy is kept in .makemore/backup/)")
     gen.set_defaults(run=cmd_generate)
 
     fix = sub.add_parser("fixtures", help="(kit) rebuild the golden fixtures of the public checks")
@@ -426,6 +492,10 @@ def add_instructor_commands(sub) -> None:
                      help="gradescope: also write gradescope/STUDENT/results.json")
     bat.add_argument("--feedback-format", choices=("md", "html"), default="md")
     bat.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    bat.add_argument("--only", action="append", metavar="STUDENT",
+                     help="regrade this student in place (repeatable); the other results are kept")
+    bat.add_argument("--roster", metavar="CSV", help="students (id, name, email): the gradebook lists every one, "
+                     "0 for a missing submission, and grades_import.csv is written for Canvas/Moodle")
     bat.set_defaults(run=cmd_batch)
 
     gsa = sub.add_parser("gradescope-autograder", help="(instructors) build the Gradescope autograder zip")

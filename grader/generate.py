@@ -98,15 +98,91 @@ def student_files(reference: Path = REFERENCE) -> dict[Path, str]:
     return files
 
 
-def write(target: Path = ASSIGNMENTS, reference: Path = REFERENCE) -> list[Path]:
+class EditedFiles(Exception):
+    """Files in the target differ from what generate wrote there: someone's work, not to be overwritten."""
+
+    def __init__(self, paths: list[Path]):
+        super().__init__(paths)
+        self.paths = paths
+
+
+def manifest_path(target: Path) -> Path:
+    """Where generate remembers what it wrote into ``target`` (a hash per file), to tell stubs from work."""
+    return target.parent / ".makemore" / f"generated-{target.name}.json"
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_untouched(path: Path, new_stub: str, written: dict[str, str], relative: str) -> bool:
+    """The file is what generate wrote last time (its recorded hash), or, with no record, still all stubs:
+    as many ``raise NotImplementedError(`` as the new stub and no line of code the new stub lacks but those."""
+    text = path.read_text()
+    if relative in written:
+        return written[relative] == _digest(text)
+    raises = "raise NotImplementedError("
+    if text.count(raises) != new_stub.count(raises):
+        return False
+    code = lambda t: {line.strip() for line in t.splitlines()
+                      if line.strip() and not line.strip().startswith(("#", raises))}
+    return not code(text) - code(new_stub) - _docstring_lines(text)
+
+
+def _docstring_lines(text: str) -> set[str]:
+    """Lines inside docstrings and comments may change with the reference's wording: not someone's work."""
+    lines = set()
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return lines
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            lines |= {line.strip() for line in text.splitlines()[node.lineno - 1:node.end_lineno]}
+    return lines
+
+
+def write(target: Path = ASSIGNMENTS, reference: Path = REFERENCE, force: bool = False) -> list[Path]:
+    """Write the stubs into ``target``. A file that someone edited (it differs from what generate wrote
+    there last, or, with no record, is no longer all stubs) is not overwritten: EditedFiles lists them all,
+    and nothing is written. With ``force`` it is overwritten after a copy is kept under
+    ``.makemore/backup/TIME/`` beside ``target`` (see ``backup_folder``)."""
+    import json
+    import shutil
+    import time
+
+    record = manifest_path(target)
+    written_before = json.loads(record.read_text()) if record.exists() else {}
+    files = student_files(reference)
+    changes = {relative: text for relative, text in files.items()
+               if not (target / relative).exists() or (target / relative).read_text() != text}
+    edited = [target / relative for relative, text in changes.items() if (target / relative).exists()
+              and not is_untouched(target / relative, text, written_before, relative.as_posix())]
+    if edited and not force:
+        raise EditedFiles(edited)
+    if edited:
+        backup = target.parent / ".makemore" / "backup" / time.strftime("%Y%m%d-%H%M%S")
+        for path in edited:
+            copy = backup / target.name / path.relative_to(target)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
     written = []
-    for relative, text in student_files(reference).items():
+    for relative, text in changes.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-            written.append(path)
+        path.write_text(text)
+        written.append(path)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({r.as_posix(): _digest(t) for r, t in files.items()}, indent=1, sort_keys=True))
     return written
+
+
+def backup_folders(target: Path = ASSIGNMENTS) -> list[Path]:
+    """The backups ``write(force=True)`` kept, oldest first."""
+    folder = target.parent / ".makemore" / "backup"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
 def stale(target: Path = ASSIGNMENTS, reference: Path = REFERENCE) -> list[str]:

@@ -56,8 +56,10 @@ def bugs() -> dict[str, tuple[dict, dict]]:
                              partial(["embedding.gradcheck"], ["linear.gradcheck", "tanh.gradcheck"], "np.add.at")),
         "no_transpose": (patched(lin, 'return dout @ self.params["weight"].T', 'return dout @ self.params["weight"]'),
                          partial(["linear.gradcheck"], ["tanh.gradcheck"])),
+        # a1's loss is a1's business: a2's training check uses the reference's, and the feedback says so
         "loss_sign": (patched(ce, "return dlogits * (dloss / n)", "return -dlogits * (dloss / n)"),
-                      partial(["mlp.training"], ["linear.gradcheck", "mlp.gradcheck"], "training is graded once every gradient")),
+                      {"expect": "max", "must_fail": [], "must_pass": ["mlp.training"],
+                       "says": "belongs to an earlier assignment"}),
         "syntax_error": (patched(lin, "def forward(self, x):", "def forward(self, x)"),
                          partial(["linear.contract"], ["tanh.gradcheck", "embedding.gradcheck"], "SyntaxError")),
         "memory_hog": (patched(tanh, "self.out = np.tanh(x)", "np.ones((1 << 34,))\n        self.out = np.tanh(x)"),

@@ -219,7 +219,7 @@ def test_html_feedback_escapes_and_keeps_every_message(graded_class, tmp_path):
     flat = lambda text: " ".join(text.split())  # the report wraps long messages under their check
     for student, record in records.items():
         page = (tmp_path / f"{gradebook.safe_name(student)}.html").read_text()
-        assert page.startswith("<!doctype html>") and "<pre>" in page
+        assert page.startswith("<!doctype html>") and "<table>" in page and "viewport" in page
         assert "<script" not in page
         text = flat(html.unescape(page))
         for check in record["result"]["checks"]:

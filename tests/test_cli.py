@@ -62,3 +62,12 @@ def test_list_shows_every_assignment_with_its_points(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "a1 a1_bigram" in out and "a2 a2_mlp" in out and "100" in out
+
+
+def test_the_report_starts_with_the_folder_it_graded(tmp_path, capsys, monkeypatch):
+    from grader.cli import STUDENT_ROOT
+
+    monkeypatch.chdir(tmp_path)  # from another folder: the kit's assignments/ are graded, and it says so
+    main(["grade", "a1", "--public-only"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"graded {STUDENT_ROOT.resolve()}") and "assignments/" in first

@@ -41,7 +41,10 @@ def test_init_starts_a_working_folder_and_grade_grades_it(tmp_path, monkeypatch,
     assert cli.main(["init", str(work)]) == 0
     assert (work / "assignments" / "README.md").is_file() and (work / "README.md").is_file()
     assert (work / "assignments" / "a2_mlp" / "linear.py").read_text().count("raise NotImplementedError(") >= 1
-    assert sorted(p.name for p in (work / "notebooks").iterdir()) == ["a1_bigram.ipynb", "a2_mlp.ipynb"]
+    from grader.specs import ASSIGNMENTS
+
+    assert sorted(p.name for p in (work / "notebooks").iterdir()) == sorted(f"{a.package}.ipynb"
+                                                                          for a in ASSIGNMENTS.values())
     assert cli.main(["init", str(work)]) == 2  # never over the student's work
     assert "already exists" in capsys.readouterr().err
 
@@ -50,7 +53,7 @@ def test_init_starts_a_working_folder_and_grade_grades_it(tmp_path, monkeypatch,
     assert cli.graded_folder(cwd=work / "assignments") == (work / "assignments").resolve()
     assert cli.main(["grade", "a1", "--public-only"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == f"grading {(work / 'assignments').resolve()}"
+    assert out.splitlines()[0] == f"graded {(work / 'assignments').resolve()}"
     assert "not implemented" in out
     assert cli.last_grade_file(work / "assignments") == work / ".makemore" / "last_grade.json"
     assert (work / ".makemore" / "last_grade.json").is_file()

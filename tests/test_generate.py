@@ -60,3 +60,26 @@ def test_stub_text_names_the_function_and_the_task():
 def test_unbalanced_markers_are_errors(source):
     with pytest.raises(generate.MarkerError):
         generate.strip_solutions(source)
+
+
+def test_generate_refuses_to_overwrite_edited_files_and_keeps_a_backup_with_force(tmp_path):
+    target = tmp_path / "assignments"
+    assert generate.write(target) != []  # a fresh folder: everything written
+    solved = target / "a2_mlp" / "tanh.py"
+    work = (generate.REFERENCE / "a2_mlp" / "tanh.py").read_text()
+    solved.write_text(work)
+    with pytest.raises(generate.EditedFiles) as refused:  # generate remembers what it wrote
+        generate.write(target)
+    assert refused.value.paths == [solved] and solved.read_text() == work
+    generate.manifest_path(target).unlink()  # a fresh clone has no record: judged by its contents
+    stale_stub = target / "a2_mlp" / "linear.py"  # an untouched stub of an older reference: fine to replace
+    stale_stub.write_text(stale_stub.read_text().replace("YOUR CODE HERE", "YOUR CODE HERE (old hint)", 1))
+    with pytest.raises(generate.EditedFiles) as refused:
+        generate.write(target)
+    assert refused.value.paths == [solved] and solved.read_text() == work
+    written = generate.write(target, force=True)
+    assert solved in written and stale_stub in written
+    assert solved.read_text() != work
+    (backup,) = generate.backup_folders(target)
+    assert (backup / "assignments" / "a2_mlp" / "tanh.py").read_text() == work
+    assert generate.write(target) == []  # up to date, nothing edited: nothing to do

@@ -2,6 +2,7 @@
 
 These tests run no student code (fast); tests/test_batch.py grades such entries for real.
 """
+import json
 from pathlib import Path
 
 import nbformat
@@ -9,7 +10,7 @@ import pytest
 
 from grader.instructor import notebooks, submissions
 from grader.specs import resolve
-from tests.make_submissions import broken, reference_files, stub_files, write_folder, zip_bytes
+from tests.make_submissions import broken, patched as patched_files, reference_files, stub_files, write_folder, zip_bytes
 
 A2 = resolve("a2")
 A1 = resolve("a1")
@@ -38,12 +39,71 @@ def test_flat_files_go_to_the_package_that_has_such_a_module(tmp_path):
     assert got["a1_bigram/cross_entropy.py"] == reference_files()["a1_bigram/cross_entropy.py"]
 
 
-def test_missing_required_package_comes_from_the_stubs_with_a_note(tmp_path):
+def test_a_borrowed_module_comes_from_the_reference_on_the_instructors_side(tmp_path):
+    """a2 trains with a1's loss: a student who leaves it out (or wrote it wrong) keeps a2's training points."""
+    files = {k: v for k, v in reference_files().items() if k.startswith("a2_mlp/")}
+    write_folder(tmp_path / "carol", files)
+    p = prep(tmp_path / "carol", tmp_path)
+    got = texts(p.folder)
+    assert got["a1_bigram/cross_entropy.py"] == reference_files()["a1_bigram/cross_entropy.py"]
+    assert got["a1_bigram/counts.py"] == stub_files()["a1_bigram/counts.py"]  # not borrowed: a stub
+    assert any("a1_bigram/cross_entropy.py belongs to an earlier assignment" in n and "reference" in n
+               for n in p.notes), p.notes
+    buggy = dict(files, **{"a1_bigram/cross_entropy.py": "raise ValueError('my broken loss')\n"})
+    write_folder(tmp_path / "carl", buggy)
+    p = prep(tmp_path / "carl", tmp_path)
+    assert texts(p.folder)["a1_bigram/cross_entropy.py"] == reference_files()["a1_bigram/cross_entropy.py"]
+    assert any("your version is graded in that assignment" in n for n in p.notes), p.notes
+
+
+def in_a_bundle(monkeypatch, tmp_path):
+    """What a student bundle sees: no reference/, the pristine stubs in grader/stubs.json."""
+    pristine = tmp_path / "stubs.json"
+    pristine.write_text(json.dumps(stub_files()))
+    monkeypatch.setattr(submissions, "REFERENCE", tmp_path / "no-reference")
+    monkeypatch.setattr(submissions, "PRISTINE_STUBS", pristine)
+
+
+def test_in_a_bundle_a_missing_borrowed_module_is_the_stub_with_a_note(tmp_path, monkeypatch):
+    in_a_bundle(monkeypatch, tmp_path)
     files = {k: v for k, v in reference_files().items() if k.startswith("a2_mlp/")}
     write_folder(tmp_path / "carol", files)
     p = prep(tmp_path / "carol", tmp_path)
     assert texts(p.folder)["a1_bigram/cross_entropy.py"] == stub_files()["a1_bigram/cross_entropy.py"]
-    assert any("a1_bigram/ was not in the submission" in n for n in p.notes)
+    assert any("a1_bigram/cross_entropy.py (from an earlier assignment) was not in the submission" in n
+               for n in p.notes), p.notes
+    write_folder(tmp_path / "own", reference_files())  # the student's own loss is used in a bundle
+    assert texts(prep(tmp_path / "own", tmp_path).folder) == reference_files()
+
+
+def test_missing_modules_never_come_from_the_working_assignments_folder(tmp_path, monkeypatch):
+    """An instructor who solved the exercises in assignments/ must not give those solutions to a student."""
+    solved = tmp_path / "working"
+    write_folder(solved, reference_files())
+    monkeypatch.setattr(submissions, "WORKING_COPY", solved)
+    files = {k: v for k, v in reference_files().items() if k != "a2_mlp/tanh.py"}
+    write_folder(tmp_path / "dan", files)
+    p = prep(tmp_path / "dan", tmp_path)
+    assert texts(p.folder)["a2_mlp/tanh.py"] == stub_files()["a2_mlp/tanh.py"]
+
+
+@pytest.mark.parametrize("name, guess", [("Linear.py", "linear.py"), ("linear (1).py", "linear.py"),
+                                         ("tahn.py", "tanh.py"), ("linear_v2.py", "linear.py"),
+                                         ("hank.py", None)])
+def test_a_file_that_matches_no_module_is_named_with_a_suggestion(tmp_path, name, guess):
+    files = {k: v for k, v in reference_files().items() if k not in ("a2_mlp/linear.py", "a2_mlp/tanh.py")}
+    files[f"a2_mlp/{name}"] = reference_files()["a2_mlp/linear.py"]
+    write_folder(tmp_path / "erin", files)
+    notes = prep(tmp_path / "erin", tmp_path).notes
+    if guess:
+        assert any(f"a2_mlp/{name} is not a module of a2_mlp/" in n and f"did you mean {guess}?" in n
+                   for n in notes), notes
+    else:
+        assert any(f"a2_mlp/{name} is not a module of a2_mlp/" in n and "nothing grades it" in n for n in notes), notes
+    (tmp_path / "single").mkdir()
+    (tmp_path / "single" / "hank.py").write_text("x = 1\n")
+    notes = prep(tmp_path / "single" / "hank.py", tmp_path).notes
+    assert any("a2_mlp/hank.py is not a module of a2_mlp/" in n for n in notes), notes
 
 
 def test_a_missing_module_of_the_graded_package_is_a_stub_and_named(tmp_path):
@@ -127,7 +187,10 @@ def test_generated_notebook_round_trips_to_the_stubs(tmp_path, assignment):
     assert {submissions.cell_module(c) for c in marked} == expected | set(assignment.borrowed_modules())
     for cell in marked:
         path = submissions.cell_module(cell)
-        assert got[path].split("\n", 1)[1] == notebooks.notebook_friendly(stubs[path])
+        if path in assignment.borrowed_modules():  # the instructor's side grades with the reference's
+            assert got[path] == reference_files()[path]
+        else:
+            assert got[path].split("\n", 1)[1] == notebooks.notebook_friendly(stubs[path])
 
 
 def test_notebook_magics_shell_lines_and_kit_cells_are_skipped(tmp_path):
@@ -170,3 +233,81 @@ def test_notebook_encodings(tmp_path):
     assert p.fatal is None and texts(p.folder)["a2_mlp/linear.py"].endswith(reference_files()["a2_mlp/linear.py"])
     (tmp_path / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\xfd")
     assert "not UTF-8" in prep(tmp_path / "binary.ipynb", tmp_path).fatal
+
+
+def test_a_notebook_nested_100000_levels_deep_is_a_clear_zero(tmp_path):
+    (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    p = prep(tmp_path / "deep.ipynb", tmp_path)
+    assert p.folder is None and "nested too deeply" in p.fatal
+
+
+def test_ipython_syntax_is_dropped_by_the_line_or_by_the_cell_with_a_note(tmp_path):
+    files = reference_files()
+    nb = notebooks.build(A2, files)
+    cell = next(c for c in nb.cells if submissions.cell_module(c) == "a2_mlp/tanh.py")
+    cell.source = cell.source.replace("import numpy as np", "import numpy as np\nnp.tanh?\n%time 1\nfiles = !ls\n"
+                                      "/print 1\nx = 'a string with ! and ? in it?'")
+    nb.cells.append(nbformat.v4.new_code_cell("%%bash\necho hello\nfor i in 1 2; do echo $i; done"))
+    nb.cells.append(nbformat.v4.new_code_cell("text = '''\n!not a magic inside a string\n'''"))
+    nbformat.write(nb, str(tmp_path / "m.ipynb"))
+    p = prep(tmp_path / "m.ipynb", tmp_path)
+    tanh = texts(p.folder)["a2_mlp/tanh.py"]
+    compile(tanh, "tanh.py", "exec")
+    assert "x = 'a string with ! and ? in it?'" in tanh
+    number = nb.cells.index(cell) + 1
+    for dropped in ("np.tanh?", "%time 1", "files = !ls", "/print 1"):
+        assert dropped not in tanh
+        assert any(f"cell {number}, line" in n and f"`{dropped}`" in n for n in p.notes), (dropped, p.notes)
+    assert any("`%%bash (the whole cell)`" in n for n in p.notes), p.notes
+    source, dropped = submissions.ipython_only("%%bash\necho hello\nls -l")
+    assert source.strip() == "" and len(dropped) == 1
+    assert submissions.ipython_only("text = '''\n!x\n'''")[1] == []
+
+
+def test_outputs_are_dropped_before_the_size_limits(tmp_path):
+    """A correct notebook with 8 MB of printed losses, zipped to a few hundred KB, grades like the notebook."""
+    import io
+    import zipfile
+
+    nb = notebooks.build(A2, reference_files())
+    cell = next(c for c in nb.cells if submissions.cell_module(c) == "a2_mlp/mlp.py")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="step 1000: loss 2.3456\n" * 400_000)]
+    blob = nbformat.writes(nb).encode()
+    assert len(blob) > 8 << 20
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hw2/a2_mlp.ipynb", blob)
+    (tmp_path / "z.zip").write_bytes(buffer.getvalue())
+    (tmp_path / "n.ipynb").write_bytes(blob)
+    write_folder(tmp_path / "f", {})
+    (tmp_path / "f" / "a2_mlp.ipynb").write_bytes(blob)
+    for entry in ("z.zip", "n.ipynb", "f"):
+        p = prep(tmp_path / entry, tmp_path)
+        assert p.fatal is None, (entry, p.fatal)
+        assert texts(p.folder)["a2_mlp/mlp.py"].split("\n", 1)[1] == \
+            notebooks.notebook_friendly(reference_files()["a2_mlp/mlp.py"]).rstrip("\n") + "\n"
+
+
+def test_errors_in_a_notebook_are_given_as_cell_and_line(tmp_path):
+    files = patched_files("a2_mlp/linear.py", "def forward(self, x):", "def forward(self, x)")
+    nb = notebooks.build(A2, files)
+    nbformat.write(nb, str(tmp_path / "s.ipynb"))
+    cell = next(i for i, c in enumerate(nb.cells, start=1) if submissions.cell_module(c) == "a2_mlp/linear.py")
+    line = next(i for i, text in enumerate(nb.cells[cell - 1].source.splitlines(), start=1)
+                if "def forward(self, x)" in text)
+    p = prep(tmp_path / "s.ipynb", tmp_path)
+    assert any(n.startswith(f"cell {cell}, line {line}: SyntaxError") for n in p.notes), p.notes
+    assert p.in_notebook_terms('File "/tmp/x/submission/a2_mlp/linear.py", line 2, in forward') == \
+        f"cell {cell}, line 2, in forward"
+
+
+def test_an_unmarked_notebook_that_defines_the_borrowed_loss_uses_it_in_a_bundle(tmp_path, monkeypatch):
+    in_a_bundle(monkeypatch, tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(reference_files()["a1_bigram/cross_entropy.py"]),
+                nbformat.v4.new_code_cell("class Tanh:\n    pass")]
+    nbformat.write(nb, str(tmp_path / "all_in_one.ipynb"))
+    p = prep(tmp_path / "all_in_one.ipynb", tmp_path)
+    loss = texts(p.folder)["a1_bigram/cross_entropy.py"]
+    assert "from a2_mlp._notebook import *" in loss
+    assert any("the notebook's own definitions are used" in n for n in p.notes), p.notes

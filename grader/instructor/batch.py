@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -24,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.runner import unrunnable
-from grader.spec import Outcome
 
 RESULTS = "results.jsonl"
 
@@ -48,25 +49,19 @@ def effective_assignment(options: Options):
 
 def grade_entry(entry: str, student: str, options: Options) -> dict:
     """Grade one entry; never raises (a grader failure becomes that student's error record)."""
-    from grader.runner import grade_assignment
     from grader.sandbox import Limits
-    from grader.instructor.submissions import prepare
+    from grader.instructor.submissions import grade
 
     started = time.monotonic()
     assignment = effective_assignment(options)
     record = {"student": student, "entry": os.path.basename(entry), "assignment": assignment.key}
     try:
         with tempfile.TemporaryDirectory(prefix="makemore-batch-") as tmp:
-            prepared = prepare(entry, assignment, tmp)
+            limits = Limits(memory_bytes=options.memory_mb << 20)
+            prepared, result = grade(entry, assignment, tmp, options.public_only, limits=limits,
+                                     budget_seconds=options.budget_seconds, check_timeout=options.check_timeout)
             record["notes"] = prepared.notes
             record["fatal"] = prepared.fatal
-            if prepared.fatal:
-                result = unrunnable(assignment, prepared.fatal, options.public_only)
-            else:
-                limits = Limits(memory_bytes=options.memory_mb << 20)
-                result = grade_assignment(assignment, prepared.folder, public_only=options.public_only,
-                                          limits=limits, budget_seconds=options.budget_seconds,
-                                          check_timeout=options.check_timeout)
     except Exception as err:  # the grader's own failure: this student only, and say so
         record.setdefault("notes", [])
         record["fatal"] = f"internal grader error ({type(err).__name__}: {err}); your instructor will regrade"
@@ -178,9 +173,19 @@ class BatchError(Exception):
     pass
 
 
+def drop_results(path: Path, students: set[str]) -> None:
+    """Rewrite results.jsonl without these students' lines (atomically: a crash leaves the old file)."""
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if line.strip() and json.loads(line)["student"] not in students]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("".join(kept), encoding="utf-8")
+    os.replace(temporary, path)
+
+
 def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resume: bool = False,
-        fresh: bool = False, progress: bool = True, stream=sys.stderr) -> dict[str, dict]:
-    """Grade every student not yet in out_dir/results.jsonl; return all records by student."""
+        fresh: bool = False, progress: bool = True, stream=sys.stderr, only: list[str] | None = None) -> dict[str, dict]:
+    """Grade every student not yet in out_dir/results.jsonl; return all records by student.
+    only: regrade just these students in place (their earlier result is replaced, the others are kept)."""
     submissions_dir, out_dir = Path(submissions_dir), Path(out_dir)
     key = effective_assignment(options).key  # KeyError for an unknown assignment, before anything is written
     if not submissions_dir.is_dir():
@@ -190,10 +195,18 @@ def run(submissions_dir: str | Path, out_dir: str | Path, options: Options, resu
     if fresh and results_path.exists():
         results_path.unlink()
     existing = read_results(results_path, repair=True)
+    students = plan(submissions_dir)
+    if only:
+        unknown = sorted(set(only) - {s for s, _ in students})
+        if unknown:
+            raise BatchError(f"no submission for {', '.join(unknown)} in {submissions_dir}")
+        if existing:
+            drop_results(results_path, set(only))
+            existing = {s: r for s, r in existing.items() if s not in only}
+        resume = True
     if existing and not resume:
         raise BatchError(f"{results_path} already holds {len(existing)} results: pass --resume to grade only the "
                          "students without one, or --fresh to start over")
-    students = plan(submissions_dir)
     for record in existing.values():
         if record.get("assignment") != key:
             raise BatchError(f"{results_path} holds results of {record.get('assignment')}, not {options.assignment}")
@@ -221,69 +234,141 @@ def hard_limit(options: Options) -> float:
     return options.hard_timeout or options.budget_seconds * 1.5 + 60
 
 
-def _kill_workers(pool) -> None:
-    for process in list(getattr(pool, "_processes", {}).values()):
-        try:
-            process.kill()
-        except (OSError, AttributeError):
-            pass
+# -- the pool ------------------------------------------------------------------------------------------------
+
+def _worker_init(pids) -> None:
+    """In each worker: Ctrl-C belongs to the batch (no traceback from a worker), the worker dies with the batch
+    (``kill -9`` of makemore included), and the batch learns its pid (to stop it without private attributes)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    pids.put(os.getpid())
+
+
+def die_with_parent() -> None:
+    """SIGKILL when the parent dies (PR_SET_PDEATHSIG on Linux) and, everywhere, a thread that watches the
+    parent's pid, so a worker never outlives the batch (a student's child dies with its worker likewise)."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
+
+
+class Pool:
+    """A process pool whose workers ignore Ctrl-C, die with this process, and can all be killed at once."""
+
+    def __init__(self, jobs: int):
+        import multiprocessing
+
+        self._pids = multiprocessing.get_context().SimpleQueue()
+        self.executor = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(self._pids,))
+        self.pids: set[int] = set()
+
+    def kill(self) -> None:
+        """Kill every worker (and so every student process under it): the only way to stop one task."""
+        while not self._pids.empty():
+            self.pids.add(self._pids.get())
+        for pid in self.pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, kind, *rest) -> None:
+        if kind is not None:  # Ctrl-C or a failure of the batch itself: stop now, wait for nothing
+            self.kill()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            self.executor.shutdown(wait=True)
+
+
+class PoolRun:
+    """One pool's worth of the queue: submit a few at a time, record each result, stop a grading that
+    outlives the hard limit. ``retry`` is what must be graded again when the pool broke or was killed."""
+
+    def __init__(self, queue, options: Options, f, records: dict, bar: Progress, attempts: dict):
+        self.waiting, self.options, self.f, self.records, self.bar = list(queue), options, f, records, bar
+        self.attempts = attempts
+        self.pending: dict = {}
+        self.running_since: dict = {}
+        self.retry: list = []
+        self.jobs = max(1, options.jobs)
+        self.limit = hard_limit(options)
+
+    def finish(self, student: str, record: dict) -> None:
+        append_result(self.f, record)
+        self.records[student] = record
+        self.bar.update(record)
+
+    def submit_more(self, pool: Pool) -> None:
+        while self.waiting and len(self.pending) < 2 * self.jobs:  # a short queue: a broken pool loses little
+            student, entry = self.waiting.pop(0)
+            self.pending[pool.executor.submit(grade_entry, entry, student, self.options)] = (student, entry)
+
+    def collect(self, done) -> None:
+        for future in done:
+            student, entry = self.pending.pop(future)
+            self.running_since.pop(future, None)
+            try:
+                record = future.result()
+            except BrokenProcessPool:
+                self.attempts[student] = self.attempts.get(student, 0) + 1
+                if self.attempts[student] < 2:
+                    self.retry.append((student, entry))
+                    continue
+                record = _crashed_record(student, entry, self.options, "the grading process died twice")
+            except Exception as err:  # noqa: BLE001
+                record = _crashed_record(student, entry, self.options, f"{type(err).__name__}: {err}")
+            self.finish(student, record)
+
+    def stop_stuck(self, pool: Pool) -> bool:
+        """Record a timeout for every grading that outlived the hard limit and kill the pool; True if any."""
+        now = time.monotonic()
+        for future in self.pending:
+            if future.running():
+                self.running_since.setdefault(future, now)
+        stuck = [fut for fut, since in self.running_since.items() if fut in self.pending and now - since > self.limit]
+        for future in stuck:
+            student, entry = self.pending.pop(future)
+            self.finish(student, _crashed_record(student, entry, self.options,
+                                                 f"grading took longer than {self.limit:g} s and was stopped",
+                                                 status="timeout"))
+        if stuck:
+            pool.kill()  # the others are graded again
+        return bool(stuck)
+
+    def left_over(self) -> list:
+        retry = self.retry + [item for item in self.pending.values()
+                              if item[0] not in self.records and item not in self.retry]
+        return retry + [item for item in self.waiting if item not in retry]
 
 
 def _run_pool(queue, options, f, records, bar, attempts) -> list:
     """Grade the queue with one pool; returns what must be retried if the pool itself broke or was killed."""
-    retry = []
-    jobs = max(1, options.jobs)
-    limit = hard_limit(options)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending, running_since = {}, {}
-        waiting = list(queue)
-
-        def finish(student, record):
-            append_result(f, record)
-            records[student] = record
-            bar.update(record)
-
+    run = PoolRun(queue, options, f, records, bar, attempts)
+    with Pool(run.jobs) as pool:
         try:
-            while waiting or pending:
-                while waiting and len(pending) < 2 * jobs:  # a short queue: a broken pool loses little
-                    student, entry = waiting.pop(0)
-                    pending[pool.submit(grade_entry, entry, student, options)] = (student, entry)
-                done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                for future in done:
-                    student, entry = pending.pop(future)
-                    running_since.pop(future, None)
-                    try:
-                        record = future.result()
-                    except BrokenProcessPool:
-                        attempts[student] = attempts.get(student, 0) + 1
-                        if attempts[student] < 2:
-                            retry.append((student, entry))
-                            continue
-                        record = _crashed_record(student, entry, options, "the grading process died twice")
-                    except Exception as err:  # noqa: BLE001
-                        record = _crashed_record(student, entry, options, f"{type(err).__name__}: {err}")
-                    finish(student, record)
-                now = time.monotonic()
-                for future in pending:
-                    if future.running():
-                        running_since.setdefault(future, now)
-                stuck = [fut for fut, since in running_since.items() if fut in pending and now - since > limit]
-                if stuck:
-                    for future in stuck:
-                        student, entry = pending.pop(future)
-                        finish(student, _crashed_record(student, entry, options,
-                                                        f"grading took longer than {limit:g} s and was stopped",
-                                                        status="timeout"))
-                    _kill_workers(pool)  # the only way to stop one task; the others are graded again
+            while run.waiting or run.pending:
+                run.submit_more(pool)
+                done, _ = wait(run.pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                run.collect(done)
+                if run.stop_stuck(pool):
                     break
         except BrokenProcessPool:
             pass
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        retry += [item for item in pending.values() if item[0] not in records and item not in retry]
-        retry += [item for item in waiting if item not in retry]
-    return retry
+    return run.left_over()
 
 
 def _crashed_record(student: str, entry: str, options: Options, why: str, status: str = "error") -> dict:

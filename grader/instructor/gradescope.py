@@ -57,13 +57,23 @@ def write_all(records: dict[str, dict], out_dir: Path) -> Path:
     return folder
 
 
+PINNED = ("numpy", "hypothesis", "nbformat")  # hypothesis's examples, and so the hidden checks, depend on its version
+
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
+# The versions are the ones this autograder was built (and the kit calibrated) with: {built_with}.
 set -euo pipefail
 apt-get update -qq && apt-get install -y -qq python3 python3-pip > /dev/null
+python3 - <<'PY'
+import sys
+if sys.version_info < (3, 10):
+    sys.exit(f"makemore-numpy needs Python >= 3.10; this image has {{sys.version.split()[0]}}: "
+             "choose a newer base image in the autograder settings")
+PY
 cd /autograder/source/kit
-python3 -m pip install --quiet --break-system-packages "numpy>=1.26" "hypothesis>=6.80" "nbformat>=5.7" \\
-  || python3 -m pip install --quiet "numpy>=1.26" "hypothesis>=6.80" "nbformat>=5.7"
+PINS="{pins}"
+python3 -m pip install --quiet --break-system-packages $PINS 2>/dev/null || python3 -m pip install --quiet $PINS \\
+  || {{ echo "could not install $PINS on $(python3 --version): rebuild the autograder with versions this image supports"; exit 1; }}
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -75,7 +85,8 @@ PYTHONPATH=/autograder/source/kit python3 -m grader.instructor.gradescope run --
   --submission /autograder/submission --out /autograder/results/results.json
 """
 
-KIT_PARTS = ("grader", "reference", "assignments", "data", "pyproject.toml")
+# Not assignments/: the instructor's working copy may hold solutions; stubs come from reference/ when grading.
+KIT_PARTS = ("grader", "reference", "data", "pyproject.toml")
 
 
 def kit_files(root: Path = KIT_ROOT):
@@ -88,6 +99,19 @@ def kit_files(root: Path = KIT_ROOT):
             relative = file.relative_to(root)
             if file.is_file() and "__pycache__" not in relative.parts and not file.name.endswith(".pyc"):
                 yield file, relative.as_posix()
+
+
+def pins() -> list[str]:
+    """'numpy==X.Y.Z', ... : the exact versions installed here, where the autograder is built."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in PINNED]
+
+
+def setup_sh() -> str:
+    import platform
+
+    return SETUP_SH.format(pins=" ".join(pins()), built_with=f"Python {platform.python_version()}, " + ", ".join(pins()))
 
 
 def build_autograder(out: Path, assignment: str) -> Path:
@@ -105,7 +129,7 @@ def build_autograder(out: Path, assignment: str) -> Path:
         archive.writestr(info, text)
 
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        add_script(archive, "setup.sh", SETUP_SH)
+        add_script(archive, "setup.sh", setup_sh())
         add_script(archive, "run_autograder", RUN_AUTOGRADER.format(assignment=key))
         for file, name in kit_files():
             archive.write(file, "kit/" + name)

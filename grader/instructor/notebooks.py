@@ -12,6 +12,8 @@ graded; module cells also carry ``{"makemore": {"module": "PACKAGE/MODULE.py"}}`
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 from pathlib import Path
 
@@ -30,9 +32,12 @@ def narrative(assignment, package_doc: str) -> str:
              "package: write your code in it, in place of each `raise NotImplementedError(...)`. Keep that first "
              "line as it is. Other cells are scratch space and are not graded.",
              "",
-             "To check your work, **save the notebook** and run the *Check* cell at the end: it reads the saved "
-             "notebook exactly as your instructor's grader does and runs the local checks (finite differences, "
-             "shapes, and stored answers). Lines starting with `%` or `!` are ignored by the grader.", ""]
+             "Run the *Setup* cell first (on Colab or JupyterHub it installs the kit). After each part, **save the "
+             "notebook** and run the check cell below it: it reads the saved notebook exactly as your instructor's "
+             "grader does (whatever you named it) and runs that part's local checks (finite differences, shapes, "
+             "stored answers); it warns you when the kernel runs code you have not saved. Errors point at "
+             "\"cell N, line L\", counting every cell from the top. Lines IPython understands but Python does not "
+             "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", ""]
     if hidden:
         lines += [f"Your instructor also runs {len(hidden)} hidden check(s) worth "
                   f"{sum(c.points for c in hidden):g} points (comparisons with the reference on generated inputs).", ""]
@@ -59,37 +64,74 @@ def notebook_friendly(source: str) -> str:
                                           f"    pass"), source)
 
 
-def build(assignment, files: dict[str, str], package_doc: str = "") -> nbformat.NotebookNode:
-    """The notebook of ``assignment``; files: 'pkg/module.py' -> source (the stubs, or any other version)."""
+def module_of(check) -> str | None:
+    """'pkg/module.py' of the unit a check grades (None for a check of no unit)."""
+    target = getattr(check.unit, "target", None)
+    return target.partition(":")[0].replace(".", "/") + ".py" if isinstance(target, str) else None
+
+
+def lecture_order(assignment, paths: list[str]) -> list[str]:
+    """The modules in the order the spec grades their units, which is the lecture's (counts before the net;
+    Linear and Tanh before the MLP); modules no check names come last, alphabetically."""
+    order = []
+    for check in assignment.checks:
+        path = module_of(check)
+        if path and path not in order:
+            order.append(path)
+    return sorted(paths, key=lambda p: (order.index(p) if p in order else len(order), p))
+
+
+DEFAULT_KIT = "makemore-numpy"  # what the setup cell pip-installs where the kit is not beside the notebook
+
+SETUP = """# Setup: run this cell first. Beside the kit (a checkout or the student bundle) it uses that kit; on Colab or
+# JupyterHub, with the notebook alone, it installs the kit with pip (your instructor sets KIT).
+import importlib.util, os, subprocess, sys
+KIT = {kit!r}
+if os.path.isdir(os.path.join(os.path.abspath('..'), 'grader')):
+    sys.path.insert(0, os.path.abspath('..'))
+elif importlib.util.find_spec('grader') is None:
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', KIT], check=True)
+    importlib.invalidate_caches()"""
+
+
+def kit_cell(source: str, role: str, **meta):
+    cell = v4.new_code_cell(source)
+    cell.metadata["makemore"] = {"role": role, **meta}
+    return cell
+
+
+def build(assignment, files: dict[str, str], package_doc: str = "", kit: str = DEFAULT_KIT) -> nbformat.NotebookNode:
+    """The notebook of ``assignment``; files: 'pkg/module.py' -> source (the stubs, or any other version).
+    kit: what the setup cell installs with pip where no kit is beside the notebook (a PyPI name, a URL)."""
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["makemore"] = {"assignment": assignment.key, "package": assignment.package}
-    cells = [v4.new_markdown_cell(narrative(assignment, package_doc))]
-    setup = v4.new_code_cell("# Setup: lets the check and plot cells find the kit (run it first).\n"
-                             "import os, sys\n"
-                             "sys.path.insert(0, os.path.abspath('..'))")
-    setup.metadata["makemore"] = {"role": "setup"}
-    cells.append(setup)
-    own = sorted(p for p in files if p.startswith(assignment.package + "/") and not p.endswith("__init__.py"))
+    cells = [v4.new_markdown_cell(narrative(assignment, package_doc)), kit_cell(SETUP.format(kit=kit), "setup")]
+    own = lecture_order(assignment, [p for p in files if p.startswith(assignment.package + "/")
+                                     and not p.endswith("__init__.py")])
     others = [p for p in assignment.borrowed_modules() if p in files]
-    for path in own + others:
+    for path in others + own:  # what is borrowed first: the modules below use it
         doc = module_doc(files[path])
-        title = f"## `{path}`" if path in own else f"## `{path}` (from an earlier assignment: paste your version)"
+        title = (f"## `{path}`" if path in own else
+                 f"## `{path}` (from an earlier assignment: paste your version; your instructor's grader uses "
+                 "the reference's, so it costs no points here)")
         cells.append(v4.new_markdown_cell(title + ("\n\n" + doc.split("\n\n")[0] if doc else "")))
         cell = v4.new_code_cell(f"# %% {path}\n" + notebook_friendly(files[path]).rstrip("\n"))
         cell.metadata["makemore"] = {"module": path}
         cells.append(cell)
-    name = notebook_name(assignment)
-    check = v4.new_code_cell("# Check: save the notebook first (Ctrl-S), then run this cell.\n"
-                             "from grader.instructor.notebooks import check\n"
-                             f"check({name!r}, {assignment.key!r})")
-    check.metadata["makemore"] = {"role": "check"}
-    plot = v4.new_code_cell("# Train the model written above and plot its loss (needs matplotlib to draw).\n"
-                            "from grader.instructor.notebooks import plot_training\n"
-                            f"plot_training({name!r}, {assignment.key!r})")
-    plot.metadata["makemore"] = {"role": "plot"}
-    cells += [v4.new_markdown_cell("## Check your work"), check,
-              v4.new_markdown_cell("## Train and plot"), plot]
+        if path in own and any(module_of(c) == path for c in assignment.checks):
+            cells.append(kit_cell(f"# Check {path}: save the notebook first (Ctrl-S), then run this cell.\n"
+                                  "from grader.instructor.notebooks import check\n"
+                                  f"check(key={assignment.key!r}, module={path!r})", "check", grades=path))
+    cells += [v4.new_markdown_cell("## Check everything"),
+              kit_cell("# Save the notebook first (Ctrl-S), then run this cell: every local check, as your "
+                       "instructor's grader runs them.\nfrom grader.instructor.notebooks import check\n"
+                       f"check(key={assignment.key!r})", "check"),
+              v4.new_markdown_cell("## Train and plot"),
+              kit_cell("# Train the model written above with the training check's setup and plot the loss curve\n"
+                       "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
+                       "from grader.instructor.notebooks import plot_training\n"
+                       f"plot_training(key={assignment.key!r})", "plot")]
     nb.cells = cells
     nbformat.validate(nb)
     return nb
@@ -109,7 +151,7 @@ def package_doc(assignment, files: dict[str, str]) -> str:
     return module_doc(files.get(f"{assignment.package}/__init__.py", ""))
 
 
-def write_all(target: Path, files: dict[str, str] | None = None) -> list[Path]:
+def write_all(target: Path, files: dict[str, str] | None = None, kit: str = DEFAULT_KIT) -> list[Path]:
     from grader.specs import ASSIGNMENTS
 
     files = stub_sources() if files is None else files
@@ -117,72 +159,234 @@ def write_all(target: Path, files: dict[str, str] | None = None) -> list[Path]:
     written = []
     for assignment in ASSIGNMENTS.values():
         path = target / notebook_name(assignment)
-        nbformat.write(build(assignment, files, package_doc(assignment, files)), str(path))
+        nbformat.write(build(assignment, files, package_doc(assignment, files), kit), str(path))
         written.append(path)
     return written
 
 
 # -- used from inside the notebook ------------------------------------------------------------------------
 
-def _export(notebook: str, key: str, workdir: str):
+def _ipython():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def running_notebook() -> Path | None:
+    """The .ipynb file this kernel belongs to, as its front end says: VS Code's ``__vsc_ipynb_file__``,
+    Jupyter's ``JPY_SESSION_NAME``, or the sessions of the running Jupyter servers. None when nobody says
+    (Colab, a plain Python): then the caller grades the live kernel's cells."""
+    shell = _ipython()
+    vscode = getattr(shell, "user_ns", {}).get("__vsc_ipynb_file__") if shell is not None else None
+    if vscode and Path(vscode).is_file():
+        return Path(vscode).resolve()
+    session = os.environ.get("JPY_SESSION_NAME")
+    if session:
+        for candidate in (Path(session), Path.cwd() / session, Path.cwd() / Path(session).name):
+            if candidate.suffix == ".ipynb" and candidate.is_file():
+                return candidate.resolve()
+    return _from_jupyter_server()
+
+
+def _from_jupyter_server() -> Path | None:
+    """Ask each running Jupyter server which notebook holds this kernel (the sessions API)."""
+    try:
+        import json as _json
+        import urllib.request
+
+        from ipykernel.connect import get_connection_file
+        from jupyter_server.serverapp import list_running_servers
+
+        kernel = Path(get_connection_file()).stem.removeprefix("kernel-")
+        for server in list_running_servers():
+            url = f"{server['url'].rstrip('/')}/api/sessions?token={server.get('token', '')}"
+            with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - the local server only
+                for session in _json.load(reply):
+                    if session.get("kernel", {}).get("id") == kernel:
+                        relative = session.get("path") or session.get("notebook", {}).get("path", "")
+                        path = Path(server.get("root_dir") or server.get("notebook_dir", "")) / relative
+                        if path.is_file():
+                            return path.resolve()
+    except Exception:  # noqa: BLE001 - no server, no ipykernel, no network: nobody said
+        return None
+    return None
+
+
+def kernel_cells() -> list[str]:
+    """The code this kernel ran, cell by cell, oldest first (IPython's ``In``); empty outside IPython."""
+    shell = _ipython()
+    history = getattr(shell, "user_ns", {}).get("In", []) if shell is not None else []
+    return [cell for cell in history if isinstance(cell, str) and cell.strip()]
+
+
+def last_runs(cells: list[str]) -> dict[str, str]:
+    """'pkg/module.py' -> the source of the last cell the kernel ran with that first line."""
+    from grader.instructor.submissions import MARKER
+
+    runs = {}
+    for source in cells:
+        first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+        match = MARKER.match(first)
+        if match:
+            runs[match["path"]] = source
+    return runs
+
+
+def unsaved_changes(notebook: Path, ran: dict[str, str]) -> list[str]:
+    """The module cells whose last run in the kernel differs from the saved file (or is not in it)."""
+    from grader.instructor.submissions import cell_module
+
+    try:
+        saved = nbformat.read(str(notebook), as_version=4)
+    except Exception:  # noqa: BLE001 - the grader will say what is wrong with the file
+        return []
+    on_disk = {}
+    for cell in saved.cells:
+        module = cell_module(cell) if cell.cell_type == "code" else None
+        if module:
+            on_disk[module] = cell.source
+    return sorted(path for path, source in ran.items() if on_disk.get(path, "").strip() != source.strip())
+
+
+def kernel_notebook(key: str, cells: list[str], target: Path) -> Path:
+    """A notebook of what the kernel ran: the last run of each module cell, or, with none, every cell but the
+    kit's own, in order; for grading the live kernel where the saved file cannot be found."""
     from grader.specs import resolve
-    from grader.instructor.submissions import prepare
 
-    assignment = resolve(key)
-    prepared = prepare(Path(notebook), assignment, workdir)
-    for note in prepared.notes:
-        print("note:", note)
-    if prepared.fatal:
-        print(prepared.fatal)
-    return assignment, prepared
+    runs = last_runs(cells)
+    sources = list(runs.values()) or [c for c in cells if "grader.instructor.notebooks" not in c]
+    nb = v4.new_notebook()
+    nb.metadata["makemore"] = {"assignment": resolve(key).key}
+    nb.cells = [v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, str(target))
+    return target
 
 
-def check(notebook: str, key: str, verbose: bool = False) -> None:
-    """Grade the saved notebook with the local checks, as the instructor's grader reads it."""
+def notebook_assignment(path: Path) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f).get("metadata", {}).get("makemore", {})
+        return meta.get("assignment") if isinstance(meta, dict) else None
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return None
+
+
+def locate(notebook: str | None, key: str | None) -> tuple[Path | None, str, list[str]]:
+    """(the saved notebook to grade or None for the live kernel, what to tell the student, warnings)."""
+    running = running_notebook()
+    said = []
+    if running is not None:
+        if notebook and Path(notebook).resolve() != running:
+            said.append(f"this cell names {notebook!r}, but this kernel runs {running.name!r}: graded the one it runs")
+        return running, "the notebook this kernel runs", said
+    if notebook and Path(notebook).is_file():
+        return Path(notebook).resolve(), "the file this cell names (Jupyter did not say which notebook this is)", said
+    candidates = sorted(p for p in Path.cwd().glob("*.ipynb") if key is None or notebook_assignment(p) == key)
+    if len(candidates) == 1 and not kernel_cells():
+        return candidates[0].resolve(), "the only notebook of this assignment in this folder", said
+    return None, "", said
+
+
+def saved_when(path: Path) -> str:
+    import time
+
+    mtime = path.stat().st_mtime
+    ago = max(0, int(time.time() - mtime))
+    age = f"{ago} s ago" if ago < 120 else f"{ago // 60} min ago" if ago < 7200 else f"{ago // 3600} h ago"
+    return f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(mtime))} ({age})"
+
+
+def check(notebook: str | None = None, key: str | None = None, module: str | None = None,
+          verbose: bool = False) -> None:
+    """Grade the notebook this cell runs in, as the instructor's grader reads it: the saved file (whatever its
+    name), or the cells the kernel ran where the front end does not say which file it is (Colab). Says which
+    file it read and when it was saved, and warns when the kernel ran code that is not saved.
+    module: 'pkg/module.py' grades only that module's units (the check cell under each part)."""
     import tempfile
 
     from grader import report
-    from grader.runner import grade_assignment
+    from grader.specs import ASSIGNMENTS, resolve
+    from grader.instructor.submissions import grade
 
+    path, how, said = locate(notebook, key)
     with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
-        assignment, prepared = _export(notebook, key, tmp)
-        if prepared.folder is None:
+        cells = kernel_cells()
+        key = key or (notebook_assignment(path) if path else None) or _key_from_cells(cells)
+        if key is None:
+            print(f"cannot tell which assignment this is: call check(key=...) with one of {', '.join(ASSIGNMENTS)}")
             return
-        print(report.render([grade_assignment(assignment, prepared.folder)], verbose=verbose))
+        assignment = resolve(key)
+        if path is None:
+            if not cells:
+                print("could not find the saved notebook, and this kernel has run no cell: save it and call "
+                      "check('YOUR NOTEBOOK.ipynb')")
+                return
+            path = kernel_notebook(key, cells, Path(tmp) / "kernel.ipynb")
+            print("graded the cells this kernel ran (the last run of each), because Jupyter did not say which "
+                  "file this notebook is; on your instructor's grader the saved file counts: save it")
+        else:
+            print(f"graded {path.name} ({how}: {path}), saved {saved_when(path)}")
+            changed = unsaved_changes(path, last_runs(cells))
+            if changed:
+                print("warning: the kernel ran a version of " + ", ".join(changed) + " that is not in the saved "
+                      "file (unsaved changes?): save the notebook (Ctrl-S) and run this cell again")
+        for line in said:
+            print("note:", line)
+        keep = (lambda c: module_of(c) == module) if module else None
+        prepared, result = grade(path, assignment, tmp, checks=keep)
+        for note in prepared.notes:
+            print("note:", note)
+        if prepared.fatal:
+            print(prepared.fatal)
+        if result.outcomes:
+            print(report.render([result], verbose=verbose))
 
 
-def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
-    """Train the notebook's model with the kit's loop (your own code, in a subprocess) and plot the loss."""
+def _key_from_cells(cells: list[str]) -> str | None:
+    from grader.specs import ASSIGNMENTS
+
+    packages = {path.partition("/")[0] for path in last_runs(cells)}
+    keys = [a.key for a in ASSIGNMENTS.values() if a.package in packages]
+    return keys[0] if len(keys) == 1 else None
+
+
+def plot_training(notebook: str | None = None, key: str | None = None, steps: int | None = None) -> None:
+    """Train the notebook's model with its assignment's training check setup (your own code, in a subprocess,
+    grader/trainlog.py) and plot the smoothed training loss and the dev loss against steps."""
     import subprocess
     import sys
     import tempfile
 
-    model = {"a1": "bigram-net", "a2": "mlp"}.get(key)
-    if model is None:
-        print(f"no training for {key}")
+    from grader import trainlog
+    from grader.instructor.submissions import prepare
+    from grader.specs import resolve
+
+    path, _, _ = locate(notebook, key)
+    key = key or (notebook_assignment(path) if path else None) or _key_from_cells(kernel_cells())
+    if path is None or key is None:
+        print("save the notebook first: the plot trains the saved code")
+        return
+    assignment = resolve(key)
+    if trainlog.training_config(assignment) is None:
+        print(f"{assignment.key} has no training check: nothing to train")
         return
     with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
-        _, prepared = _export(notebook, key, tmp)
+        prepared = prepare(path, assignment, tmp)
         if prepared.folder is None:
+            print(prepared.fatal)
             return
-        run = subprocess.run([sys.executable, "-m", "grader.cli", "train", model, "--submission",
-                              str(prepared.folder), "--steps", str(steps), "--log-every", str(max(1, steps // 50))],
-                             capture_output=True, text=True, cwd=str(KIT_ROOT))
-    steps_seen, losses = [], []
-    for line in run.stdout.splitlines():
-        head, _, tail = line.partition(": loss ")
-        if tail and "/" in head:
-            steps_seen.append(int(head.split("/")[0]))
-            losses.append(float(tail.split()[0]))
-        else:
-            print(line)
-    print(run.stderr[-3000:], end="")
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
+        log = Path(tmp) / "log.csv"
+        command = [sys.executable, "-m", "grader.trainlog", "--submission", str(prepared.folder),
+                   "--assignment", assignment.key, "--csv", str(log)] + (["--steps", str(steps)] if steps else [])
+        run = subprocess.run(command, capture_output=True, text=True, cwd=str(KIT_ROOT))
+        print(run.stdout[-3000:], end="")
+        print(prepared.in_notebook_terms(run.stderr[-3000:]), end="")
+        rows = trainlog.read_csv(log) if log.exists() else []
+    if not rows:
         return
-    if losses:
-        plt.plot(steps_seen, losses)
-        plt.xlabel("step")
-        plt.ylabel("minibatch loss")
-        plt.show()
+    try:
+        trainlog.plot(rows, title=f"{assignment.key}: {assignment.title}")
+    except ImportError:
+        print("pip install matplotlib to see the plot")

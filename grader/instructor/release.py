@@ -11,6 +11,7 @@ region whole, and each of its substantial lines); release refuses to finish if a
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 from pathlib import Path
@@ -176,6 +177,16 @@ def build(out: Path, force: bool = False) -> dict:
 
     copy_tree(KIT_ROOT / "data", out / "data")
     copy_tree(GRADER, out / "grader", exclude=INSTRUCTOR_ONLY)
+    # The pristine stubs, for a module a submission lacks: the student's assignments/ will hold their work.
+    pristine = {path: text for path, text in stubs.items() if "/" in path}
+    (out / "grader" / "stubs.json").write_text(json.dumps(pristine, indent=1, sort_keys=True), encoding="utf-8")
+    # The names inside the package too (grader/_data, where a wheel has them): a bundle whose grader/ alone is
+    # installed, without its data/ folder (Colab), still trains
+    (out / "grader" / "_data").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(KIT_ROOT / "data" / "names.txt", out / "grader" / "_data" / "names.txt")
+    # The full points of each assignment: the bundle's specs lose their hidden checks, `makemore list` shows both
+    totals = {key: a.max_points for key, a in ASSIGNMENTS.items()}
+    (out / "grader" / "totals.json").write_text(json.dumps(totals, indent=1), encoding="utf-8")
     removed = 0
     for spec in sorted((out / "grader" / "specs").glob("*.py")):
         text, n = strip_hidden_checks(spec.read_text(), str(spec.relative_to(out)))

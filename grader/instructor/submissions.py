@@ -5,8 +5,12 @@ The result is a fresh folder holding the packages an assignment needs (a1_bigram
 - files inside a package folder (``a2_mlp/linear.py``, at any depth) keep their place;
 - flat .py files (``linear.py``) go into the graded assignment's package, or into a required package when only
   that one has a module of this name (``cross_entropy.py`` for a2 goes to a1_bigram/);
-- every module the assignment needs that the student did not submit comes from the unmodified stubs in
-  assignments/, so the report says "not implemented" rather than "import error";
+- every module of the graded assignment that the student did not submit is its unmodified stub, generated
+  from reference/ at grading time (``stub_sources``; never the working assignments/ folder, where an
+  instructor may have solved the exercises), so the report says "not implemented" rather than "import error";
+- a module the assignment borrows from an earlier one (a2's checks train with a1's loss) is the reference's
+  version on the instructor's side, so one assignment's grade never depends on another's work; in a student
+  bundle (no reference) it is the student's own, else the stub; either way the feedback says which;
 - a .py file that is not UTF-8 and has no coding declaration is read as cp1252/latin-1 and re-encoded, with a note.
 
 Zip files are read member by member with limits: no absolute or ``..`` paths, no symlinks, at most
@@ -22,6 +26,8 @@ with the message in the student's feedback). Nothing here executes student code.
 """
 from __future__ import annotations
 
+import difflib
+import functools
 import io
 import json
 import re
@@ -34,12 +40,16 @@ from pathlib import Path, PurePosixPath
 
 from grader import KIT_ROOT
 
-STUBS = KIT_ROOT / "assignments"
+WORKING_COPY = KIT_ROOT / "assignments"  # the student's (or instructor's) working folder: never a source of stubs
+PRISTINE_STUBS = KIT_ROOT / "grader" / "stubs.json"  # written by `makemore release` into the student bundle
+REFERENCE = KIT_ROOT / "reference"
 MAX_FILES = 300
 MAX_TOTAL_BYTES = 20 << 20
 MAX_FILE_BYTES = 5 << 20
 MARKER = re.compile(r"^#\s*%%\s+(?P<path>[A-Za-z0-9_./-]+\.py)\s*$")
 KIT_ROLES = ("setup", "check", "plot")
+FILE_LINE = re.compile(r'(?:File ")?(?:[^\s"]*/)?(?P<path>[A-Za-z0-9_]+/[A-Za-z0-9_]+\.py)"?,? line (?P<line>\d+)')
+MAX_NOTEBOOK_BYTES = 64 << 20  # a notebook's outputs are dropped before the limits apply, up to this size
 IGNORED_PARTS = {"__pycache__", "__MACOSX", ".ipynb_checkpoints", ".git"}
 
 
@@ -54,6 +64,24 @@ class Prepared:
     folder: Path | None
     notes: list[str] = field(default_factory=list)
     fatal: str | None = None
+    # 'pkg/module.py' made from notebook cells -> per line of that file, (cell number, line in the cell)
+    cells: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def in_notebook_terms(self, text: str) -> str:
+        """'a2_mlp/tanh.py, line 32' -> 'cell 7, line 3' where that file came from the student's notebook:
+        the student never saw the file, only the cell."""
+        if not self.cells or not text:
+            return text
+
+        def replace(match):
+            lines = self.cells.get(match["path"])
+            number = int(match["line"])
+            if not lines or not 1 <= number <= len(lines):
+                return match[0]
+            cell, line = lines[number - 1]
+            return f"cell {cell}, line {line}"
+
+        return FILE_LINE.sub(replace, text)
 
 
 def student_id(entry: Path) -> str:
@@ -69,15 +97,48 @@ def list_entries(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if not p.name.startswith((".", "~")))
 
 
+def stub_sources() -> dict[str, str]:
+    """'pkg/module.py' -> the unmodified stub, for every module of every assignment.
+
+    Generated from reference/ now where it is installed (the instructor's kit, the Gradescope autograder); in a
+    student bundle, read from grader/stubs.json, the pristine copy ``makemore release`` writes. Never read
+    from the working assignments/ folder: it may hold someone's solutions."""
+    return dict(_stub_sources(REFERENCE.is_dir()))
+
+
+@functools.lru_cache(maxsize=2)
+def _stub_sources(from_reference: bool) -> tuple[tuple[str, str], ...]:
+    from grader.specs import ASSIGNMENTS
+
+    packages = {a.package for a in ASSIGNMENTS.values()}
+    if from_reference:
+        from grader import generate
+
+        files = {p.as_posix(): text for p, text in generate.student_files(REFERENCE).items()}
+    elif PRISTINE_STUBS.is_file():
+        files = json.loads(PRISTINE_STUBS.read_text(encoding="utf-8"))
+    else:
+        raise FileNotFoundError(f"no pristine stubs: neither {REFERENCE} nor {PRISTINE_STUBS} exists; "
+                                "reinstall the kit or rebuild the bundle with `makemore release`")
+    return tuple(sorted((path, text) for path, text in files.items() if path.partition("/")[0] in packages))
+
+
 def known_packages() -> dict[str, set[str]]:
     """Package -> its module file names, from the stubs (what a submission may contain)."""
     from grader.specs import ASSIGNMENTS
 
-    packages = {}
-    for assignment in ASSIGNMENTS.values():
-        folder = STUBS / assignment.package
-        packages[assignment.package] = {p.name for p in folder.glob("*.py")} if folder.is_dir() else set()
+    packages: dict[str, set[str]] = {a.package: set() for a in ASSIGNMENTS.values()}
+    for path in stub_sources():
+        package, _, module = path.partition("/")
+        packages[package].add(module)
     return packages
+
+
+def borrowed_source(path: str) -> str | None:
+    """The reference's version of a module borrowed from an earlier assignment, where the reference is
+    installed (the instructor's side); None in a student bundle."""
+    source = REFERENCE / path
+    return source.read_text(encoding="utf-8") if source.is_file() else None
 
 
 # -- reading the entry into (relative path, bytes) pairs --------------------------------------------------
@@ -103,7 +164,12 @@ def read_zip(data: bytes, label: str) -> list[tuple[str, bytes]]:
                 raise BadSubmission(f"the zip file contains a symbolic link ({m.filename}); it was not opened")
         if len(members) > MAX_FILES:
             raise BadSubmission(f"{label} holds {len(members)} files, more than the limit of {MAX_FILES}")
-        total = sum(m.file_size for m in members)
+        notebooks = [m for m in members if m.filename.lower().endswith(".ipynb")]
+        for m in notebooks:  # outputs are dropped on reading: only a notebook's own size is bounded here
+            if m.file_size > MAX_NOTEBOOK_BYTES:
+                raise BadSubmission(f"{m.filename} in {label} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB; clear "
+                                    "its outputs (Edit > Clear All Outputs) and submit it again")
+        total = sum(m.file_size for m in members if m not in notebooks)
         if total > MAX_TOTAL_BYTES:
             raise BadSubmission(f"{label} would expand to {total / 2**20:.0f} MB, over the limit of "
                                 f"{MAX_TOTAL_BYTES >> 20} MB; submit only your .py files or notebook")
@@ -114,11 +180,14 @@ def read_zip(data: bytes, label: str) -> list[tuple[str, bytes]]:
                 continue
             if path.suffix not in (".py", ".ipynb"):
                 continue
+            notebook = path.suffix == ".ipynb"
             try:
                 with archive.open(m) as f:
-                    blob = f.read(MAX_FILE_BYTES + 1)
+                    blob = f.read((MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES) + 1)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as err:
                 raise BadSubmission(f"{label} is damaged ({m.filename}: {err})") from None
+            if notebook and len(blob) <= MAX_NOTEBOOK_BYTES:
+                blob = without_outputs(blob)
             read += len(blob)
             if len(blob) > MAX_FILE_BYTES or read > MAX_TOTAL_BYTES:
                 raise BadSubmission(f"{label} expands to more than the limit of {MAX_TOTAL_BYTES >> 20} MB")
@@ -139,6 +208,9 @@ def read_folder(folder: Path, notes: list[str], depth: int = 0) -> list[tuple[st
             continue
         count += 1
         size = path.stat().st_size
+        if path.suffix == ".ipynb" and size <= MAX_NOTEBOOK_BYTES:  # outputs are not code: not counted
+            blob = without_outputs(path.read_bytes())
+            size = len(blob)
         total += size
         if count > MAX_FILES or total > MAX_TOTAL_BYTES:
             raise BadSubmission(f"the submission holds more than {MAX_FILES} files or {MAX_TOTAL_BYTES >> 20} MB")
@@ -148,6 +220,8 @@ def read_folder(folder: Path, notes: list[str], depth: int = 0) -> list[tuple[st
                 continue
             files += [(str(PurePosixPath(*relative.parts[:-1], name)), blob)
                       for name, blob in read_zip(path.read_bytes(), str(relative))]
+        elif path.suffix == ".ipynb" and size <= MAX_NOTEBOOK_BYTES:
+            files.append((relative.as_posix(), blob))
         else:
             files.append((relative.as_posix(), path.read_bytes()))
     return files
@@ -165,6 +239,9 @@ def read_notebook(data: bytes, label: str):
                             "download it again from Jupyter with File > Download)") from None
     try:
         json.loads(text)
+    except RecursionError:
+        raise BadSubmission(f"{label} is not a notebook Jupyter writes: its JSON is nested too deeply to read. "
+                            "Download it again with File > Download") from None
     except ValueError as err:
         raise BadSubmission(f"{label} is not a valid notebook: it is not valid JSON ({err}). Was it saved "
                             "completely? Download it again with File > Download") from None
@@ -174,7 +251,22 @@ def read_notebook(data: bytes, label: str):
     except Exception as err:  # nbformat raises several types (ValidationError, NotJSONError, KeyError...)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise BadSubmission(f"{label} is not a valid Jupyter notebook ({first[:200]})") from None
+    except RecursionError:
+        raise BadSubmission(f"{label} is not a notebook Jupyter writes: it is nested too deeply to read") from None
     return notebook
+
+
+def without_outputs(blob: bytes) -> bytes:
+    """A notebook without its cells' outputs (printed losses, images): outputs are not code, and must not
+    count against the size limits. Anything unreadable is returned as it is, for read_notebook to explain."""
+    try:
+        data = json.loads(blob.decode("utf-8-sig"))
+        for cell in data.get("cells", []) if isinstance(data, dict) else []:
+            if isinstance(cell, dict) and "outputs" in cell:
+                cell["outputs"] = []
+        return json.dumps(data).encode()
+    except (ValueError, RecursionError, AttributeError, TypeError):
+        return blob
 
 
 def cell_role(cell) -> str | None:
@@ -195,41 +287,74 @@ def cell_module(cell) -> str | None:
     return module if isinstance(module, str) and module.endswith(".py") else None
 
 
-def code_lines(source: str) -> str:
-    """Magics and shell lines become blank lines, so line numbers in messages match the cell's."""
-    kept = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    return "\n".join(kept)
+CELL_MAGIC = re.compile(r"^\s*%%")
+# IPython-only lines: magics (%time), shell (!ls, x = !ls), help (np.tanh?, ?np.tanh), auto-call (/f 1, ,f a b, ;f a)
+LINE_MAGIC = re.compile(r"^\s*([%!?]|[/,;][A-Za-z_])|^\s*[\w.]+\s*=\s*[%!]|^[^#'\"]*[\w)\]]\?\??\s*$")
 
 
-def notebook_files(data: bytes, label: str, package: str, notes: list[str]) -> list[tuple[str, bytes]]:
+def ipython_only(source: str) -> tuple[str, list[tuple[int, str]]]:
+    """The cell's Python with IPython-only syntax blanked (so line numbers stay the cell's), and the dropped
+    (line number, text). A cell magic (%%bash, %%timeit) makes the whole cell non-Python; a cell that compiles
+    as it is keeps every line (a '!' or '?' inside a string is not a magic)."""
+    lines = source.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and CELL_MAGIC.match(lines[first]):
+        return "\n".join("" for _ in lines), [(first + 1, lines[first].strip() + " (the whole cell)")]
+    try:
+        compile(source, "<cell>", "exec", dont_inherit=True)
+        return source, []
+    except (SyntaxError, ValueError):
+        pass
+    dropped = [(i + 1, line.strip()) for i, line in enumerate(lines) if LINE_MAGIC.match(line)]
+    drop = {i for i, _ in dropped}
+    return "\n".join("" if i + 1 in drop else line for i, line in enumerate(lines)), dropped
+
+
+def notebook_files(data: bytes, label: str, package: str, notes: list[str],
+                   cells: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[str, bytes]]:
+    """The files a notebook's code cells make; ``cells`` gets, per file, where each line came from."""
     notebook = read_notebook(data, label)
-    modules: dict[str, list[str]] = {}
-    loose: list[str] = []
-    for cell in notebook.cells:
+    modules: dict[str, list[tuple[int, str]]] = {}
+    loose: list[tuple[int, str]] = []
+    for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code" or cell_role(cell) in KIT_ROLES:
             continue
         module = cell_module(cell)
+        source, dropped = ipython_only(cell.source)
+        for line, text in dropped:
+            notes.append(f"{label}: cell {number}, line {line}: `{text[:80]}` is IPython-only syntax, not Python: "
+                         "not graded")
         if module:
             path = PurePosixPath(module)
             if path.is_absolute() or ".." in path.parts:
                 notes.append(f"{label}: a cell is marked {module!r}, a path outside the submission: ignored")
                 continue
-            modules.setdefault(str(path), []).append(code_lines(cell.source))
+            modules.setdefault(str(path), []).append((number, source))
         elif cell.source.strip():
-            loose.append(code_lines(cell.source))
+            loose.append((number, source))
     if not modules and not loose:
         raise BadSubmission(f"{label} has no code cells")
     if not modules:
         notes.append(f"{label} has no cell marked '# %% {package}/<module>.py': all its code cells were run "
                      f"in order as one module")
-        return [(f"{package}/_notebook.py", "\n\n".join(loose).encode())]
-    if loose:
+        modules = {f"{package}/_notebook.py": loose}
+    elif loose:
         notes.append(f"{label}: {len(loose)} code cell(s) without a '# %% <package>/<module>.py' first line "
                      "were not graded (they are scratch cells)")
-    return [(path, ("\n\n".join(parts) + "\n").encode()) for path, parts in modules.items()]
+    files = []
+    for path, parts in modules.items():
+        text, where = "", []
+        for number, source in parts:
+            if where:
+                text += "\n\n"
+                where.append(where[-1])  # the blank line between two cells
+            text += source
+            where += [(number, i + 1) for i in range(len(source.splitlines()) or 1)]
+        if cells is not None:
+            cells[path] = where
+        files.append((path, (text + "\n").encode()))
+    return files
 
-
-# -- encodings --------------------------------------------------------------------------------------------
 
 def as_utf8(blob: bytes, label: str, notes: list[str]) -> bytes:
     """Source Python can import: kept as is when valid in its declared (or default UTF-8) encoding."""
@@ -275,10 +400,43 @@ def place(files: list[tuple[str, bytes]], graded: str, required: tuple[str, ...]
             notes.append(f"{name}: a second file for {target}, ignored (the first one found is graded)")
             continue
         targets[target] = blob
+    notes += unmatched_notes(targets, (graded, *required), packages)
     return targets
 
 
-def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, bytes]]:
+def unmatched_notes(targets: dict[str, bytes], needed: tuple[str, ...], packages: dict[str, set[str]]) -> list[str]:
+    """A note for every submitted file that is no module of the kit, with the module it probably is: a
+    ``Linear.py``, ``linear (1).py`` or ``linear_v2.py`` is never graded, and the student should know why."""
+    notes = []
+    for target in sorted(targets):
+        package, _, module = target.partition("/")
+        if package not in packages or module in packages[package] or module.startswith("_notebook") \
+                or "/" in module or not module.endswith(".py"):
+            continue
+        missing = sorted(m for m in packages[package] - {"__init__.py"} if f"{package}/{m}" not in targets)
+        guess = likely_module(module, missing)
+        if guess:
+            notes.append(f"{target} is not a module of {package}/, so nothing grades it: did you mean {guess}? "
+                         f"(rename the file; {package}/{guess} was graded as the unmodified stub)")
+        elif package in needed:
+            notes.append(f"{target} is not a module of {package}/ (those are "
+                         f"{', '.join(sorted(packages[package] - {'__init__.py'}))}): nothing grades it, though "
+                         "your modules may import it")
+    return notes
+
+
+def likely_module(name: str, candidates: list[str]) -> str | None:
+    """The module a misnamed file probably is: same name but for case, copy suffixes or a close spelling."""
+    stem = re.sub(r"(\s*\(\d+\)|[\s_-]*(copy|v\d+|final|old|new|\d+))+$", "", name[:-3].lower()).strip()
+    for candidate in candidates:
+        if stem == candidate[:-3]:
+            return candidate
+    close = difflib.get_close_matches(stem, [c[:-3] for c in candidates], n=1, cutoff=0.75)
+    return close[0] + ".py" if close else None
+
+
+def collect(entry: Path, package: str, notes: list[str],
+            cells: dict[str, list[tuple[int, int]]] | None = None) -> list[tuple[str, bytes]]:
     label = entry.name
     if entry.is_symlink():
         raise BadSubmission(f"{label} is a symbolic link, not a submission")
@@ -287,13 +445,19 @@ def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, byte
     elif entry.suffix.lower() == ".zip":
         raw = read_zip(entry.read_bytes(), label)
     elif entry.suffix.lower() in (".ipynb", ".py"):
-        raw = [(entry.name, entry.read_bytes())]
+        limit = MAX_NOTEBOOK_BYTES if entry.suffix.lower() == ".ipynb" else MAX_FILE_BYTES
+        with open(entry, "rb") as f:
+            blob = f.read(limit + 1)
+        if len(blob) > limit:
+            raise BadSubmission(f"{label} is larger than {limit >> 20} MB; clear its outputs "
+                                "(Edit > Clear All Outputs) and submit it again")
+        raw = [(entry.name, without_outputs(blob) if entry.suffix.lower() == ".ipynb" else blob)]
     else:
         raise BadSubmission(f"{label} is not a folder, a .zip, a .py file or a notebook (.ipynb): cannot grade it")
     files = []
     for name, blob in raw:
         if name.endswith(".ipynb"):
-            files += notebook_files(blob, name, package, notes)
+            files += notebook_files(blob, name, package, notes, cells)
         else:
             files.append((name, blob))
     if not files:
@@ -301,21 +465,23 @@ def collect(entry: Path, package: str, notes: list[str]) -> list[tuple[str, byte
     return files
 
 
-def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: Path = STUBS) -> Prepared:
-    """Normalise ``entry`` into ``workdir/submission`` for ``assignment``; never raises for bad input."""
+def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: dict[str, str] | None = None) -> Prepared:
+    """Normalise ``entry`` into ``workdir/submission`` for ``assignment``; never raises for bad input.
+
+    stubs: 'pkg/module.py' -> source of the unmodified stubs (default: ``stub_sources()``)."""
     entry, workdir = Path(entry), Path(workdir)
     prepared = Prepared(student_id(entry), entry, None)
     notes = prepared.notes
-    needed = (assignment.package, *assignment.requires)
     try:
-        files = collect(entry, assignment.package, notes)
+        files = collect(entry, assignment.package, notes, prepared.cells)
         targets = place(files, assignment.package, assignment.requires, notes)
     except BadSubmission as err:
         prepared.fatal = str(err)
         return prepared
-    except (OSError, MemoryError) as err:
+    except (OSError, MemoryError, RecursionError) as err:
         prepared.fatal = f"could not read the submission ({type(err).__name__}: {err})"
         return prepared
+    stubs = stub_sources() if stubs is None else stubs
     folder = workdir / "submission"
     if folder.exists():
         shutil.rmtree(folder)
@@ -328,38 +494,92 @@ def prepare(entry: str | Path, assignment, workdir: str | Path, stubs: Path = ST
             problem = syntax_problem(path, target)
             if problem:
                 notes.append(problem)
+    prepared.notes[:] = [prepared.in_notebook_terms(note) for note in notes]
     shim_notebook(folder, assignment.package, stubs)
-    for package in needed:
-        (folder / package).mkdir(parents=True, exist_ok=True)
-        submitted = any(t.startswith(package + "/") for t in targets)
-        missing = []
-        for stub in sorted((stubs / package).glob("*.py")):
-            path = folder / package / stub.name
-            if not path.exists():
-                shutil.copyfile(stub, path)
-                if stub.name != "__init__.py":
-                    missing.append(stub.name)
-        if package != assignment.package:  # only what the assignment's checks use is worth a note
-            used = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
-            missing = [m for m in missing if m in used]
-            submitted = submitted or not missing
-        if not submitted:
-            notes.append(f"{package}/ was not in the submission: graded with the unmodified stubs "
-                         "(checks that use it say \"not implemented\")")
-        elif missing:
-            notes.append("not in the submission, graded as the unmodified stubs: "
-                         + ", ".join(f"{package}/{m}" for m in missing))
+    fill_missing(folder, assignment.package, targets, stubs, notes)
+    for package in assignment.requires:
+        fill_borrowed(folder, assignment, package, targets, stubs, notes)
     prepared.folder = folder
     return prepared
 
 
-def shim_notebook(folder: Path, package: str, stubs: Path) -> None:
+def grade(entry: str | Path, assignment, workdir: str | Path, public_only: bool = False, **grade_options):
+    """Prepare ``entry`` and grade it: the one path ``makemore batch``, ``makemore grade --submission``, the
+    Gradescope autograder and a notebook's check cell all take. Returns (Prepared, AssignmentResult); messages
+    about a notebook's code say "cell 7, line 3". grade_options go to grader.runner.grade_assignment."""
+    from grader.runner import grade_assignment, unrunnable
+
+    prepared = prepare(entry, assignment, workdir)
+    if prepared.fatal:
+        return prepared, unrunnable(assignment, prepared.fatal, public_only)
+    result = grade_assignment(assignment, prepared.folder, public_only=public_only, **grade_options)
+    for outcome in result.outcomes:
+        outcome.message = prepared.in_notebook_terms(outcome.message)
+    return prepared, result
+
+
+def package_stubs(stubs: dict[str, str], package: str) -> dict[str, str]:
+    """module file name -> stub source, for one package."""
+    return {path.partition("/")[2]: text for path, text in sorted(stubs.items()) if path.startswith(package + "/")}
+
+
+def fill_missing(folder: Path, package: str, targets: dict[str, bytes], stubs: dict[str, str],
+                 notes: list[str]) -> None:
+    """Every module of the graded package the student did not submit becomes its unmodified stub, named."""
+    (folder / package).mkdir(parents=True, exist_ok=True)
+    missing = []
+    for name, text in package_stubs(stubs, package).items():
+        path = folder / package / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+            if name != "__init__.py":
+                missing.append(name)
+    if not any(t.startswith(package + "/") for t in targets):
+        notes.append(f"{package}/ was not in the submission: graded with the unmodified stubs "
+                     "(checks that use it say \"not implemented\")")
+    elif missing:
+        notes.append("not in the submission, graded as the unmodified stubs: "
+                     + ", ".join(f"{package}/{m}" for m in missing))
+
+
+def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, bytes], stubs: dict[str, str],
+                  notes: list[str]) -> None:
+    """A package of an earlier assignment: the modules this assignment's checks borrow from it are the
+    reference's (instructor's side) or the student's own (student bundle); the rest are stubs."""
+    (folder / package).mkdir(parents=True, exist_ok=True)
+    borrowed = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
+    notebook = (folder / assignment.package / "_notebook.py").exists()
+    for name, text in package_stubs(stubs, package).items():
+        path, relative = folder / package / name, f"{package}/{name}"
+        submitted = relative in targets
+        reference = borrowed_source(relative) if name in borrowed else None
+        if reference is not None:
+            if submitted and targets[relative] == reference.encode():
+                continue
+            path.write_text(reference, encoding="utf-8")
+            whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
+            notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
+                         f"reference's version ({whose})")
+        elif not submitted:
+            if name in borrowed and notebook:  # a notebook that defines the class itself uses its own
+                text += (f"\ntry:  # the notebook defines it: use the notebook's\n"
+                         f"    from {assignment.package}._notebook import *  # noqa: F401,F403\n"
+                         f"except ImportError:\n    pass\n")
+                notes.append(f"{relative} was not in the submission: the notebook's own definitions are used "
+                             "where it has them, the unmodified stub otherwise")
+            elif name in borrowed:
+                notes.append(f"{relative} (from an earlier assignment) was not in the submission: graded with "
+                             "the unmodified stub (checks that use it say \"not implemented\"); include your version")
+            path.write_text(text, encoding="utf-8")
+
+
+def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:
     """A notebook without markers became PACKAGE/_notebook.py: every module of the package re-exports it."""
     if not (folder / package / "_notebook.py").exists():
         return
-    for stub in sorted((stubs / package).glob("*.py")):
-        path = folder / package / stub.name
-        if stub.name != "__init__.py" and not path.exists():
+    for name in package_stubs(stubs, package):
+        path = folder / package / name
+        if name != "__init__.py" and not path.exists():
             path.write_text("from ._notebook import *  # noqa: F401,F403 (the notebook's code cells)\n")
 
 
