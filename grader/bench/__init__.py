@@ -53,13 +53,14 @@ class Options:
     data: str | None = None
     rounds: int = 31
     pool: int = 64
+    gemm_size: int = 512
     log: object = field(default=print, repr=False)
 
 
 def quick_options(**overrides) -> Options:
     """A few seconds: one thread, batch 32, float32, few rounds, no training runs, no grading."""
     return Options(**{"quick": True, "threads": (1,), "batch_sizes": (32,), "dtypes": ("float32",), "rounds": 3,
-                      "pool": 8, "training": False, "grading": False, **overrides})
+                      "pool": 4, "gemm_size": 128, "training": False, "grading": False, **overrides})
 
 
 def thread_env(threads: int) -> dict:
@@ -92,7 +93,7 @@ def measure_steps(options: Options) -> list[dict]:
     for threads in options.threads:
         config = {"threads": threads, "no_torch": options.no_torch, "models": list(options.models),
                   "dtypes": list(options.dtypes), "batch_sizes": list(options.batch_sizes), "pool": options.pool,
-                  "rounds": options.rounds, "scaling": threads == 1, "scaling_dtype": options.dtypes[0],
+                  "rounds": options.rounds, "gemm_size": options.gemm_size, "scaling": threads == 1, "scaling_dtype": options.dtypes[0],
                   "scaling_batch": options.batch_sizes[0]}
         options.log(f"steps: {threads} thread(s) ...")
         run = run_measured([sys.executable, "-m", "grader.bench.steps", json.dumps(config)], thread_env(threads))

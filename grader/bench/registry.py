@@ -3,11 +3,11 @@
 An assignment's model joins the benchmark with one module ``grader/bench/models/aN.py`` that defines
 ``MODELS = [BenchModel(...)]`` (found by ``discover()``; nothing else to register). A ``BenchModel`` says:
 
-- ``numpy(dims, dtype, lr)``: build the reference model at ``dtype`` and return ``step(X, Y)``, one
+- ``numpy(dims, dtype, lr)``: build the reference model at ``dtype`` and return ``step(X, Y) -> loss``, one
   training step (forward, loss, backward, SGD update) on one minibatch; ``kit_step`` makes it from a model and
   a loss that follow the kit's convention (assignments/README.md).
 - ``torch(dims, dtype, lr)``: the same architecture, initialisation scale and update written in PyTorch
-  (autograd), returning ``step(X, Y)`` on the same NumPy arrays; ``None`` if there is no twin.
+  (autograd), returning ``step(X, Y) -> loss`` (a tensor) on the same NumPy arrays; ``None`` if there is none.
 - ``flops(dims, batch)``: the floating-point operations of one step's matrix products (2 m k n each:
   forward, and the two products of each backward), the work a GEMM-bound step cannot avoid.
 - ``batch(dims, batch_size, rng)``: a minibatch (X, Y) as the kit's loop feeds it; ``context_batch`` (contexts
@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-Step = Callable[[np.ndarray, np.ndarray], None]
+Step = Callable[[np.ndarray, np.ndarray], object]  # one training step on (X, Y); returns the loss before it
 
 
 def context_batch(dims: dict, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -54,15 +54,16 @@ def kit_step(model, loss_fn, lr: float) -> Step:
 
     def step(X, Y):
         logits = model.forward(X)
-        loss_fn.forward(logits, Y)
+        loss = loss_fn.forward(logits, Y)
         model.backward(loss_fn.backward())
         sgd_step(model.params, model.grads, lr)
+        return loss
 
     return step
 
 
-def torch_sgd_step(params, loss, lr: float) -> None:
-    """The lecture's update: zero the grads, backward, p -= lr * p.grad without recording it."""
+def torch_sgd_step(params, loss, lr: float):
+    """The lecture's update: zero the grads, backward, p -= lr * p.grad without recording it. Returns loss."""
     import torch
 
     for p in params:
@@ -71,6 +72,7 @@ def torch_sgd_step(params, loss, lr: float) -> None:
     with torch.no_grad():
         for p in params:
             p -= lr * p.grad
+    return loss.detach()
 
 
 def matmul_flops(*shapes: tuple[int, int, int]) -> float:

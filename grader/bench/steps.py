@@ -125,10 +125,10 @@ def main(argv=None) -> int:
     models = [m for m in discover() if not config["models"] or m.name in config["models"]]
     result = {"threads": config["threads"], "torch": torch.__version__ if torch is not None else None,
               "clock": "cpu" if config["threads"] == 1 else "wall",
-              "gemm": {name: gemm_rate(DTYPES[name], clock_for(config["threads"])) for name in config["dtypes"]}}
+              "gemm": {name: gemm_rate(DTYPES[name], clock_for(config["threads"]), config["gemm_size"]) for name in config["dtypes"]}}
     result["steps"] = step_rows(models, config, torch)
     result["scaling"] = scaling_rows(models, config) if config["scaling"] else []
-    result["gemm_after"] = {name: gemm_rate(DTYPES[name], clock_for(config["threads"])) for name in config["dtypes"]}
+    result["gemm_after"] = {name: gemm_rate(DTYPES[name], clock_for(config["threads"]), config["gemm_size"]) for name in config["dtypes"]}
     print(json.dumps(result))
     return 0
 

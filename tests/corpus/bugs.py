@@ -93,11 +93,13 @@ BUGS = [
         "saving memory with out=x overwrites the caller's array"),
     # -- a2: Embedding ------------------------------------------------------------------------------------
     Bug("embedding_grad_assigned", "a2_mlp/embedding.py",
-        "np.add.at(dweight, self.idx, dout)", "dweight[self.idx] = dout",
+        "dweight = onehot.T @ dout.reshape(-1, embedding_dim)",
+        "dweight = np.zeros_like(self.params['weight'])\n        dweight[self.idx] = dout",
         "embedding.gradcheck", "np.add.at",
         "fancy assignment: a repeated token keeps only its last gradient"),
     Bug("embedding_grad_fancy_add", "a2_mlp/embedding.py",
-        "np.add.at(dweight, self.idx, dout)", "dweight[self.idx] += dout",
+        "dweight = onehot.T @ dout.reshape(-1, embedding_dim)",
+        "dweight = np.zeros_like(self.params['weight'])\n        dweight[self.idx] += dout",
         "embedding.gradcheck", "np.add.at",
         "+= with fancy indexing is buffered: repeats are still lost"),
     # -- a2: MLP ------------------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ BUGS = [
         "the same sum: finite differences of a summed forward are N times the averaged backward"),
     # -- a1: BigramNet ------------------------------------------------------------------------------------
     Bug("bigram_net_grad_assigned", "a1_bigram/bigram_net.py",
-        "np.add.at(dW, self.idx, dlogits)", "dW[self.idx] = dlogits",
+        "dW = onehot.T @ dlogits", "dW = np.zeros_like(self.params['W'])\n        dW[self.idx] = dlogits",
         "bigram_net.gradcheck", "np.add.at",
         "fancy assignment: a repeated token keeps only its last gradient"),
     Bug("bigram_net_keeps_context_axis", "a1_bigram/bigram_net.py",

@@ -22,7 +22,7 @@ def torch_bigram(dims, dtype, lr):
 
     def step(X, Y):
         logits = W[torch.from_numpy(X[:, 0])]
-        torch_sgd_step([W], F.cross_entropy(logits, torch.from_numpy(Y)), lr)
+        return torch_sgd_step([W], F.cross_entropy(logits, torch.from_numpy(Y)), lr)
 
     return step
 

@@ -33,7 +33,7 @@ def torch_mlp(dims, dtype, lr):
         emb = C[torch.from_numpy(X)]
         h = torch.tanh(emb.view(emb.shape[0], -1) @ W1 + b1)
         logits = h @ W2 + b2
-        torch_sgd_step(params, F.cross_entropy(logits, torch.from_numpy(Y)), lr)
+        return torch_sgd_step(params, F.cross_entropy(logits, torch.from_numpy(Y)), lr)
 
     return step
 
