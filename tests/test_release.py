@@ -79,6 +79,7 @@ def test_bundle_layout(bundle):
     assert sorted(p.name for p in bundle.iterdir()) == ["README.md", "assignments", "data", "grader", "notebooks",
                                                         "pyproject.toml"]
     assert not list(bundle.rglob("reference*"))
+    assert not (bundle / "grader" / "bench").exists()  # makemore bench times the reference: the kit's own
     assert (bundle / "data" / "names.txt").read_bytes() == (KIT_ROOT / "data" / "names.txt").read_bytes()
     assert "reference" not in (bundle / "pyproject.toml").read_text()
     readme = (bundle / "README.md").read_text()

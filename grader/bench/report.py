@@ -8,6 +8,14 @@ def ms(seconds) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:.3f} ms"
 
 
+def seconds(value) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
+def mib(value) -> str:
+    return "-" if value is None else f"{value:.0f} MiB"
+
+
 def table(header: list[str], rows: list[list]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|",
             *("| " + " | ".join(str(c) for c in row) + " |" for row in rows)]
@@ -55,23 +63,37 @@ def step_section(result: dict) -> list[str]:
 def training_section(result: dict) -> list[str]:
     if not result["training"]:
         return []
-    rows = [[r["model"], f"{r['steps']:,}", r["dtype"], r["threads"],
-             "-" if r["train_s"] is None else f"{r['train_s']:.1f} s", f"{r['wall_s']:.1f} s",
-             "-" if r["dev_loss"] is None else f"{r['dev_loss']:.4f}",
-             "-" if r["peak_rss_mib"] is None else f"{r['peak_rss_mib']:.0f} MiB"] for r in result["training"]]
-    return [f"### `makemore train --reference` ({result['training'][0]['data']}, one thread)", "",
-            *table(["model", "steps", "dtype", "threads", "training", "whole command", "dev loss", "peak RSS"], rows),
-            ""]
+    rows = [[r["model"], f"{r['steps']:,}", r["dtype"],
+             "-" if r["train_s"] is None else f"{r['train_s']:.1f} s", f"{r['wall_s']:.1f} s", seconds(r.get("cpu_s")),
+             "-" if r["dev_loss"] is None else f"{r['dev_loss']:.4f}", mib(r["peak_rss_mib"])]
+            for r in result["training"]]
+    return [f"### `makemore train --reference` ({result['training'][0]['data']}, one BLAS thread)", "",
+            *table(["model", "steps", "dtype", "training (wall)", "whole command (wall)", "whole command (CPU)",
+                    "dev loss", "peak RSS"], rows),
+            "", "CPU time is the process's user + system time: on a shared machine it is what the run costs "
+            "one core; the wall time includes waiting for a core." + memory_growth(result["training"]), ""]
+
+
+def memory_growth(rows: list[dict]) -> str:
+    """One sentence comparing the peak RSS of the same model trained for different numbers of steps."""
+    by_steps = {r["steps"]: r["peak_rss_mib"] for r in rows if r["model"] == "mlp" and r["dtype"] == "float32"
+                and r["peak_rss_mib"] is not None}
+    if len(by_steps) < 2:
+        return ""
+    short, long = min(by_steps), max(by_steps)
+    grows = by_steps[long] - by_steps[short] > 5  # MiB: allocator noise, not a leak
+    return (f" Memory {'**grows**' if grows else 'does not grow'} with the number of steps: the MLP's peak RSS is "
+            f"{by_steps[long]:.0f} MiB after {long:,} steps and {by_steps[short]:.0f} MiB after {short:,}.")
 
 
 def grading_section(result: dict) -> list[str]:
     lines = []
     if result["grading"]:
-        rows = [[r["assignment"], r["checks"], f"{r['wall_s']:.1f} s",
-                 "-" if r["peak_rss_mib"] is None else f"{r['peak_rss_mib']:.0f} MiB",
+        rows = [[r["assignment"], r["checks"], f"{r['wall_s']:.1f} s", seconds(r.get("cpu_s")), mib(r["peak_rss_mib"]),
                  "-" if not r["score"] else f"{r['score'][0]:g}/{r['score'][1]:g}"] for r in result["grading"]]
         lines += ["### `makemore grade --reference` (one submission, one BLAS thread)", "",
-                  *table(["assignment", "checks", "wall time", "peak RSS", "score"], rows), ""]
+                  *table(["assignment", "checks", "wall time", "CPU time", "peak RSS (largest process)", "score"], rows),
+                  ""]
     if result["batch"]:
         rows = [[f"-j {r['jobs']}", r["graded"], f"{r['seconds']:.1f} s",
                  "-" if r["per_minute"] is None else f"{r['per_minute']:.0f}", len(r["unexpected"])]
