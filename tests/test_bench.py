@@ -126,3 +126,16 @@ def test_every_torch_twin_trains_on_the_same_batches():
             continue
         X, Y = model.batch(model.dims, 8, np.random.default_rng(0))  # the NumPy batches the NumPy model gets
         assert fits_one_batch(model.torch(model.dims, torch.float32, model.lr), X, Y), model.name
+
+
+def test_makemore_train_reports_its_dtype_and_float64_losses(capsys):
+    from grader.cli import main
+
+    dtype = "float32"
+
+    assert main(["train", "mlp", "--reference", "--steps", "200", "--n-hidden", "16", "--dtype", dtype,
+                 "--samples", "2", "--log-every", "100"]) == 0
+    out = capsys.readouterr().out
+    assert f"200 steps in {dtype}" in out
+    dev = float(out.split("dev   loss ")[1].split()[0])
+    assert 2.0 < dev < 3.3  # learned something from log(27) = 3.30 in 200 steps
