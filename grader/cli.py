@@ -183,7 +183,8 @@ def cmd_train(args) -> int:
                                 lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
         loss_fn = impl("a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
         n_params = sum(p.size for p in model.params.values())
-        print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps")
+        print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps"
+              f" in {args.dtype}")
         return run_training(model, loss_fn, splits, schedule, args)
     except NotImplementedError as err:
         print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
@@ -199,9 +200,12 @@ def cmd_train(args) -> int:
 def run_training(model, loss_fn, splits, schedule, args) -> int:
     """Train with a progress bar, the smoothed training loss and the dev loss at intervals (grader/trainlog.py),
     then print the final losses and samples; --csv and --plot keep the curve. Exit 1 if the run diverged."""
-    from grader import trainlog
-    from grader.training import evaluate, sample, train
+    import numpy as np
 
+    from grader import trainlog
+    from grader.training import cast_params, evaluate, sample, train
+
+    cast_params(model, np.dtype(args.dtype))  # float32 by default: the training loop's speed, not the grader's
     started = time.time()
     every = args.log_every or max(1, schedule.steps // trainlog.REPORTS)
     log = trainlog.TrainingLog(schedule.steps, every, dev_loss=lambda: float(evaluate(model, loss_fn, *splits.dev)),
@@ -213,6 +217,7 @@ def run_training(model, loss_fn, splits, schedule, args) -> int:
     except trainlog.Diverged:
         diverged = True
     print(f"trained in {time.time() - started:.1f} s")
+    cast_params(model, np.float64)  # the final losses and the samples in float64, whatever the training dtype
     if args.csv:
         print(f"wrote {log.write_csv(args.csv)}")
     if args.plot:
@@ -307,6 +312,42 @@ def cmd_fixtures(args) -> int:
         else:
             print(f"wrote {fixtures.write(assignment).relative_to(KIT_ROOT)}")
     return status
+
+
+def cmd_bench(args) -> int:
+    from grader import bench
+
+    make = bench.quick_options if args.quick else bench.Options
+    overrides = {"out": Path(args.out), "no_torch": args.no_torch, "models": tuple(args.models),
+                 "class_size": args.class_size, "data": args.data}
+    for name in ("threads", "batch_sizes", "dtypes"):
+        if getattr(args, name):
+            overrides[name] = tuple(getattr(args, name))
+    if args.no_grading:
+        overrides["grading"] = False
+    if args.no_training:
+        overrides["training"] = False
+    if args.rounds:
+        overrides["rounds"] = args.rounds
+    options = make(**overrides)
+    if options.models:
+        from grader.bench.registry import discover
+
+        known = {m.name for m in discover()}
+        unknown = [m for m in options.models if m not in known]
+        if unknown:
+            print(f"unknown model {', '.join(unknown)}; choose from {', '.join(sorted(known))}", file=sys.stderr)
+            return 2
+    options.log = lambda line: print(line, file=sys.stderr, flush=True)
+    result = bench.run(options)
+    print(bench.report.markdown(result))
+    print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}", file=sys.stderr)
+    if args.readme:
+        if not bench.rewrite_readme(result):
+            print("README.md has no makemore bench markers: nothing rewritten", file=sys.stderr)
+            return 1
+        print("rewrote the performance tables in README.md", file=sys.stderr)
+    return 0
 
 
 def cmd_release(args) -> int:
@@ -446,6 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--log-every", type=int, help="steps between report lines with the dev loss (default: 1/20 of the run)")
     train.add_argument("--csv", metavar="FILE", help="write the report lines (step, train, dev, lr, seconds) as CSV")
     train.add_argument("--plot", metavar="FILE", help="draw the loss curve (smoothed train and dev) as a PNG; needs matplotlib")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                       help="the parameters' dtype while training (default float32: about twice as fast; the "
+                       "lecture's MLP run gives the same losses to four decimals; losses are evaluated in float64, "
+                       "and the grader always uses float64)")
     train.set_defaults(run=cmd_train)
 
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
@@ -468,6 +513,24 @@ def add_kit_commands(sub) -> None:
     fix = sub.add_parser("fixtures", help="(kit) rebuild the golden fixtures of the public checks")
     fix.add_argument("--check", action="store_true", help="only report whether they are up to date")
     fix.set_defaults(run=cmd_fixtures)
+
+    ben = sub.add_parser("bench", help="(kit) time the reference's training against PyTorch, grading and batch "
+                         "grading; write Markdown and JSON")
+    ben.add_argument("--quick", action="store_true", help="a few seconds: one thread, batch 32, float32, "
+                     "no training runs, no grading")
+    ben.add_argument("--out", default=str(KIT_ROOT / ".makemore" / "bench"), help="folder for bench.md and bench.json")
+    ben.add_argument("--readme", action="store_true", help="rewrite README.md's performance tables from this run")
+    ben.add_argument("--no-torch", action="store_true", help="time NumPy alone even if PyTorch is installed")
+    ben.add_argument("--models", nargs="+", default=[], help="only these models (default: every registered one)")
+    ben.add_argument("--threads", type=int, nargs="+", help="BLAS/torch thread counts (default 1 2)")
+    ben.add_argument("--batch-sizes", type=int, nargs="+", help="(default 32 256)")
+    ben.add_argument("--dtypes", nargs="+", choices=("float32", "float64"), help="(default float32 float64)")
+    ben.add_argument("--rounds", type=int, help="interleaved timing rounds per figure (default 31)")
+    ben.add_argument("--no-training", action="store_true", help="skip the full `makemore train` runs")
+    ben.add_argument("--no-grading", action="store_true", help="skip `makemore grade` and the batch throughput")
+    ben.add_argument("--class-size", type=int, default=40, help="generated submissions for the batch throughput")
+    ben.add_argument("--data", help="word list for the training runs (default: data/names.txt)")
+    ben.set_defaults(run=cmd_bench)
 
 
 def add_instructor_commands(sub) -> None:

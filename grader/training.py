@@ -113,3 +113,47 @@ def sample(model, itos, num: int, seed: int = 2147483647, max_len: int = 50) -> 
             context = context[1:] + [ix]
         words.append("".join(out))
     return words
+
+
+def cast_params(model, dtype):
+    """Give every parameter of ``model`` the floating dtype ``dtype`` (e.g. np.float32 for a faster
+    ``makemore train``), keeping the kit's convention that ``model.params`` and its layers' ``params`` hold the
+    very same arrays: each array is converted once and replaced everywhere it is held (any object reachable
+    from ``model`` through attributes, lists, tuples and dicts that has a ``params`` dict). Returns ``model``.
+
+    Grading never calls this: gradient checks and the training check run in float64 (assignments/README.md).
+    The layers must keep their input's dtype (``x @ W + b`` does; ``np.zeros(shape)`` would bring float64
+    back, which still trains, only slower).
+    """
+    dtype = np.dtype(dtype)
+    converted: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id -> (original kept alive, converted)
+    seen: set[int] = set()
+
+    def convert(array):
+        if id(array) not in converted:
+            converted[id(array)] = (array, array.astype(dtype))
+        return converted[id(array)][1]
+
+    def visit(obj):
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            children = obj
+        elif isinstance(obj, dict):
+            children = obj.values()
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+            params = getattr(obj, "params", None)
+            if isinstance(params, dict):
+                for name, value in params.items():
+                    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                        params[name] = convert(value)
+            children = vars(obj).values()
+        else:
+            return
+        for child in children:
+            if not isinstance(child, np.ndarray):
+                visit(child)
+
+    visit(model)
+    return model

@@ -81,6 +81,7 @@ def test_bundle_layout(bundle):
                                                         "pyproject.toml", "setup.py"]  # setup.py: names in the wheel
     assert (bundle / "grader" / "doctor.py").is_file() and "makemore doctor" in (bundle / "README.md").read_text()
     assert not list(bundle.rglob("reference*"))
+    assert not (bundle / "grader" / "bench").exists()  # makemore bench times the reference: the kit's own
     assert (bundle / "data" / "names.txt").read_bytes() == (KIT_ROOT / "data" / "names.txt").read_bytes()
     assert "reference" not in (bundle / "pyproject.toml").read_text()
     readme = (bundle / "README.md").read_text()

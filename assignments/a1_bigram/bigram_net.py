@@ -38,5 +38,5 @@ class BigramNet:
         Returns None (token ids have no gradient). Sets self.grads["W"]: (V, V) float64; a row used by several
         examples receives the sum of their gradients.
         """
-        # YOUR CODE HERE (BigramNet.backward): scatter-add each dlogits row into the row of W it came from (np.add.at, not W[idx] = ...)
-        raise NotImplementedError('BigramNet.backward: scatter-add each dlogits row into the row of W it came from (np.add.at, not W[idx] = ...)')
+        # YOUR CODE HERE (BigramNet.backward): scatter-add each dlogits row into the row of W it came from (np.add.at or a one-hot matmul, not W[idx] = ...)
+        raise NotImplementedError('BigramNet.backward: scatter-add each dlogits row into the row of W it came from (np.add.at or a one-hot matmul, not W[idx] = ...)')

@@ -22,8 +22,9 @@ GRADER = KIT_ROOT / "grader"
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 # The instructor's tools a student has no use for: the bundle ships the engine, the sandbox, and the part of
 # grader/instructor/ that reads a notebook or a zip back into files (a student grades those locally too).
+# A path ending in "/" leaves out a whole folder (bench/: `makemore bench` times the reference).
 INSTRUCTOR_ONLY = ("instructor/batch.py", "instructor/gradebook.py", "instructor/gradescope.py",
-                   "instructor/release.py")
+                   "instructor/release.py", "bench/")
 MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
 
 
@@ -93,7 +94,7 @@ def copy_tree(source: Path, target: Path, exclude: tuple[str, ...] = ()) -> None
         relative = path.relative_to(source)
         if SKIP_PARTS & set(relative.parts) or path.suffix == ".pyc" or path.is_dir():
             continue
-        if relative.as_posix() in exclude:
+        if relative.as_posix() in exclude or any(relative.as_posix().startswith(e) for e in exclude if e.endswith("/")):
             continue
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target / relative)

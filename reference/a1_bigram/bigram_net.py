@@ -40,9 +40,10 @@ class BigramNet:
         Returns None (token ids have no gradient). Sets self.grads["W"]: (V, V) float64; a row used by several
         examples receives the sum of their gradients.
         """
-        ### BEGIN SOLUTION: scatter-add each dlogits row into the row of W it came from (np.add.at, not W[idx] = ...)
-        dW = np.zeros_like(self.params["W"])
-        np.add.at(dW, self.idx, dlogits)
+        ### BEGIN SOLUTION: scatter-add each dlogits row into the row of W it came from (np.add.at or a one-hot matmul, not W[idx] = ...)
+        # logits = onehot(idx) @ W, so dW = onehot(idx).T @ dlogits: the sum over the examples of each token
+        onehot = np.eye(self.params["W"].shape[0], dtype=dlogits.dtype)[self.idx]  # (N, V)
+        dW = onehot.T @ dlogits
         self.grads["W"] = dW
         return None
         ### END SOLUTION

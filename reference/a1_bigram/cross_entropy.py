@@ -32,7 +32,7 @@ class SoftmaxCrossEntropy:
         self.probs = np.exp(log_probs)
         self.targets = targets
         n = logits.shape[0]
-        return float(-log_probs[np.arange(n), targets].mean())
+        return float(-log_probs[np.arange(n), targets].sum() / n)  # the mean; .mean() costs more on small arrays
         ### END SOLUTION
 
     def backward(self, dloss=1.0):

@@ -34,18 +34,26 @@ def main(argv=None) -> int:
     parser.add_argument("--no-broken", action="store_true",
                         help="leave out the unreadable entries: every student runs code (a harder class)")
     args = parser.parse_args(argv)
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="makemore-bench-"))
-    if work.exists() and args.keep:
+    rows = measure(args.n, args.jobs, broken_entries=not args.no_broken, keep=args.keep, log=print)
+    return 0 if rows and all(row["ok"] and not row["unexpected"] for row in rows) else 1
+
+
+def measure(n: int, jobs_list, broken_entries: bool = True, keep: str | None = None, log=lambda line: None) -> list[dict]:
+    """Generate a class of ``n`` and batch-grade it once per -j in ``jobs_list``; one dict per run:
+    jobs, seconds, per_minute, graded, unexpected (students whose score is not of the expected kind), ok,
+    load (the 1-minute load average after the run). ``makemore bench`` calls this too."""
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="makemore-bench-"))
+    if work.exists() and keep:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    manifest = make_class(work / "class", args.n, broken_entries=not args.no_broken)
+    manifest = make_class(work / "class", n, broken_entries=broken_entries)
     kinds = {}
     for expect in manifest.values():
         kinds[expect["expect"]] = kinds.get(expect["expect"], 0) + 1
-    print(f"{args.n} submissions: {kinds} (fatal: {sum(e['fatal'] for e in manifest.values())}); "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    log(f"{n} submissions: {kinds} (fatal: {sum(e['fatal'] for e in manifest.values())}); "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     rows = []
-    for jobs in args.jobs:
+    for jobs in jobs_list:
         out = work / f"results-j{jobs}"
         started = time.monotonic()
         run = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(work / "class"), "--out", str(out),
@@ -53,17 +61,20 @@ def main(argv=None) -> int:
                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
         seconds = time.monotonic() - started
         if run.returncode != 0:
-            print(run.stderr)
-            return 1
+            log(run.stderr)
+            rows.append({"jobs": jobs, "seconds": seconds, "per_minute": None, "graded": 0, "unexpected": [],
+                         "ok": False, "load": os.getloadavg()[0]})
+            continue
         records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
         wrong = [r["student"] for r in records if not expected(r, manifest[r["student"]])]
         rate = len(records) / seconds * 60
-        rows.append((jobs, seconds, rate, len(records), wrong))
-        print(f"-j {jobs}: {len(records)} submissions in {seconds:.1f} s = {rate:.1f} per minute; "
-              f"unexpected scores: {wrong or 'none'}; load average now {os.getloadavg()[0]:.2f}", flush=True)
-    if not args.keep:
+        rows.append({"jobs": jobs, "seconds": seconds, "per_minute": rate, "graded": len(records),
+                     "unexpected": wrong, "ok": True, "load": os.getloadavg()[0]})
+        log(f"-j {jobs}: {len(records)} submissions in {seconds:.1f} s = {rate:.1f} per minute; "
+            f"unexpected scores: {wrong or 'none'}; load average now {os.getloadavg()[0]:.2f}")
+    if not keep:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if all(not row[4] for row in rows) else 1
+    return rows
 
 
 def expected(record: dict, expect: dict) -> bool:

@@ -1,0 +1,1 @@
+"""One module per assignment, each with ``MODELS = [BenchModel(...)]`` (see grader/bench/registry.py)."""

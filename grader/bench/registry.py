@@ -1,0 +1,90 @@
+"""The models ``makemore bench`` times: one entry per reference model, each with its PyTorch twin.
+
+An assignment's model joins the benchmark with one module ``grader/bench/models/aN.py`` that defines
+``MODELS = [BenchModel(...)]`` (found by ``discover()``; nothing else to register). A ``BenchModel`` says:
+
+- ``numpy(dims, dtype, lr)``: build the reference model at ``dtype`` and return ``step(X, Y) -> loss``, one
+  training step (forward, loss, backward, SGD update) on one minibatch; ``kit_step`` makes it from a model and
+  a loss that follow the kit's convention (assignments/README.md).
+- ``torch(dims, dtype, lr)``: the same architecture, initialisation scale and update written in PyTorch
+  (autograd), returning ``step(X, Y) -> loss`` (a tensor) on the same NumPy arrays; ``None`` if there is none.
+- ``flops(dims, batch)``: the floating-point operations of one step's matrix products (2 m k n each:
+  forward, and the two products of each backward), the work a GEMM-bound step cannot avoid.
+- ``batch(dims, batch_size, rng)``: a minibatch (X, Y) as the kit's loop feeds it; ``context_batch`` (contexts
+  (N, block_size) and next-token targets (N,)) by default; a sequence model passes its own.
+- ``scaling``: which size to double for "embedding width" and "context length" (keys of ``dims``).
+
+Dims are plain ints (the lecture's sizes by default); the builder must honour every key named in ``scaling``.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+Step = Callable[[np.ndarray, np.ndarray], object]  # one training step on (X, Y); returns the loss before it
+
+
+def context_batch(dims: dict, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random contexts X: (batch_size, block_size) int64 and targets Y: (batch_size,) int64 in [0, vocab_size)."""
+    X = rng.integers(0, dims["vocab_size"], size=(batch_size, dims.get("block_size", 1)), dtype=np.int64)
+    Y = rng.integers(0, dims["vocab_size"], size=batch_size, dtype=np.int64)
+    return X, Y
+
+
+@dataclass(frozen=True)
+class BenchModel:
+    name: str
+    assignment: str
+    dims: dict
+    numpy: Callable[[dict, type, float], Step]
+    flops: Callable[[dict, int], float]
+    torch: Callable[[dict, object, float], Step] | None = None
+    batch: Callable[[dict, int, np.random.Generator], tuple] = context_batch
+    scaling: dict = field(default_factory=dict)  # e.g. {"embedding width": "n_embd", "context length": "block_size"}
+    lr: float = 0.1
+
+
+def kit_step(model, loss_fn, lr: float) -> Step:
+    """One step of the kit's training loop (grader/training.py) on a model and loss of the kit's convention."""
+    from grader.training import sgd_step
+
+    def step(X, Y):
+        logits = model.forward(X)
+        loss = loss_fn.forward(logits, Y)
+        model.backward(loss_fn.backward())
+        sgd_step(model.params, model.grads, lr)
+        return loss
+
+    return step
+
+
+def torch_sgd_step(params, loss, lr: float):
+    """The lecture's update: zero the grads, backward, p -= lr * p.grad without recording it. Returns loss."""
+    import torch
+
+    for p in params:
+        p.grad = None
+    loss.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+    return loss.detach()
+
+
+def matmul_flops(*shapes: tuple[int, int, int]) -> float:
+    """2 m k n for each (m, k, n) product."""
+    return float(sum(2 * m * k * n for m, k, n in shapes))
+
+
+def discover() -> list[BenchModel]:
+    """Every ``MODELS`` list of the modules in grader/bench/models/, in module-name order (a1, a2, ...)."""
+    from grader.bench import models
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(models.__path__), key=lambda m: m.name):
+        found.extend(importlib.import_module(f"grader.bench.models.{info.name}").MODELS)
+    return found

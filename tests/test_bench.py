@@ -1,0 +1,141 @@
+"""`makemore bench` and the fast training path: structure and dtypes, never speed (no timed assertions)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from grader import bench
+from grader.bench.registry import context_batch, discover
+from grader.runner import grade_assignment
+from grader.specs import ASSIGNMENTS
+from grader.training import Schedule, cast_params, evaluate, train
+from reference.a1_bigram.bigram_net import BigramNet
+from reference.a1_bigram.cross_entropy import SoftmaxCrossEntropy
+from reference.a2_mlp.mlp import MLP
+from tests.corpus.bugs import Bug, apply, build_submission
+
+
+def test_cast_params_keeps_the_layers_and_the_model_on_the_same_arrays():
+    model = cast_params(MLP(vocab_size=7, block_size=2, n_embd=3, n_hidden=5), np.float32)
+    assert {v.dtype for v in model.params.values()} == {np.dtype(np.float32)}
+    assert model.params["C"] is model.embedding.params["weight"]
+    assert model.params["W1"] is model.hidden.params["weight"] and model.params["b2"] is model.output.params["bias"]
+    before = model.hidden.params["weight"].copy()
+    model.params["W1"] -= 1.0  # the optimiser's in-place update reaches the layer
+    np.testing.assert_array_equal(model.hidden.params["weight"], before - 1.0)
+
+
+@pytest.mark.parametrize("make", [lambda: MLP(vocab_size=7, block_size=2, n_embd=3, n_hidden=5),
+                                  lambda: BigramNet(vocab_size=7)], ids=["mlp", "bigram_net"])
+def test_a_float32_model_stays_float32_through_a_training_step(make):
+    """No float64 creeps in on the fast path: every activation and gradient keeps the parameters' dtype."""
+    model, loss_fn = cast_params(make(), np.float32), SoftmaxCrossEntropy()
+    X, Y = context_batch({"vocab_size": 7, "block_size": getattr(model, "block_size", 1)}, 16,
+                         np.random.default_rng(0))
+    logits = model.forward(X)
+    loss_fn.forward(logits, Y)
+    dlogits = loss_fn.backward()
+    model.backward(dlogits)
+    assert logits.dtype == dlogits.dtype == np.float32
+    assert {k: g.dtype for k, g in model.grads.items()} == {k: np.dtype(np.float32) for k in model.params}
+
+
+def test_float32_training_follows_float64_training():
+    """The same run in both dtypes: float32 is a faster path to the same model, not another model."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 27, size=(2000, 3))
+    Y = X[:, 2]  # learnable: the next token repeats the last one
+    losses = {}
+    for dtype in (np.float64, np.float32):
+        model = cast_params(MLP(n_hidden=32, rng=np.random.default_rng(1)), dtype)
+        train(model, SoftmaxCrossEntropy(), X, Y, Schedule(steps=300, batch_size=32, lr=0.5, seed=3))
+        losses[dtype] = evaluate(cast_params(model, np.float64), SoftmaxCrossEntropy(), X, Y)
+    assert losses[np.float64] < 2.5  # it learned (log 27 = 3.30)
+    assert losses[np.float32] == pytest.approx(losses[np.float64], abs=2e-3)
+
+
+SCATTER_ADD = [  # the reference's one-hot products written as the hints also allow: np.add.at
+    Bug("embedding_add_at", "a2_mlp/embedding.py", "dweight = onehot.T @ dout.reshape(-1, embedding_dim)",
+        "dweight = np.zeros_like(self.params['weight'])\n        np.add.at(dweight, self.idx, dout)",
+        "embedding.gradcheck", ""),
+    Bug("bigram_net_add_at", "a1_bigram/bigram_net.py", "dW = onehot.T @ dlogits",
+        "dW = np.zeros_like(self.params['W'])\n        np.add.at(dW, self.idx, dlogits)", "bigram_net.gradcheck", ""),
+]
+
+
+@pytest.mark.parametrize("variant", SCATTER_ADD, ids=[v.name for v in SCATTER_ADD])
+def test_np_add_at_is_as_right_as_the_one_hot_product(variant, tmp_path):
+    submission = build_submission(None, tmp_path)
+    apply(variant, submission)
+    unit = variant.failing_check.partition(".")[0]
+    assignment = ASSIGNMENTS[variant.assignment]
+    names = [c.name for c in assignment.checks if c.name.startswith(unit + ".")]
+    result = grade_assignment(assignment, submission, checks=names)
+    assert [(o.name, o.status) for o in result.outcomes] == [(n, "passed") for n in names]
+
+
+def fits_one_batch(step, X, Y) -> bool:
+    """Ten steps on one minibatch lower its loss: the step runs forward, backward and the update."""
+    first = float(step(X, Y))
+    for _ in range(9):
+        last = float(step(X, Y))
+    return last < first
+
+
+def test_every_registered_model_builds_and_learns():
+    models = discover()
+    assert {"bigram", "mlp"} <= {m.name for m in models}
+    for model in models:
+        X, Y = model.batch(model.dims, 8, np.random.default_rng(0))
+        assert fits_one_batch(model.numpy(model.dims, np.float32, model.lr), X, Y), model.name
+        assert model.flops(model.dims, 4) > 0
+        for key in model.scaling.values():
+            assert key in model.dims
+
+
+def test_bench_quick_writes_markdown_and_json_with_every_figure(tmp_path):
+    # without torch: its import alone takes seconds; the twins are tested in-process below
+    result = bench.run(bench.quick_options(out=tmp_path, models=("mlp",), no_torch=True, log=lambda line: None))
+    saved = json.loads((tmp_path / "bench.json").read_text())
+    assert saved["machine"]["numpy"] == np.__version__
+    (run,) = saved["steps"]
+    assert run["threads"] == 1 and set(run["gemm"]) == {"float32"} and run["gemm"]["float32"] > 0
+    assert {r["model"] for r in run["steps"]} == {"mlp"}
+    for row in run["steps"]:
+        assert row["numpy_s"] > 0 and row["flops"] > 0
+        assert row["ratio"] is None and row["torch_s"] is None
+    assert {(s["model"], s["axis"]) for s in run["scaling"]} >= {("mlp", "batch"), ("mlp", "embedding width"),
+                                                                 ("mlp", "context length")}
+    for s in run["scaling"]:
+        assert len(s["numpy_s"]) == 3 and len(s["growth"]) == 2
+    md = (tmp_path / "bench.md").read_text()
+    assert "| model | dtype | batch | threads | NumPy | PyTorch |" in md and "| mlp | float32 | 32 | 1 |" in md
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{bench.README_BEGIN}\nold table\n{bench.README_END}\noutro\n")
+    assert bench.rewrite_readme(result, readme)
+    text = readme.read_text()
+    assert "old table" not in text and "| mlp | float32 | 32 | 1 |" in text and text.endswith(f"{bench.README_END}\noutro\n")
+
+
+def test_every_torch_twin_trains_on_the_same_batches():
+    torch = pytest.importorskip("torch")
+    for model in discover():
+        if model.torch is None:
+            continue
+        X, Y = model.batch(model.dims, 8, np.random.default_rng(0))  # the NumPy batches the NumPy model gets
+        assert fits_one_batch(model.torch(model.dims, torch.float32, model.lr), X, Y), model.name
+
+
+def test_makemore_train_reports_its_dtype_and_float64_losses(capsys):
+    from grader.cli import main
+
+    dtype = "float32"
+
+    assert main(["train", "mlp", "--reference", "--steps", "200", "--n-hidden", "16", "--dtype", dtype,
+                 "--samples", "2", "--log-every", "100"]) == 0
+    out = capsys.readouterr().out
+    assert f"200 steps in {dtype}" in out
+    dev = float(out.split("dev   loss ")[1].split()[0])
+    assert 2.0 < dev < 3.3  # learned something from log(27) = 3.30 in 200 steps
