@@ -147,7 +147,7 @@ def training(check: Check, rt) -> tuple[str, str]:
         if not np.all(np.isfinite(trained[name])):
             return "failed", f"training made {unit.label}.params[{name!r}] NaN/inf: a gradient is far too large"
     if reference_available():  # even with public_only: never take the student's process's word for it
-        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev)
+        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev, splits.train)
     else:
         dev_loss = reply.header.get("dev_loss")
         if type(dev_loss) is not float:
@@ -161,13 +161,21 @@ def training(check: Check, rt) -> tuple[str, str]:
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
 
 
-def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
+def reference_dev_loss(unit, dims, params, loss_target, dev, train=None) -> float:
     from grader.training import evaluate
 
     model = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         model.params[name][...] = value
+    calibrate_statistics(model, train)
     return float(evaluate(model, load_reference(loss_target)(), *dev))
+
+
+def calibrate_statistics(model, train) -> None:
+    """A model with batch statistics (BatchNorm) that has ``calibrate(X)`` gets them from the whole training set
+    before evaluation, as the lectures do after training; other models are left as they are."""
+    if train is not None and hasattr(model, "calibrate"):
+        model.calibrate(train[0])
 
 
 def calibrate(check: Check) -> float:
@@ -184,4 +192,5 @@ def calibrate(check: Check) -> float:
         model.params[name][...] = value
     loss_fn = load_reference(opts["loss"])()
     train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]))
+    calibrate_statistics(model, splits.train)
     return float(evaluate(model, loss_fn, *splits.dev))
