@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader import stepwise
@@ -90,6 +90,7 @@ def test_every_reference_step_matches_finite_differences_with_injected_gradients
     fn = getattr(ref_mb, label)
 
     @given(st.tuples(DIMS, seeds()))
+    @settings(max_examples=6)
     def check(example):
         dims, seed = example
         values = GRAPH.sample(dims, seed)
@@ -153,7 +154,12 @@ def affected_units(failing_check: str) -> set[str]:
     return affected
 
 
-NOT_TRAINING = lambda check: check.mechanism.__name__ != "training"  # noqa: E731 - 2 s a bug saved
+def graded_for(bug):
+    """Every public check but the training run (2 s a bug saved), and the bug's own hidden check: a bug
+    costs its own gradient's points and no other's."""
+    own = next(c.unit.label for c in A4.checks if c.name == bug.failing_check)
+    return lambda check: check.mechanism.__name__ != "training" and (
+        check.visibility == "public" or check.unit.label == own)
 
 
 def test_the_a4_corpus_is_well_formed():
@@ -166,7 +172,7 @@ def test_the_a4_corpus_is_well_formed():
 
 @pytest.mark.parametrize("bug", A4_BUGS, ids=[b.name for b in A4_BUGS])
 def test_the_grader_catches_the_a4_bug(bug, tmp_path):
-    result = grade_assignment(A4, build(bug, tmp_path), checks=NOT_TRAINING)
+    result = grade_assignment(A4, build(bug, tmp_path), checks=graded_for(bug))
     outcomes = {o.name: o for o in result.outcomes}
     target = outcomes[bug.failing_check]
     assert target.status == "failed" and target.points == 0, f"{target.status} {target.message}"
@@ -184,7 +190,7 @@ def test_random_upstream_gradients_reveal_what_the_true_chain_hides(tmp_path):
     check = next(c for c in A4.checks if c.name == "step.dlogits")
     chain_only = type(check)(**{**check.__dict__, "options": {**check.options, "upstream": ("chain",)}})
     both = grade_assignment(A4, submission, checks=["step.dlogits"]).outcomes[0]
-    assert both.status == "failed" and "random upstream gradients dnorm_logits, dlogit_maxes" in both.message
+    assert both.status == "failed" and "random upstream gradients dlogit_maxes, dnorm_logits" in both.message
     spec = type(A4)(**{**A4.__dict__, "checks": [chain_only]})
     assert grade_assignment(spec, submission).outcomes[0].status == "passed"
 
