@@ -136,6 +136,54 @@ def test_dlogit_maxes_is_about_zero_on_the_true_chain_so_random_upstream_is_need
     assert np.max(np.abs(grads["dlogit_maxes"])) < 1e-15
 
 
+@given(st.tuples(DIMS, seeds()))
+@settings(max_examples=8)
+def test_every_reference_gradient_matches_torch_autograd(example):
+    """The lecture's own check: every intermediate's gradient against PyTorch's (float64), skipped without torch."""
+    torch = pytest.importorskip("torch")
+    dims, seed = example
+    p, params, cache, grads = reference_chain(dims, seed)
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    Xb, Yb = torch.tensor(p["Xb"]), torch.tensor(p["Yb"])
+    n = Xb.shape[0]
+    emb = t["C"][Xb]
+    embcat = emb.view(n, -1)
+    hprebn = embcat @ t["W1"] + t["b1"]
+    bnmeani = 1 / n * hprebn.sum(0, keepdim=True)
+    bndiff = hprebn - bnmeani
+    bndiff2 = bndiff**2
+    bnvar = 1 / (n - 1) * bndiff2.sum(0, keepdim=True)
+    bnvar_inv = (bnvar + 1e-5) ** -0.5
+    bnraw = bndiff * bnvar_inv
+    hpreact = t["bngain"] * bnraw + t["bnbias"]
+    h = torch.tanh(hpreact)
+    logits = h @ t["W2"] + t["b2"]
+    logit_maxes = logits.max(1, keepdim=True).values
+    norm_logits = logits - logit_maxes
+    counts = norm_logits.exp()
+    counts_sum = counts.sum(1, keepdims=True)
+    counts_sum_inv = counts_sum**-1
+    probs = counts * counts_sum_inv
+    logprobs = probs.log()
+    loss = -logprobs[range(n), Yb].mean()
+    named = dict(emb=emb, embcat=embcat, hprebn=hprebn, bnmeani=bnmeani, bndiff=bndiff, bndiff2=bndiff2,
+                 bnvar=bnvar, bnvar_inv=bnvar_inv, bnraw=bnraw, hpreact=hpreact, h=h, logits=logits,
+                 logit_maxes=logit_maxes, norm_logits=norm_logits, counts=counts, counts_sum=counts_sum,
+                 counts_sum_inv=counts_sum_inv, probs=probs, logprobs=logprobs)
+    for value in named.values():
+        value.retain_grad()
+    loss.backward()
+    assert cache["loss"] == pytest.approx(loss.item(), rel=1e-12)
+    named.update(t)
+    for name, value in named.items():
+        np.testing.assert_allclose(grads["d" + name], value.grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(ref_fused.cross_entropy_backward(cache["logits"], p["Yb"]), logits.grad.numpy(),
+                               rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(ref_fused.batchnorm_backward(hpreact.grad.numpy(), params["bngain"],
+                                                            cache["bnvar_inv"], cache["bnraw"]),
+                               hprebn.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
 # -- the grader ------------------------------------------------------------------------------------------
 
 def build(bug, dest: Path) -> Path:
