@@ -16,12 +16,13 @@ class BackpropNinjaMLP:
 
     params = {"C": (V, D), "W1": (T*D, H), "b1": (H,), "W2": (H, V), "b2": (V,), "bngain": (1, H),
     "bnbias": (1, H)} float64, initialised as the lecture (forward.init_params); grads has the same keys.
+    n_hidden defaults to 200, the lecture's exercise 4 (12,297 parameters); its exercises 1-3 use 64.
     In training mode (the default) BatchNorm uses the batch's statistics, so N >= 2. After calibrate(X) it uses
     the statistics of all of X instead (the lecture's "calibrate the batch norm at the end of training"), for
     evaluation and sampling; train() switches back.
     """
 
-    def __init__(self, vocab_size=27, block_size=3, n_embd=10, n_hidden=64, rng=None):
+    def __init__(self, vocab_size=27, block_size=3, n_embd=10, n_hidden=200, rng=None):
         self.block_size = block_size
         self.params = init_params(vocab_size, block_size, n_embd, n_hidden, rng)
         self.grads = {}
