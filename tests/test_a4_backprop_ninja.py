@@ -277,3 +277,14 @@ def test_the_lectures_run_reaches_the_lectures_dev_loss():
 
     losses = lecture_run(steps=200_000)
     assert losses["dev"] <= 2.15, losses
+
+
+def test_makemore_train_backprop_ninja_calibrates_then_evaluates_and_samples(capsys):
+    from grader.cli import main
+
+    assert main(["train", "backprop-ninja", "--reference", "--steps", "60", "--n-hidden", "16", "--samples", "3",
+                 "--log-every", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "dev   loss" in out and "samples:" in out
+    dev = float(out.split("dev   loss")[1].split()[0])
+    assert 2.0 < dev < 3.4  # learning from ln(27) = 3.30, and finite after calibration (a batch of 1 samples)
