@@ -67,9 +67,6 @@ class Graph:
     def consumers(self, node: str) -> tuple[str, ...]:
         return tuple(op.out for op in self.ops if node in op.inputs)
 
-    def lines(self, nodes) -> str:
-        return "; ".join(op.text or op.out for op in self.ops if op.out in nodes)
-
 
 @dataclass
 class Step:
@@ -217,9 +214,9 @@ def shape_problem(step: Step, expected_shape: tuple, got_shape: tuple) -> str | 
     if len(expected_shape) == 2 and 1 in expected_shape and got_shape == squeezed:
         axis = expected_shape.index(1)
         if axis == 1:
-            return (f"{head}: the summed axis was dropped; keep it with .sum(1, keepdims=True). An {got_shape} "
-                    f"array broadcasts against ({expected_shape[0]}, V) along the columns, not the rows, so later "
-                    "steps silently go wrong (without an error when N == V)")
+            return (f"{head}: the summed axis was dropped; keep it with .sum(1, keepdims=True). An array of shape "
+                    f"{got_shape} broadcasts against ({expected_shape[0]}, V) along the columns, not the rows, so "
+                    "later steps silently go wrong (without an error when N == V)")
         return (f"{head}: the summed axis was dropped; keep it with .sum(0, keepdims=True). Broadcasting hides "
                 f"this ({got_shape} acts like {expected_shape} in (N, H) arithmetic) but a gradient has exactly the "
                 f"shape of its variable, and {of} is {expected_shape}")
@@ -284,6 +281,12 @@ def describe_upstream(step: Step, kind: str) -> str:
             "would hide this mistake where it is near zero)")
 
 
+def flow_text(step: Step) -> str:
+    """The forward lines between the step's variable and its cut, shortened when there are many."""
+    texts = [op.text or op.out for op in downstream(step.graph, step.of, step.cut_nodes())]
+    return "; ".join(texts) if len(texts) <= 3 else f"{texts[0]}; ... ({len(texts) - 2} more); {texts[-1]}"
+
+
 def step(check: Check, rt) -> tuple[str, str]:
     """The student's gradient function for one step, on the true and on random upstream gradients, against
     finite differences of the forward (source "fd") or the reference (source "reference")."""
@@ -292,7 +295,7 @@ def step(check: Check, rt) -> tuple[str, str]:
     # reference: the kit's usual tolerance (float64 rounding of another correct formula passes, and so do
     # float64 results with a float32 intermediate); finite differences: theirs
     rtol, atol = (FD_RTOL, FD_ATOL) if check.options.get("source") != "reference" else (1e-6, 1e-8)
-    flow = unit.graph.lines(unit.cut_nodes())
+    flow = flow_text(unit)
 
     def body(example):
         dims, seed = example
