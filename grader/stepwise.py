@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.checks import (FD_ATOL, FD_RTOL, StudentError, call_request, expect_ok, load_reference,
+from grader.checks import (FD_ATOL, FD_RTOL, call_request, expect_ok, load_reference,
                            run_examples, with_dims)
 from grader.diagnose import Context, compare_arrays, describe_received
 from grader.spec import Check
