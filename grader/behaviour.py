@@ -215,7 +215,7 @@ def training(check: Check, rt) -> tuple[str, str]:
         if not np.all(np.isfinite(trained[name])):
             return "failed", f"training made {unit.label}.params[{name!r}] NaN/inf: a gradient is far too large"
     if reference_available():  # even with public_only: never take the student's process's word for it
-        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev)
+        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev, splits.train)
     else:
         dev_loss = reply.header.get("dev_loss")
         if type(dev_loss) is not float:
@@ -229,11 +229,19 @@ def training(check: Check, rt) -> tuple[str, str]:
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
 
 
-def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
+def reference_dev_loss(unit, dims, params, loss_target, dev, train=None) -> float:
     from grader.training import dev_loss
 
     model = reference_object(unit, dims, params)
+    calibrate_statistics(model, train)
     return dev_loss(model, *dev)
+
+
+def calibrate_statistics(model, train) -> None:
+    """A model with batch statistics (BatchNorm) that has ``calibrate(X)`` gets them from the whole training set
+    before evaluation, as the lectures do after training; other models are left as they are."""
+    if train is not None and hasattr(model, "calibrate"):
+        model.calibrate(train[0])
 
 
 def calibrate(check: Check) -> float:
@@ -247,4 +255,5 @@ def calibrate(check: Check) -> float:
     splits = training_data(opts["block_size"])
     model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
     train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]))
+    calibrate_statistics(model, splits.train)
     return dev_loss(model, *splits.dev)

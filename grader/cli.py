@@ -177,11 +177,13 @@ def cmd_train(args) -> int:
             schedule = Schedule(steps=args.steps or 20_000, batch_size=args.batch_size or 128, lr=args.lr or 10.0,
                                 lr_after_decay=(args.lr or 10.0) / 10, seed=args.seed)
         else:
-            model = impl("a2_mlp.mlp:MLP")(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
-                                           n_hidden=args.n_hidden, rng=rng)
+            network = {"mlp": "a2_mlp.mlp:MLP", "backprop-ninja": "a4_backprop_ninja.network:BackpropNinjaMLP"}
+            model = impl(network[args.model])(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
+                                              n_hidden=args.n_hidden, rng=rng)
             schedule = Schedule(steps=args.steps or 200_000, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
                                 lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
-        loss_fn = impl("a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
+        loss_fn = impl("a4_backprop_ninja.fused:CrossEntropy" if args.model == "backprop-ninja"
+                       else "a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
         n_params = sum(p.size for p in model.params.values())
         print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps"
               f" in {args.dtype}")
@@ -218,6 +220,8 @@ def run_training(model, loss_fn, splits, schedule, args) -> int:
         diverged = True
     print(f"trained in {time.time() - started:.1f} s")
     cast_params(model, np.float64)  # the final losses and the samples in float64, whatever the training dtype
+    if hasattr(model, "calibrate"):  # BatchNorm: the training set's statistics for evaluation and sampling
+        model.calibrate(splits.train[0])
     if args.csv:
         print(f"wrote {log.write_csv(args.csv)}")
     if args.plot:
@@ -469,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp"))
+    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "backprop-ninja"))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
     train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/ (default: assignments/)")
     train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
