@@ -124,12 +124,13 @@ def sampling(check: Check, rt) -> tuple[str, str]:
 
 def training(check: Check, rt) -> tuple[str, str]:
     """Train the student's model with the kit's loop, fixed initial parameters, data and minibatches; the
-    dev loss must reach the calibrated threshold. Where the reference is installed, the dev loss is computed
+    dev loss must reach the calibrated threshold. options: block_size, data ("context" windows, the default,
+    or "sequence": makemore.py's sequences and split), dims, init_seed, loss, schedule, thresholds. Where the reference is installed, the dev loss is computed
     here with the reference's forward on the parameters the student's training produced, so nothing the
     student's process reports about its own loss is trusted."""
     opts = check.options
     unit = check.unit
-    splits = training_data(opts["block_size"])
+    splits = training_data(opts["block_size"], opts.get("data", "context"))
     dims = opts["dims"]
     params = unit.params(dims, np.random.default_rng(opts.get("init_seed", 0)))
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "loss": opts["loss"],
@@ -178,7 +179,7 @@ def calibrate(check: Check) -> float:
     from grader.training import Schedule, evaluate, train
 
     opts, unit = check.options, check.unit
-    splits = training_data(opts["block_size"])
+    splits = training_data(opts["block_size"], opts.get("data", "context"))
     model = load_reference(unit.target)(**unit.init(opts["dims"]))
     for name, value in unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))).items():
         model.params[name][...] = value

@@ -298,6 +298,12 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
         header.setdefault("out", {"kind": "missing"})
         fix(header, "out", "out")
         fix(header, "dx", "dx")
+        for listed, prefix in (("outs", "out"), ("dxs", "dx")):  # tuples from forward / backward (recurrent cells)
+            if listed in header:
+                entries = header[listed]
+                header[listed] = [_meta(e, arrays.get(f"{prefix}{i}")) for i, e in enumerate(entries[:8])] \
+                    if type(entries) is list else None
+                used.update(f"{prefix}{i}" for i in range(len(header[listed] or ())))
         grads = header.get("grads")
         if grads is not None:
             if type(grads) is not dict:
@@ -324,6 +330,11 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
         repeat = request.get("repeat", 1)
         header["results"] = (header["results"] + [{"kind": "missing"}] * repeat)[:repeat]
         used.update(f"out{i}" for i in range(len(header["results"])))
+        after = header.get("args_after")  # dict arguments after an in-place call (clip_grad_norm)
+        if after is not None:
+            header["args_after"] = {str(k): _meta(v, arrays.get(f"arg{k}")) for k, v in list(after.items())[:64]} \
+                if type(after) is dict else {}
+            used.update(f"arg{k}" for k in header["args_after"])
     elif op == "train":
         params = header.get("params")
         header["params"] = {str(k): _meta(v, arrays.get(f"param:{k}")) for k, v in params.items()} \
