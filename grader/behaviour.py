@@ -125,7 +125,8 @@ def sampling(check: Check, rt) -> tuple[str, str]:
 def training(check: Check, rt) -> tuple[str, str]:
     """Train the student's model with the kit's loop, fixed initial parameters, data and minibatches; the
     dev loss must reach the calibrated threshold. options: block_size, data ("context" windows, the default,
-    or "sequence": makemore.py's sequences and split), dims, init_seed, loss, schedule, thresholds. Where the reference is installed, the dev loss is computed
+    or "sequence": makemore.py's sequences and split, whose test split plays the dev split's part), dims,
+    init_seed, loss, schedule, reference_loss, threshold. Where the reference is installed, the dev loss is computed
     here with the reference's forward on the parameters the student's training produced, so nothing the
     student's process reports about its own loss is trusted."""
     opts = check.options
@@ -155,7 +156,8 @@ def training(check: Check, rt) -> tuple[str, str]:
             return "failed", f"could not read the dev loss ({describe_received({'kind': 'other', 'type': type(dev_loss).__name__})})"
     threshold = opts["threshold"]
     steps = opts["schedule"]["steps"]
-    summary = (f"dev loss {dev_loss:.4f} after {steps} steps (threshold {threshold:.4f}; the reference reaches "
+    split = "test" if opts.get("data") == "sequence" else "dev"  # makemore.py's sequences have no dev split
+    summary = (f"{split} loss {dev_loss:.4f} after {steps} steps (threshold {threshold:.4f}; the reference reaches "
                f"{opts['reference_loss']:.4f} with the same budget)")
     if np.isfinite(dev_loss) and dev_loss <= threshold:
         return "passed", summary

@@ -157,7 +157,7 @@ def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
     import sys
     import tempfile
 
-    model = {"a1": "bigram-net", "a2": "mlp"}.get(key)
+    model = {"a1": "bigram-net", "a2": "mlp", "a6": "rnn"}.get(key)
     if model is None:
         print(f"no training for {key}")
         return
