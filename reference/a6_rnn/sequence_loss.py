@@ -26,8 +26,8 @@ class SequenceCrossEntropy:
         Caches the probabilities (B, T, V), the targets and the mask of valid positions.
         """
         ### BEGIN SOLUTION: a stable log-softmax over the last axis; pick the targets' log-probs where targets != -1; divide by the number of valid positions
-        shifted = logits - logits.max(axis=-1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        shifted = logits - np.max(logits, axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
         self.probs = np.exp(log_probs)
         self.valid = targets != -1
         self.safe_targets = np.where(self.valid, targets, 0)
