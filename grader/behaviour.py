@@ -181,7 +181,9 @@ def sampling(check: Check, rt) -> tuple[str, str]:
 
 def training(check: Check, rt) -> tuple[str, str]:
     """Train the student's model with the kit's loop, fixed initial parameters, data and minibatches; the
-    dev loss must reach the calibrated threshold. The dev loss is always the kit's cross-entropy
+    dev loss must reach the calibrated threshold. options: block_size, data ("context" windows, the default,
+    or "sequence": makemore.py's sequences and split, whose test split plays the dev split's part), dims,
+    init_seed, loss, schedule, reference_loss, threshold. The dev loss is always the kit's cross-entropy
     (grader.training.dev_loss), never the student's loss forward, so a student's local verdict is the
     instructor's. Where the reference is installed, it is computed here with the reference's forward on the
     parameters the student's training produced, so nothing the student's process reports is trusted; in a
@@ -189,7 +191,7 @@ def training(check: Check, rt) -> tuple[str, str]:
     training requires, grader/runner.py)."""
     opts = check.options
     unit = check.unit
-    splits = training_data(opts["block_size"])
+    splits = training_data(opts["block_size"], opts.get("data", "context"))
     dims = opts["dims"]
     params = unit.params(dims, np.random.default_rng(opts.get("init_seed", 0)))
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "loss": opts["loss"],
@@ -222,7 +224,8 @@ def training(check: Check, rt) -> tuple[str, str]:
             return "failed", f"could not read the dev loss ({describe_received({'kind': 'other', 'type': type(dev_loss).__name__})})"
     threshold = opts["threshold"]
     steps = opts["schedule"]["steps"]
-    summary = (f"dev loss {dev_loss:.4f} after {steps} steps (threshold {threshold:.4f}; the reference reaches "
+    split = "test" if opts.get("data") == "sequence" else "dev"  # makemore.py's sequences have no dev split
+    summary = (f"{split} loss {dev_loss:.4f} after {steps} steps (threshold {threshold:.4f}; the reference reaches "
                f"{opts['reference_loss']:.4f} with the same budget)")
     if np.isfinite(dev_loss) and dev_loss <= threshold:
         return "passed", summary
@@ -252,7 +255,7 @@ def calibrate(check: Check) -> float:
     from grader.training import Schedule, dev_loss, train
 
     opts, unit = check.options, check.unit
-    splits = training_data(opts["block_size"])
+    splits = training_data(opts["block_size"], opts.get("data", "context"))
     model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
     train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]))
     calibrate_statistics(model, splits.train)

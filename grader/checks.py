@@ -85,11 +85,15 @@ def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) ->
     """The reference's forward output, input gradient and parameter gradients, as the child would send them."""
     obj = reference_object(unit, dims, params)
     out = obj.forward(*[a.copy() for a in inputs])
-    result = {"out": np.asarray(out, dtype=np.float64)}
+    outs = out if unit.out_names else (out,)
+    result = {key: np.asarray(o, dtype=np.float64) for key, o in zip(unit.output_keys(), outs)}
     if dout is not None:
-        dx = obj.backward(float(dout) if unit.scalar_output else dout.copy())
-        if unit.differentiable:
-            result["dx"] = dx
+        if unit.out_names:
+            dx = obj.backward(*[d.copy() for d in dout])
+        else:
+            dx = obj.backward(float(dout) if unit.scalar_output else dout.copy())
+        dxs = dx if unit.grad_names else (dx,)
+        result.update(zip(unit.input_grad_keys(), dxs))
         result.update({f"grad:{k}": obj.grads[k] for k in params})
     return result
 
@@ -102,7 +106,11 @@ def layer_request(unit: Unit, dims: dict, params: dict, inputs: list, dout=None)
     arrays.update({f"arg{i}": a for i, a in enumerate(inputs)})
     if dout is not None:
         header.update(backward=True, scalar_dout=unit.scalar_output)
-        arrays["dout"] = np.asarray(dout, dtype=np.float64)
+        if unit.out_names:  # one upstream gradient per output: backward(*douts)
+            header["n_douts"] = len(dout)
+            arrays.update({f"dout{i}": np.asarray(d, dtype=np.float64) for i, d in enumerate(dout)})
+        else:
+            arrays["dout"] = np.asarray(dout, dtype=np.float64)
     return header, arrays
 
 
@@ -110,15 +118,21 @@ def random_dout(unit: Unit, dims: dict, rng: np.random.Generator):
     """An upstream gradient that is never all ones (ones hide transposes and sums)."""
     if unit.scalar_output:
         return float(rng.uniform(0.5, 2.0))
+    if unit.out_names:
+        return tuple(rng.standard_normal(shape) for shape in unit.output_shapes(dims))
     return rng.standard_normal(unit.out_shape(dims))
 
 
 def array_label(unit: Unit, key: str) -> str:
     if key == "out":
         return f"{unit.label}.forward's output"
+    if key.startswith("out:"):
+        return f"{key.removeprefix('out:')} returned by {unit.label}.forward"
+    if key.startswith("grad:"):
+        return f"{unit.label}.grads[{key.removeprefix('grad:')!r}]"
     if key == "dx":
         return f"{unit.input_grad} returned by {unit.label}.backward"
-    return f"{unit.label}.grads[{key.removeprefix('grad:')!r}]"
+    return f"{key} returned by {unit.label}.backward"
 
 
 def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs: list, backward: bool) -> dict:
@@ -134,6 +148,8 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
             raise StudentError("failed", f"{unit.label}.forward should return the loss as a float, "
                                          f"but returned {describe_received(out)}")
         got["out"] = np.asarray(out["value"], dtype=np.float64)
+    elif unit.out_names:
+        got.update(read_tuple(unit, "forward", h.get("outs"), out, unit.output_keys(), unit.output_shapes(dims), arrays))
     else:
         problem = check_array_type(array_label(unit, "out"), out, unit.out_shape(dims))
         if problem:
@@ -141,7 +157,10 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
         got["out"] = arrays["out"]
     if not backward:
         return got
-    if unit.differentiable:
+    if unit.grad_names:
+        shapes = [inputs[i].shape for i in unit.differentiable]
+        got.update(read_tuple(unit, "backward", h.get("dxs"), h.get("dx", {}), unit.input_grad_keys(), shapes, arrays))
+    elif unit.differentiable:
         x = inputs[unit.differentiable[0]]
         problem = check_array_type(array_label(unit, "dx"), h.get("dx", {}), x.shape)
         if problem:
@@ -177,6 +196,26 @@ def forward_alone(unit: Unit, dims: dict, params: dict, inputs: list, rt, timeou
             return with_dims(problem, dims)
     missing.message = f"{unit.label}.forward passes{what}; {missing.message}"
     raise missing
+
+
+def read_tuple(unit: Unit, method: str, metas, whole: dict, keys: list, shapes: list, arrays: dict) -> dict:
+    """The entries of a tuple returned by forward or backward (the child sends them as out0.. or dx0..)."""
+    names = [k[4:] if k.startswith("out:") else k for k in keys]
+    promised = f"a tuple ({', '.join(names)})"
+    if not isinstance(metas, list):
+        raise StudentError("failed", f"{unit.label}.{method} should return {promised}, but returned "
+                                     f"{describe_received(whole)}")
+    if len(metas) != len(keys):
+        raise StudentError("failed", f"{unit.label}.{method} should return {promised} of {len(keys)} arrays, "
+                                     f"but returned a tuple of {len(metas)}")
+    got = {}
+    prefix = "out" if method == "forward" else "dx"
+    for i, (key, shape, meta) in enumerate(zip(keys, shapes, metas)):
+        problem = check_array_type(array_label(unit, key), meta, shape)
+        if problem:
+            raise StudentError("failed", problem)
+        got[key] = arrays[f"{prefix}{i}"]
+    return got
 
 
 def add_note(message: str, note: str) -> str:
@@ -329,10 +368,25 @@ def repeated_step_problem(unit: Unit, dims: dict, reply, got: dict) -> str | Non
 
 
 def perturbation_targets(unit: Unit, params: dict, inputs: list) -> dict:
-    """What finite differences perturb: every parameter and the differentiable input, by request name."""
+    """What finite differences perturb: every parameter and the differentiable inputs, by request name."""
     targets = {f"param:{k}": v for k, v in params.items()}
     targets.update({f"arg{i}": inputs[i] for i in unit.differentiable})
     return targets
+
+
+def gradient_key(unit: Unit, name: str) -> str:
+    """The result key of a perturbation target: "grad:NAME" for a parameter, "dx" (or a grad_names entry)
+    for an input."""
+    if name.startswith("param:"):
+        return "grad:" + name[6:]
+    return unit.input_grad_keys()[unit.differentiable.index(int(name[3:]))]
+
+
+def flat_dout(dout) -> np.ndarray:
+    """The upstream gradient(s) as one flat vector, matching the child's flattened tuple outputs."""
+    if isinstance(dout, tuple):
+        return np.concatenate([np.ravel(d) for d in dout])
+    return np.ravel(dout)
 
 
 def perturbations(targets: dict) -> list:
@@ -340,13 +394,16 @@ def perturbations(targets: dict) -> list:
     return [[name, j, sign * FD_EPS] for name, value in targets.items() for j in range(value.size) for sign in (1, -1)]
 
 
-def central_differences(targets: dict, outs: np.ndarray, dout) -> dict:
-    """Gradients of L = sum(out * dout) from the outputs under ``perturbations(targets)``, keyed "dx"/"grad:NAME"."""
-    losses = (outs.reshape(len(outs), -1) * np.reshape(dout, (1, -1))).sum(axis=1)
+def central_differences(targets: dict, outs: np.ndarray, dout, unit: Unit | None = None) -> dict:
+    """Gradients of L = sum(out * dout) from the outputs under ``perturbations(targets)``, keyed "dx"/"grad:NAME"
+    (with ``unit``, the unit's own input-gradient keys). A tuple output comes flattened and concatenated."""
+    losses = (outs.reshape(len(outs), -1) * flat_dout(dout).reshape(1, -1)).sum(axis=1)
     numeric, k = {}, 0
     for name, value in targets.items():
         diffs = (losses[k:k + 2 * value.size:2] - losses[k + 1:k + 2 * value.size:2]) / (2 * FD_EPS)
-        numeric["dx" if name.startswith("arg") else "grad:" + name.removeprefix("param:")] = diffs.reshape(value.shape)
+        key = gradient_key(unit, name) if unit is not None else \
+            ("dx" if name.startswith("arg") else "grad:" + name.removeprefix("param:"))
+        numeric[key] = diffs.reshape(value.shape)
         k += 2 * value.size
     return numeric
 
@@ -359,12 +416,15 @@ def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, 
     header["perturbations"] = perturbations(targets)
     reply = expect_ok(rt.request("perturb", header, arrays, timeout=timeout))
     outs = reply.arrays.get("outs")
-    expected_shape = () if unit.scalar_output else unit.out_shape(dims)
+    if unit.out_names:
+        expected_shape = (sum(int(np.prod(shape)) for shape in unit.output_shapes(dims)),)
+    else:
+        expected_shape = () if unit.scalar_output else unit.out_shape(dims)
     if outs is None or outs.shape != (len(header["perturbations"]), *expected_shape):
         raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape under small changes")
     float32_forward = bool(np.any(outs != np.round(outs)) and
                            np.array_equal(outs, outs.astype(np.float32).astype(np.float64)))
-    return central_differences(targets, outs, dout), float32_forward
+    return central_differences(targets, outs, dout, unit), float32_forward
 
 
 def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str,
@@ -521,7 +581,12 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=4)
-def training_data(block_size: int):
-    from grader.data import load_splits
+def training_data(block_size: int, data: str = "context"):
+    """The kit's names as training data: context windows of block_size (``data="context"``), or makemore.py's
+    sequences and train/test split (``data="sequence"``; block_size is then the data's own, its ``dev`` the
+    test split)."""
+    from grader.data import load_sequence_splits, load_splits
 
+    if data == "sequence":
+        return load_sequence_splits()
     return load_splits(block_size=block_size)

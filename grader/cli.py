@@ -168,6 +168,8 @@ def cmd_train(args) -> int:
             names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
             print("samples:", " ".join(names))
             return 0
+        if args.model in ("rnn", "gru", "lstm"):
+            return train_recurrent(args, impl)
         block_size = 1 if args.model == "bigram-net" else args.block_size
         splits = load_splits(args.data, block_size=block_size, seed=args.seed)
         rng = np.random.default_rng(args.init_seed)
@@ -178,7 +180,7 @@ def cmd_train(args) -> int:
                                 lr_after_decay=(args.lr or 10.0) / 10, seed=args.seed)
         else:
             network = {"mlp": "a2_mlp.mlp:MLP", "backprop-ninja": "a4_backprop_ninja.network:BackpropNinjaMLP"}
-            model = impl(network[args.model])(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
+            model = impl(network[args.model])(vocab_size=V, block_size=block_size, n_embd=args.n_embd or 10,
                                               n_hidden=args.n_hidden, rng=rng)
             schedule = Schedule(steps=args.steps or 200_000, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
                                 lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
@@ -246,6 +248,38 @@ def full_totals() -> dict[str, float]:
     recorded = KIT_ROOT / "grader" / "totals.json"
     totals = json.loads(recorded.read_text()) if recorded.exists() else {}
     return {key: totals.get(key, a.max_points) for key, a in ASSIGNMENTS.items()}
+
+
+RECURRENT_STEPS = {"rnn": 60_000, "gru": 75_000, "lstm": 75_000}  # the budgets of the issue's makemore.py runs
+
+
+def train_recurrent(args, impl) -> int:
+    """makemore.py's recurrent language model on its sequences and split, with its AdamW settings."""
+    import numpy as np
+
+    from grader.data import load_sequence_splits
+    from grader.training import Schedule, evaluate, sample, train
+
+    splits = load_sequence_splits(args.data, seed=args.seed)
+    dtype = np.dtype(args.dtype)  # float32 by default: the same losses, faster
+    model = impl("a6_rnn.rnn:RNN")(vocab_size=len(splits.vocab), n_embd=args.n_embd or 64, n_embd2=args.n_embd2,
+                                   cell_type=args.model, block_size=splits.block_size,
+                                   rng=np.random.default_rng(args.init_seed), dtype=dtype)
+    loss_fn = impl("a6_rnn.sequence_loss:SequenceCrossEntropy")()
+    lr = args.lr or 5e-4
+    schedule = Schedule(steps=args.steps or RECURRENT_STEPS[args.model], batch_size=args.batch_size or 32, lr=lr,
+                        lr_after_decay=lr, seed=args.seed, optimizer="adamw", weight_decay=0.01)
+    n_params = sum(p.size for p in model.params.values())
+    print(f"{args.model}: {n_params} parameters, {len(splits.train_words)} training words "
+          f"(block_size {splits.block_size}), {schedule.steps} steps of AdamW lr {lr:g}")
+    started = time.time()
+    log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)  # noqa: E731
+    train(model, loss_fn, *splits.train, schedule, log=log, log_every=args.log_every)
+    print(f"trained in {time.time() - started:.1f} s")
+    for split in ("train", "test"):
+        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
+    return 0
 
 
 def cmd_list(args) -> int:
@@ -473,18 +507,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "backprop-ninja"))
+    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "backprop-ninja", "rnn", "gru", "lstm"))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
-    train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/ (default: assignments/)")
+    train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/, a6_rnn/ (default: assignments/)")
     train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
-    train.add_argument("--steps", type=int, help="SGD steps (default: 200000 for mlp, as the lecture)")
+    train.add_argument("--steps", type=int, help="optimiser steps (default: 200000 for mlp, as the lecture; "
+                       "60000 for rnn, 75000 for gru and lstm)")
     train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float, help="learning rate, divided by 10 after half the steps")
+    train.add_argument("--lr", type=float, help="learning rate; SGD's is divided by 10 after half the steps "
+                       "(rnn/gru/lstm: AdamW at a constant 5e-4, as makemore.py)")
     train.add_argument("--block-size", type=int, default=3)
-    train.add_argument("--n-embd", type=int, default=10)
+    train.add_argument("--n-embd", type=int, help="embedding size (default 10 for mlp, 64 for rnn/gru/lstm)")
+    train.add_argument("--n-embd2", type=int, default=64, help="hidden state size of rnn/gru/lstm")
     train.add_argument("--n-hidden", type=int, default=200)
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
-    train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches")
+    train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches "
+                       "(rnn/gru/lstm: makemore.py's train/test split)")
     train.add_argument("--init-seed", type=int, default=2147483647)
     train.add_argument("--sample-seed", type=int, default=2147483647 + 10)
     train.add_argument("--samples", type=int, default=20)

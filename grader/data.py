@@ -1,8 +1,14 @@
-"""The names data: read words, build the vocabulary, make (context, target) examples, split.
+"""The names data: read words, build the vocabulary, make examples, split.
 
 Conventions (the same in the lectures): '.' is the boundary token at index 0, the other characters follow in
-sorted order, so the names dataset has 27 tokens. Every example is a context of ``block_size`` token ids and
-the id of the token that follows; a word of length L gives L + 1 examples (the last one predicts '.').
+sorted order, so the names dataset has 27 tokens. Two kinds of examples:
+
+- context windows (a1, a2, ...): a context of ``block_size`` token ids and the id of the token that follows;
+  a word of length L gives L + 1 examples (the last one predicts '.'). ``build_examples``, ``load_splits``.
+- sequences (a6 recurrent nets, a7 Transformer), makemore.py's format: one row per word, ``block_size`` =
+  longest word + 1; the input is 0 followed by the word, the target is the word followed by 0, and target
+  positions past the end are -1 (ignored by the loss). ``build_sequences``, ``load_sequence_splits``, with
+  makemore.py's split: 1000 test words or 10 %, whichever is smaller (``split_train_test``).
 """
 from __future__ import annotations
 
@@ -125,6 +131,92 @@ def split_words(words: list[str], seed: int = 42, fractions=(0.8, 0.1, 0.1)) -> 
     n1 = int(fractions[0] * len(words))
     n2 = int((fractions[0] + fractions[1]) * len(words))
     return shuffled[:n1], shuffled[n1:n2], shuffled[n2:]
+
+
+IGNORE_INDEX = -1  # a target that no loss counts (PyTorch's cross_entropy(..., ignore_index=-1), makemore.py)
+
+
+def sequence_block_size(words: list[str]) -> int:
+    """makemore.py's block_size for sequences: the longest word plus one (for the boundary token)."""
+    if not words:
+        raise DataError("no words to build sequences from")
+    return max(len(w) for w in words) + 1
+
+
+def build_sequences(words: list[str], vocab: Vocab, block_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """makemore.py's ``CharDataset`` rows: one (input, target) pair of sequences per word.
+
+    For a word w of length L (ids w_1..w_L), with T = block_size:
+      X[i] = [0, w_1, ..., w_L, 0, ..., 0]       (T,) int64: the boundary token, the word, 0-padding
+      Y[i] = [w_1, ..., w_L, 0, -1, ..., -1]      (T,) int64: the word, the boundary token, then IGNORE_INDEX
+    so position t of X predicts position t of Y, and a word has exactly L + 1 counted targets.
+
+    Returns X, Y: (len(words), T) int64. block_size: default ``sequence_block_size(words)``; a word longer
+    than block_size - 1 raises DataError (pass the block size of the whole dataset when building one split).
+    """
+    block_size = sequence_block_size(words) if block_size is None else block_size
+    X = np.zeros((len(words), block_size), dtype=np.int64)
+    Y = np.full((len(words), block_size), IGNORE_INDEX, dtype=np.int64)
+    for i, word in enumerate(words):
+        ids = vocab.encode(word)
+        if len(ids) + 1 > block_size:
+            raise DataError(f"the word {word!r} has {len(ids)} characters, too long for block_size {block_size} "
+                            "(it needs len(word) + 1)")
+        X[i, 1:1 + len(ids)] = ids
+        Y[i, :len(ids)] = ids
+        Y[i, len(ids)] = 0
+    return X, Y
+
+
+def test_set_size(n_words: int) -> int:
+    """makemore.py's test split size: 10 % of the words, at most 1000 (``min(1000, int(n * 0.1))``)."""
+    return min(1000, int(n_words * 0.1))
+
+
+def split_train_test(words: list[str], seed: int = 3407) -> tuple[list[str], list[str]]:
+    """makemore.py's split: shuffle a copy of ``words`` with ``seed`` (NumPy's generator, so not the same
+    permutation as torch.randperm's), the last ``test_set_size`` words are the test set, the rest train.
+
+    Returns (train_words, test_words). Deterministic for the same words and seed. The default seed is
+    makemore.py's default --seed.
+    """
+    n_test = test_set_size(len(words))
+    if n_test < 1:
+        raise DataError(f"{len(words)} words are too few for a test set (10 % rounds down to 0)")
+    order = np.random.default_rng(seed).permutation(len(words))
+    shuffled = [words[i] for i in order]
+    return shuffled[:-n_test], shuffled[-n_test:]
+
+
+@dataclass
+class SequenceSplits:
+    """Everything a sequence model's training run needs, makemore.py's way: vocabulary, block_size, the words
+    of each split and their (X, Y) sequences (each (n_words, block_size) int64, see ``build_sequences``).
+
+    ``dev`` is the test split: makemore.py keeps no third set, and the kit's loop evaluates on ``dev``.
+    """
+
+    vocab: Vocab
+    block_size: int
+    train_words: list[str]
+    test_words: list[str]
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def dev(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.test
+
+
+def load_sequence_splits(path=None, seed: int = 3407) -> SequenceSplits:
+    """Read ``path`` (the kit's names by default), split it as makemore.py does (``split_train_test``) and
+    build the sequences with block_size = longest word of the whole file + 1."""
+    words = load_words(path)
+    vocab = Vocab.from_words(words)
+    block_size = sequence_block_size(words)
+    train_words, test_words = split_train_test(words, seed)
+    return SequenceSplits(vocab, block_size, train_words, test_words,
+                          build_sequences(train_words, vocab, block_size), build_sequences(test_words, vocab, block_size))
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Built from the reference by ``makemore fixtures`` (and at release time); a kit test fails when a stored file
 differs from a fresh build. Keys: "LABEL|i|dims" (JSON text), "LABEL|i|param:NAME", "LABEL|i|argJ",
-"LABEL|i|dout", "LABEL|i|expected:KEY"; function units store "LABEL|i|args" (JSON: arrays by key, values,
+"LABEL|i|dout" (or "LABEL|i|doutJ" per output), "LABEL|i|expected:KEY"; function units store "LABEL|i|args" (JSON: arrays by key, values,
 seeds) and "LABEL|i|expected".
 """
 from __future__ import annotations
@@ -40,7 +40,10 @@ def build(assignment: Assignment) -> dict[str, np.ndarray]:
                 params, inputs, dout = make_example(unit, dims, SEED_BASE + i)
                 stored.update({key + f"param:{k}": v for k, v in params.items()})
                 stored.update({key + f"arg{j}": a for j, a in enumerate(inputs)})
-                stored[key + "dout"] = np.asarray(dout, dtype=np.float64)
+                if isinstance(dout, tuple):  # one upstream gradient per output (an LSTM cell's h and c)
+                    stored.update({key + f"dout{j}": np.asarray(d, dtype=np.float64) for j, d in enumerate(dout)})
+                else:
+                    stored[key + "dout"] = np.asarray(dout, dtype=np.float64)
                 expected = reference_layer(unit, dims, params, inputs, dout)
                 stored.update({key + f"expected:{k}": np.asarray(v) for k, v in expected.items()})
             else:
@@ -109,8 +112,11 @@ class Fixtures:
             dims = json.loads(str(self.data[key + "dims"]))
             params = {k[len(key) + 6:]: v for k, v in self.data.items() if k.startswith(key + "param:")}
             inputs = [self.data[key + f"arg{j}"] for j in range(len([k for k in self.data if k.startswith(key + "arg")]))]
-            dout = self.data[key + "dout"]
-            dout = float(dout) if unit.scalar_output else dout
+            if unit.out_names:
+                dout = tuple(self.data[key + f"dout{j}"] for j in range(len(unit.out_names)))
+            else:
+                dout = self.data[key + "dout"]
+                dout = float(dout) if unit.scalar_output else dout
             expected = {k[len(key) + 9:]: v for k, v in self.data.items() if k.startswith(key + "expected:")}
             yield dims, params, inputs, dout, expected
 

@@ -31,6 +31,10 @@ class Unit:
     answers, recognised by name in a failure message. regions(dims, inputs) -> {label: [(mask, meaning)]}.
     depends_on: labels of units this one is built from (a failure there explains one here).
     input_grad: the name the docstring gives the gradient backward returns ("dx", "dlogits"), used in messages.
+    grad_names: when backward returns a tuple, the names of its entries in order (("dx", "dh_prev") for a
+    recurrent cell), one per index of ``differentiable``; empty: backward returns dx alone (or None).
+    out_names: when forward returns a tuple (an LSTM cell's (h, c)), the names of its entries; out_shape then
+    returns one shape per name, and backward takes one upstream gradient per output, in that order.
     """
 
     label: str
@@ -48,6 +52,21 @@ class Unit:
     regions: Callable[..., dict] | None = None
     depends_on: tuple[str, ...] = ()
     input_grad: str = "dx"
+    grad_names: tuple[str, ...] = ()
+    out_names: tuple[str, ...] = ()
+
+    def output_keys(self) -> list[str]:
+        """"out", or "out:NAME" for each output of a forward that returns a tuple."""
+        return [f"out:{n}" for n in self.out_names] if self.out_names else ["out"]
+
+    def output_shapes(self, dims: dict) -> list[tuple]:
+        return list(self.out_shape(dims)) if self.out_names else [self.out_shape(dims)]
+
+    def input_grad_keys(self) -> list[str]:
+        """The keys of the input gradients backward returns, matching ``differentiable`` in order."""
+        if self.grad_names:
+            return list(self.grad_names)
+        return ["dx"] if self.differentiable else []
 
 
 @dataclass

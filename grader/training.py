@@ -1,9 +1,16 @@
 """The kit's training loop, split evaluation and sampling, shared by ``makemore train`` and the grader.
 
 Works with any model that follows the kit's convention (assignments/README.md): ``model.params`` and
-``model.grads`` are dicts of float64 arrays with the same keys, ``model.forward(X)`` returns logits (N, V) for
-contexts X (N, block_size), ``model.backward(dlogits)`` fills ``model.grads``. The loss is any object with
-``forward(logits, targets) -> float`` and ``backward() -> dlogits`` (SoftmaxCrossEntropy).
+``model.grads`` are dicts of float arrays with the same keys, ``model.forward(X)`` returns logits,
+``model.backward(dlogits)`` fills ``model.grads``. The loss is any object with ``forward(logits, targets) ->
+float`` and ``backward() -> dlogits`` (SoftmaxCrossEntropy, SequenceCrossEntropy).
+
+A model says what input it consumes with the attribute ``consumes`` (``model_input(model)``):
+- "context" (the default, a1/a2): X (N, block_size) context windows -> logits (N, V), targets Y (N,).
+- "sequence" (a6 recurrent nets, a7 Transformer): X (B, T) makemore.py sequences -> logits (B, T, V),
+  targets Y (B, T) with -1 where nothing is predicted (grader/data.py build_sequences).
+The loop, ``evaluate`` (a mean over the targets that are not -1) and ``sample`` treat both alike; only
+``sample`` needs to know which input to build.
 """
 from __future__ import annotations
 
@@ -15,7 +22,12 @@ import numpy as np
 
 @dataclass
 class Schedule:
-    """Minibatch SGD settings; the defaults are the lecture's (lr 0.1, then 0.01 after half the steps)."""
+    """Minibatch settings; the defaults are the lecture's SGD (lr 0.1, then 0.01 after half the steps).
+
+    optimizer: "sgd" (params -= lr * grads) or "adamw" (``AdamW`` with betas, eps and weight_decay; makemore.py
+    trains its recurrent nets and Transformer with AdamW lr 5e-4, weight_decay 0.01, betas (0.9, 0.99),
+    eps 1e-8 at a constant rate: set lr_after_decay = lr).
+    """
 
     steps: int = 200_000
     batch_size: int = 32
@@ -23,6 +35,10 @@ class Schedule:
     lr_after_decay: float = 0.01
     decay_at: int | None = None  # None: half of steps
     seed: int = 2147483647
+    optimizer: str = "sgd"
+    weight_decay: float = 0.0
+    betas: tuple = (0.9, 0.99)
+    eps: float = 1e-8
 
     def lr_at(self, step: int) -> float:
         decay_at = self.steps // 2 if self.decay_at is None else self.decay_at
@@ -49,16 +65,67 @@ def sgd_step(params: dict, grads: dict, lr: float) -> None:
         value -= lr * grads[name]
 
 
+class AdamW:
+    """The kit's AdamW (Loshchilov & Hutter 2019) with torch.optim.AdamW's update, in place:
+
+        p -= lr * weight_decay * p                       (decoupled weight decay, on every parameter)
+        m = beta1 * m + (1 - beta1) * g,   v = beta2 * v + (1 - beta2) * g**2
+        p -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+
+    params: dict of arrays (updated in place; m and v take their dtype). ``step(grads, lr)`` applies one
+    update with the grads dict (same keys). Used by the loop for makemore.py's recurrent nets; a7 has the
+    student write the same update.
+    """
+
+    def __init__(self, params: dict, betas=(0.9, 0.99), eps: float = 1e-8, weight_decay: float = 0.0):
+        self.params, self.betas, self.eps, self.weight_decay = params, tuple(betas), eps, weight_decay
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.t = 0
+
+    def step(self, grads: dict, lr: float) -> None:
+        self.t += 1
+        beta1, beta2 = self.betas
+        # the bias corrections folded into two scalars, as torch does
+        step_size = lr / (1 - beta1**self.t)
+        denom_scale = 1.0 / (1 - beta2**self.t) ** 0.5
+        for name, p in self.params.items():
+            g, m, v = grads[name], self.m[name], self.v[name]
+            if self.weight_decay:
+                p *= 1 - lr * self.weight_decay
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * (g * g)
+            p -= step_size * m / (np.sqrt(v) * denom_scale + self.eps)
+
+
+def make_optimizer(params: dict, schedule: Schedule):
+    """A function (grads, lr) -> None that updates params in place as the schedule says."""
+    if schedule.optimizer == "sgd":
+        return lambda grads, lr: sgd_step(params, grads, lr)
+    if schedule.optimizer == "adamw":
+        return AdamW(params, schedule.betas, schedule.eps, schedule.weight_decay).step
+    raise ValueError(f"unknown optimizer {schedule.optimizer!r}: 'sgd' or 'adamw'")
+
+
+def model_input(model) -> str:
+    """What the model consumes: "context" (windows, the default) or "sequence" (see the module docstring)."""
+    return getattr(model, "consumes", "context")
+
+
 def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
           log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000) -> History:
-    """Minibatch SGD on (X, Y). Returns the minibatch loss every ``log_every`` steps (and the last)."""
+    """Minibatch training on (X, Y) rows (contexts or sequences alike) with the schedule's optimizer.
+    Returns the minibatch loss every ``log_every`` steps (and the last)."""
     history = History()
+    update = make_optimizer(model.params, schedule)
     for step, ix in enumerate(minibatches(len(X), schedule)):
         logits = model.forward(X[ix])
         loss = loss_fn.forward(logits, Y[ix])
         model.backward(loss_fn.backward())
         lr = schedule.lr_at(step)
-        sgd_step(model.params, model.grads, lr)
+        update(model.grads, lr)
         if step % log_every == 0 or step == schedule.steps - 1:
             history.steps.append(step)
             history.losses.append(float(loss))
@@ -68,25 +135,38 @@ def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
 
 
 def evaluate(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
-    """Mean loss over all of (X, Y), computed in chunks to bound memory."""
-    total = 0.0
+    """Mean loss over every counted target of (X, Y) (targets of -1 are not counted: the loss of a chunk is
+    a mean over its counted targets, so chunks are weighted by how many they hold), in chunks of rows."""
+    total, counted = 0.0, 0
     for start in range(0, len(X), chunk):
-        logits = model.forward(X[start:start + chunk])
-        total += loss_fn.forward(logits, Y[start:start + chunk]) * len(logits)
-    return total / len(X)
+        targets = Y[start:start + chunk]
+        n = int(np.count_nonzero(targets != -1))
+        if n == 0:
+            continue
+        total += float(loss_fn.forward(model.forward(X[start:start + chunk]), targets)) * n
+        counted += n
+    return total / counted
 
 
 def dev_loss(model, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
     """The mean cross-entropy of ``model`` on all of (X, Y), computed by the kit (``softmax`` below), never by
     the student's loss: the dev loss of a training check is the same number on a student's machine and on
-    the instructor's, whatever the student's loss forward returns. X (n, block_size) int64, Y (n,) int64."""
-    total = 0.0
+    the instructor's, whatever the student's loss forward returns.
+
+    Context models: X (n, block_size) int64, Y (n,) int64, logits (n, V). Sequence models: X (n, T), Y (n, T)
+    with -1 where there is no target, logits (n, T, V); the mean is over the positions with a target (PyTorch's
+    ``cross_entropy(..., ignore_index=-1)``)."""
+    total, count = 0.0, 0
     for start in range(0, len(X), chunk):
-        probs = softmax(np.asarray(model.forward(X[start:start + chunk]), dtype=np.float64))
-        targets = Y[start:start + chunk]
+        logits = np.asarray(model.forward(X[start:start + chunk]), dtype=np.float64)
+        logits = logits.reshape(-1, logits.shape[-1])
+        targets = Y[start:start + chunk].reshape(-1)
+        valid = targets != -1
+        probs = softmax(logits[valid])
         with np.errstate(divide="ignore", invalid="ignore"):
-            total -= float(np.log(probs[np.arange(len(targets)), targets]).sum())
-    return total / len(X)
+            total -= float(np.log(probs[np.arange(len(probs)), targets[valid]]).sum())
+        count += int(valid.sum())
+    return total / max(1, count)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -97,20 +177,28 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def sample(model, itos, num: int, seed: int = 2147483647, max_len: int = 50) -> list[str]:
-    """Sample ``num`` words from a trained model, one character at a time from a context of '.' tokens."""
+    """Sample ``num`` words from a trained model, one character at a time until '.' (or max_len).
+
+    A "context" model sees the last block_size tokens, starting from '.' * block_size; a "sequence" model sees
+    the whole word so far after a leading '.' (cropped to its last block_size tokens, as makemore.py's
+    generate does) and the logits of its last position are used.
+    """
     rng = np.random.default_rng(seed)
     block_size = getattr(model, "block_size", 1)
+    sequence = model_input(model) == "sequence"
+    max_len = min(max_len, block_size - 1) if sequence else max_len
     words = []
     for _ in range(num):
-        context = [0] * block_size
+        context = [0] if sequence else [0] * block_size
         out = []
         for _ in range(max_len):
-            probs = softmax(model.forward(np.array([context], dtype=np.int64)))[0]
+            logits = model.forward(np.array([context], dtype=np.int64))
+            probs = softmax(np.asarray(logits[:, -1] if sequence else logits, dtype=np.float64))[0]
             ix = int(rng.choice(len(probs), p=probs))
             if ix == 0:
                 break
             out.append(itos[ix])
-            context = context[1:] + [ix]
+            context = (context + [ix])[-block_size:] if sequence else context[1:] + [ix]
         words.append("".join(out))
     return words
 

@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader import KIT_ROOT
-from grader.data import DataError, Vocab, build_examples, load_splits, load_words, split_words
+from grader.data import (DataError, Vocab, build_examples, build_sequences, load_sequence_splits, load_splits,
+                         load_words, sequence_block_size, split_train_test, split_words)
+from grader.data import test_set_size as makemore_test_size
 
 words_strategy = st.lists(st.text(alphabet="abcxyz", min_size=0, max_size=6), min_size=1, max_size=30)
 
@@ -86,3 +88,44 @@ def test_characters_outside_the_vocabulary_are_named():
         vocab.encode("abz")
     with pytest.raises(DataError, match="boundary"):
         Vocab.from_words(["a.b"])
+
+
+# -- sequences (makemore.py's format, for a6 and a7) ---------------------------------------------------------
+
+def test_sequences_are_makemores_rows():
+    vocab = Vocab.from_words(["emma", "al"])
+    X, Y = build_sequences(["emma", "al"], vocab)
+    assert X.dtype == Y.dtype == np.int64 and X.shape == Y.shape == (2, 5)  # block_size = longest word + 1
+    assert vocab.decode(X[0]) == ".emma" and vocab.decode(Y[0]) == "emma."
+    assert X[1].tolist() == [0, *vocab.encode("al"), 0, 0]
+    assert Y[1].tolist() == [*vocab.encode("al"), 0, -1, -1]
+
+
+@given(words_strategy)
+def test_sequences_count_each_word_once_plus_its_end(words):
+    words = [w for w in words if w] or ["a"]
+    vocab = Vocab.from_words(words)
+    X, Y = build_sequences(words, vocab)
+    assert X.shape == (len(words), sequence_block_size(words))
+    assert (Y != -1).sum() == sum(len(w) + 1 for w in words)  # as many counted targets as build_examples makes
+    assert np.all(X[:, 0] == 0) and np.all(X[:, 1:] == np.where(Y[:, :-1] == -1, 0, Y[:, :-1]))  # Y is X shifted
+
+
+def test_a_word_longer_than_the_block_is_refused():
+    vocab = Vocab.from_words(["abc"])
+    with pytest.raises(DataError, match="too long"):
+        build_sequences(["abc"], vocab, block_size=3)
+
+
+@given(st.lists(st.text(alphabet="abc", min_size=1, max_size=4), min_size=10, max_size=60, unique=True),
+       st.integers(0, 100))
+def test_makemores_split_keeps_ten_percent_or_1000_for_test(words, seed):
+    train, test = split_train_test(words, seed)
+    assert sorted(train + test) == sorted(words) and (train, test) == split_train_test(words, seed)
+    assert len(test) == min(1000, int(0.1 * len(words))) == makemore_test_size(len(words))
+
+
+def test_sequence_splits_of_the_kit_names():
+    splits = load_sequence_splits()
+    assert len(splits.test_words) == 1000 and splits.block_size == 16
+    assert splits.train[0].shape == (len(splits.train_words), 16) and splits.dev is splits.test

@@ -1,7 +1,9 @@
 """The grader on right code written another way, on the same code twice, and on the untouched stubs.
 
 - tests/corpus/alternatives/ is a correct submission in another style (loops, einsum, one-hot products,
-  log-softmax caching the logits, a Tanh caching its input, params as a property): full marks.
+  log-softmax caching the logits, a Tanh caching its input, params as a property; for a6 split weight blocks,
+  gates from pre-activations, boolean-indexed masking): full marks. tests/corpus/alternatives_stack/ is a
+  second a6 (one cell object reused over time with a stack of caches, DLFS2-style loss): full marks too.
 - Grading is deterministic: the same submission twice gives the same statuses, points and messages.
 - The stubs in assignments/ score 0 with status "not implemented" on every check, without crashing.
 """
@@ -18,6 +20,7 @@ from grader.specs import ASSIGNMENTS
 from tests.corpus.bugs import BUGS, PACKAGES, REPO, apply, build_submission
 
 ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives"
+SECOND_A6 = Path(__file__).parent / "corpus" / "alternatives_stack"  # a6 again, one cell with a stack of caches
 
 
 def copy_packages(source: Path, dest: Path) -> Path:
@@ -31,9 +34,17 @@ def summary(result) -> list[tuple]:
     return [(o.name, o.status, o.points, o.max_points, o.message) for o in result.outcomes]
 
 
-@pytest.mark.parametrize("key", ["a1", "a2"])
-def test_a_correct_submission_in_another_style_gets_full_marks(key, tmp_path):
-    result = grade_assignment(ASSIGNMENTS[key], copy_packages(ALTERNATIVES, tmp_path))
+@pytest.mark.parametrize("key, source", [("a1", ALTERNATIVES), ("a2", ALTERNATIVES), ("a6", ALTERNATIVES),
+                                         ("a6", SECOND_A6)], ids=["a1", "a2", "a6", "a6-stack"])
+def test_a_correct_submission_in_another_style_gets_full_marks(key, source, tmp_path):
+    if source is SECOND_A6:  # only a6_rnn differs; the other packages are the first alternative's
+        copy_packages(ALTERNATIVES, tmp_path)
+        shutil.rmtree(tmp_path / "a6_rnn")
+        shutil.copytree(SECOND_A6 / "a6_rnn", tmp_path / "a6_rnn", ignore=shutil.ignore_patterns("__pycache__"))
+        submission = tmp_path
+    else:
+        submission = copy_packages(source, tmp_path)
+    result = grade_assignment(ASSIGNMENTS[key], submission)
     assert result.mode == "full"  # the hidden checks ran too
     lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
     assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
@@ -49,6 +60,8 @@ def test_the_alternative_really_is_written_differently():
     text = "".join(p.read_text() for p in ALTERNATIVES.glob("*/*.py"))
     for style in ("np.einsum", "np.add.at", "@property", "onehot.T @ dlogits", "for n in range"):
         assert style in text, style
+    stack = "".join(p.read_text() for p in SECOND_A6.glob("*/*.py"))
+    assert "self.stack.pop()" in stack and "cell_for_step()" not in stack
 
 
 @pytest.mark.parametrize("key, bug_names", [
@@ -65,7 +78,7 @@ def test_grading_the_same_submission_twice_gives_the_same_outcomes(key, bug_name
     assert summary(first) == summary(second)
 
 
-@pytest.mark.parametrize("key", ["a1", "a2"])
+@pytest.mark.parametrize("key", ["a1", "a2", "a6"])
 def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
     result = grade_assignment(ASSIGNMENTS[key], copy_packages(REPO / "assignments", tmp_path))
     assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)

@@ -17,7 +17,7 @@ def finite_difference_problems(unit, dims: dict, seed: int) -> list[str]:
     params, inputs, dout = make_example(unit, dims, seed)
     analytic = reference_layer(unit, dims, params, inputs, dout)
     outs = reference_outputs_under_perturbations(unit, dims, params, inputs)
-    numeric = central_differences(perturbation_targets(unit, params, inputs), outs, dout)
+    numeric = central_differences(perturbation_targets(unit, params, inputs), outs, dout, unit)
     assert set(numeric) <= set(analytic)
     problems = []
     for key, expected in numeric.items():
@@ -46,11 +46,12 @@ def test_reference_outputs_have_the_documented_shapes(unit):
         params, inputs, dout = make_example(unit, dims, seed)
         before = [a.copy() for a in inputs]
         result = reference_layer(unit, dims, params, inputs, dout)
-        assert result["out"].shape == (() if unit.scalar_output else unit.out_shape(dims))
+        shapes = [()] if unit.scalar_output else unit.output_shapes(dims)
+        assert [result[key].shape for key in unit.output_keys()] == [tuple(s) for s in shapes]
         for name, value in params.items():
             assert result[f"grad:{name}"].shape == value.shape
-        if unit.differentiable:
-            assert result["dx"].shape == inputs[unit.differentiable[0]].shape
+        for key, i in zip(unit.input_grad_keys(), unit.differentiable):
+            assert result[key].shape == inputs[i].shape
         assert all(np.array_equal(a, b) for a, b in zip(inputs, before))
 
     check()

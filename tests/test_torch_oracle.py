@@ -33,7 +33,45 @@ def torch_forward(label, p, inputs):
         hprebn = emb.view(emb.shape[0], -1) @ p["W1"] + p["b1"]
         bnraw = (hprebn - hprebn.mean(0, keepdim=True)) * (hprebn.var(0, keepdim=True, unbiased=True) + 1e-5) ** -0.5
         return torch.tanh(p["bngain"] * bnraw + p["bnbias"]) @ p["W2"] + p["b2"]
+    if label == "SequenceCrossEntropy":  # makemore.py's loss
+        logits, targets = inputs
+        return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1), ignore_index=-1)
+    if label in ("RNNCell", "GRUCell", "LSTMCell"):
+        return torch_cell(label, p, *inputs)
+    if label.startswith("RNN"):
+        kind = {"RNN": "RNNCell", "RNN[gru]": "GRUCell", "RNN[lstm]": "LSTMCell"}[label]
+        cell = {k[5:]: v for k, v in p.items() if k.startswith("cell.")}
+        idx = inputs[0]
+        emb = p["wte"][idx]
+        h = p["start"].expand(idx.shape[0], -1)
+        c = p["start_c"].expand(idx.shape[0], -1) if kind == "LSTMCell" else None
+        hs = []
+        for t in range(idx.shape[1]):
+            if c is None:
+                h = torch_cell(kind, cell, emb[:, t], h)
+            else:
+                h, c = torch_cell(kind, cell, emb[:, t], h, c)
+            hs.append(h)
+        return torch.stack(hs, 1) @ p["lm_head_W"] + p["lm_head_b"]
     raise KeyError(label)
+
+
+def torch_cell(label, p, x, h, c=None):
+    """makemore.py's RNN and GRU cells in torch; the LSTM is torch.nn.LSTMCell itself, with the kit's fused
+    (D + H, 4H) weight mapped onto its weight_ih (4H, D) and weight_hh (4H, H)."""
+    xh = torch.cat([x, h], dim=1)
+    if label == "RNNCell":
+        return torch.tanh(xh @ p["W"] + p["b"])
+    if label == "GRUCell":
+        r = torch.sigmoid(xh @ p["W_r"] + p["b_r"])
+        hbar = torch.tanh(torch.cat([x, r * h], dim=1) @ p["W_hbar"] + p["b_hbar"])
+        z = torch.sigmoid(xh @ p["W_z"] + p["b_z"])
+        return (1 - z) * h + z * hbar
+    D, H = x.shape[1], h.shape[1]
+    lstm = torch.nn.LSTMCell(D, H).double()
+    weights = {"weight_ih": p["W"][:D].T, "weight_hh": p["W"][D:].T, "bias_ih": p["b"],
+               "bias_hh": torch.zeros(4 * H, dtype=torch.float64)}
+    return torch.func.functional_call(lstm, weights, (x, (h, c)))
 
 
 @pytest.mark.parametrize("unit", all_units(), ids=lambda u: u.label)
@@ -46,12 +84,13 @@ def test_reference_matches_torch_autograd(unit):
         p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         t_inputs = [torch.tensor(a, requires_grad=(i in unit.differentiable)) for i, a in enumerate(inputs)]
         out = torch_forward(unit.label, p, t_inputs)
-        out.backward(torch.tensor(dout, dtype=torch.float64))
-        np.testing.assert_allclose(expected["out"], out.detach().numpy(), rtol=1e-10, atol=1e-12)
+        outs, douts = (out, dout) if unit.out_names else ((out,), (dout,))
+        torch.autograd.backward(outs, [torch.tensor(d, dtype=torch.float64) for d in douts])
+        for key, o in zip(unit.output_keys(), outs):
+            np.testing.assert_allclose(expected[key], o.detach().numpy(), rtol=1e-10, atol=1e-12)
         for name in params:
             np.testing.assert_allclose(expected[f"grad:{name}"], p[name].grad.numpy(), rtol=1e-9, atol=1e-12)
-        if unit.differentiable:
-            i = unit.differentiable[0]
-            np.testing.assert_allclose(expected["dx"], t_inputs[i].grad.numpy(), rtol=1e-9, atol=1e-12)
+        for key, i in zip(unit.input_grad_keys(), unit.differentiable):
+            np.testing.assert_allclose(expected[key], t_inputs[i].grad.numpy(), rtol=1e-9, atol=1e-12)
 
     check()

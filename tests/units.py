@@ -25,6 +25,9 @@ def reference_outputs_under_perturbations(unit: Unit, dims: dict, params: dict, 
         target = obj.params[name.removeprefix("param:")] if name.startswith("param:") else args[int(name.removeprefix("arg"))]
         saved = target.flat[index]
         target.flat[index] = saved + delta
-        outs.append(np.asarray(obj.forward(*args), dtype=np.float64))
+        out = obj.forward(*args)
+        if isinstance(out, tuple):  # flattened and concatenated, as the student's process sends it
+            out = np.concatenate([np.ravel(o) for o in out])
+        outs.append(np.asarray(out, dtype=np.float64))
         target.flat[index] = saved
     return np.stack(outs)

@@ -298,20 +298,27 @@ class Runner:
         out_arrays: dict = {}
         out = self.call(f"{label}.forward", obj.forward, *args)
         result = {"out": self.pack(out, "out", out_arrays)}
+        if isinstance(out, tuple):  # a recurrent cell's (h, c): each entry on its own
+            result["outs"] = [self.pack(o, f"out{i}", out_arrays) for i, o in enumerate(out[:8])]
         mutated = [i for i, (a, o) in enumerate(zip(args, originals)) if not np.array_equal(a, o)]
         if h.get("backward"):
-            dout = arrays["dout"]
-            dout_arg = float(dout) if h.get("scalar_dout") else dout
-            dout_copy = dout.copy()
-            dx = self.call(f"{label}.backward", obj.backward, dout_arg)
+            if h.get("n_douts"):  # one upstream gradient per output: backward(*douts)
+                douts = [arrays[f"dout{i}"] for i in range(h["n_douts"])]
+            else:
+                douts = [arrays["dout"]]
+            dout_args = [float(douts[0])] if h.get("scalar_dout") else douts
+            dout_copies = [d.copy() for d in douts]
+            dx = self.call(f"{label}.backward", obj.backward, *dout_args)
             result["dx"] = self.pack(dx, "dx", out_arrays)
+            if isinstance(dx, tuple):  # (dx, dh_prev[, dc_prev])
+                result["dxs"] = [self.pack(d, f"dx{i}", out_arrays) for i, d in enumerate(dx[:8])]
             grads = getattr(obj, "grads", None)
             if not isinstance(grads, dict):
                 result["grads_error"] = f"{label}.grads should be a dict, found {type(grads).__name__}"
             else:
                 result["grads"] = {k: self.pack(grads.get(k), f"grad:{k}", out_arrays) if k in grads
                                    else {"kind": "missing"} for k in params}
-            if not np.array_equal(dout, dout_copy):
+            if any(not np.array_equal(d, c) for d, c in zip(douts, dout_copies)):
                 mutated.append("dout")
             if h.get("twice") and isinstance(grads, dict):
                 own = getattr(obj, "params", None)
@@ -320,7 +327,7 @@ class Runner:
                 # The convention: backward overwrites self.grads. A second identical step must give the same
                 # gradients; one that adds to the previous ones shows up here and not only as slow training.
                 self.call(f"{label}.forward", obj.forward, *[o.copy() for o in originals])
-                self.call(f"{label}.backward", obj.backward, dout_arg)
+                self.call(f"{label}.backward", obj.backward, *dout_args)
                 again = getattr(obj, "grads", None)
                 if isinstance(again, dict):
                     result["grads_again"] = {k: self.pack(again.get(k), f"grad2:{k}", out_arrays)
@@ -380,6 +387,8 @@ class Runner:
                 raise StudentFailure(self.failure_report(exc, f"{label}.forward")) from None
             finally:
                 target.flat[index] = saved
+            if isinstance(out, tuple):  # a tuple output, flattened (the parent flattens dout the same way)
+                out = np.concatenate([np.ravel(np.asarray(o, dtype=np.float64)) for o in out])
             outs.append(np.array(out, dtype=np.float64, copy=True))
         stacked = np.stack(outs) if outs else np.zeros((0,))
         return {"out": {"kind": "array"}}, {"outs": stacked}
@@ -391,6 +400,8 @@ class Runner:
         for spec in h["args"]:
             if "array" in spec:
                 args.append(arrays[spec["array"]].copy())
+            elif "arrays" in spec:  # a dict of arrays (a model's grads), which the function may change in place
+                args.append({key: arrays[name].copy() for key, name in spec["arrays"].items()})
             elif "rng" in spec:
                 args.append(np.random.default_rng(spec["rng"]))
             else:
@@ -401,7 +412,12 @@ class Runner:
             call_args = [np.random.default_rng(s["rng"]) if "rng" in s else a for s, a in zip(h["args"], args)]
             value = self.call(h["label"], fn, *call_args)
             results.append(self.pack(value, f"out{repeat}", out_arrays))
-        return {"results": results}, out_arrays
+        reply = {"results": results}
+        if h.get("return_args"):  # what the call left in its dict arguments, for in-place functions
+            reply["args_after"] = {f"{i}:{key}": self.pack(a.get(key), f"arg{i}:{key}", out_arrays)
+                                   for i, (spec, a) in enumerate(zip(h["args"], args)) if "arrays" in spec
+                                   for key in spec["arrays"]}
+        return reply, out_arrays
 
     def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Train the student's model with the kit's loop; send back its final parameters."""

@@ -375,6 +375,12 @@ def _reconcile_layer(header: dict, arrays: dict, request: dict) -> set[str]:
     header.setdefault("out", {"kind": "missing"})
     fix(header, "out", "out")
     fix(header, "dx", "dx")
+    for listed, prefix in (("outs", "out"), ("dxs", "dx")):  # tuples from forward / backward (recurrent cells)
+        if listed in header:
+            entries = header[listed]
+            header[listed] = [_meta(e, arrays.get(f"{prefix}{i}")) for i, e in enumerate(entries[:8])] \
+                if type(entries) is list else None
+            used.update(f"{prefix}{i}" for i in range(len(header[listed] or ())))
     for field_name, prefix in (("grads", "grad"), ("grads_again", "grad2")):
         grads = header.get(field_name)
         if grads is None:
@@ -415,7 +421,13 @@ def _reconcile_call(header: dict, arrays: dict, request: dict) -> set[str]:
     results = [_meta(r, arrays.get(f"out{i}")) for i, r in enumerate(results)] if type(results) is list else []
     repeat = request.get("repeat", 1)
     header["results"] = (results + [{"kind": "missing"}] * repeat)[:repeat]
-    return {f"out{i}" for i in range(len(header["results"]))}
+    used = {f"out{i}" for i in range(len(header["results"]))}
+    after = header.get("args_after")  # dict arguments after an in-place call (clip_grad_norm)
+    if after is not None:
+        header["args_after"] = {str(k): _meta(v, arrays.get(f"arg{k}")) for k, v in list(after.items())[:64]} \
+            if type(after) is dict else {}
+        used.update(f"arg{k}" for k in header["args_after"])
+    return used
 
 
 def _reconcile_train(header: dict, arrays: dict, request: dict) -> set[str]:

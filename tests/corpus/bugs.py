@@ -5,7 +5,7 @@ of the reference it replaces (``old`` must occur exactly once, so the corpus can
 reference changes), the replacement, the check that must lose points, and a substring the failure message of
 that check must contain: the diagnosis a student would need to find the mistake.
 
-``build_submission(bug, dest)`` copies reference/a1_bigram and reference/a2_mlp into ``dest`` and applies the
+``build_submission(bug, dest)`` copies the reference packages (PACKAGES) into ``dest`` and applies the
 bug; tests/test_grader_catches_bugs.py grades the result.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "reference"
-PACKAGES = ("a1_bigram", "a2_mlp")
+PACKAGES = ("a1_bigram", "a2_mlp", "a6_rnn")
 
 
 @dataclass(frozen=True)
@@ -219,6 +219,82 @@ BUGS = [
         "self.idx = idx[:, 0]", "self.idx = idx",
         "bigram_net.contract", "axis of size 1",
         "indexing with the (N, 1) contexts gives logits of shape (N, 1, V)"),
+]
+
+
+BUGS += [
+    # -- a6: the masked sequence loss -----------------------------------------------------------------------
+    Bug("sequence_loss_counts_ignored_positions", "a6_rnn/sequence_loss.py",
+        "self.valid = targets != -1", "self.valid = np.ones(targets.shape, dtype=bool)",
+        "sequence_loss.fixture", "the positions whose target is -1 are included",
+        "no mask: numpy reads the target -1 as the last class"),
+    Bug("sequence_loss_mean_over_all_positions", "a6_rnn/sequence_loss.py",
+        "return float(-(picked * self.valid).sum() / self.n_valid)",
+        "return float(-(picked * self.valid).sum() / self.valid.size)",
+        "sequence_loss.fixture", "divided by B * T (all positions)",
+        "masking the sum but averaging over all B * T positions"),
+    Bug("sequence_loss_mean_over_sequences", "a6_rnn/sequence_loss.py",
+        "self.n_valid = int(self.valid.sum())", "self.n_valid = targets.shape[0]",
+        "sequence_loss.fixture", "divided by B (a mean over the sequences)",
+        "a mean per sequence, as if each row were one example"),
+    # -- a6: cells -----------------------------------------------------------------------------------------
+    Bug("rnn_cell_tanh_derivative_of_preactivation", "a6_rnn/rnn_cell.py",
+        'self.h = np.tanh(self.xh @ self.params["W"] + self.params["b"])\n        return self.h',
+        'self.h = self.xh @ self.params["W"] + self.params["b"]\n        return np.tanh(self.h)',
+        "rnn_cell.gradcheck", "uses the pre-activation",
+        "caching the pre-activation, so backward computes 1 - a**2"),
+    Bug("gru_update_gate_one_path", "a6_rnn/gru_cell.py",
+        "dz = dh * (self.hbar - self.h_prev)", "dz = dh * self.hbar",
+        "gru_cell.gradcheck", "z appears twice",
+        "differentiating z * hbar and forgetting that (1 - z) * h_prev depends on z too"),
+    Bug("gru_direct_path_missing", "a6_rnn/gru_cell.py",
+        "dh_prev = dh * (1.0 - self.z)", "dh_prev = np.zeros_like(dh)",
+        "gru_cell.gradcheck", "misses the direct path",
+        "only the paths through the gates into h_prev"),
+    Bug("lstm_forget_gate_missing_in_dc_prev", "a6_rnn/lstm_cell.py",
+        "return dxh[:, :D], dxh[:, D:], dc_total * self.f", "return dxh[:, :D], dxh[:, D:], dc_total",
+        "lstm_cell.gradcheck", "without the forget gate",
+        "passing dc straight back as if c_t = c_{t-1} + ..."),
+    Bug("lstm_dc_misses_h_path", "a6_rnn/lstm_cell.py",
+        "dc_total = dc + dh * self.o * (1.0 - self.tanh_c**2)", "dc_total = dc",
+        "lstm_cell.gradcheck", "misses the path through h_t",
+        "forgetting that h_t = o * tanh(c_t) also depends on c_t"),
+    # -- a6: backpropagation through time ------------------------------------------------------------------
+    Bug("bptt_truncated_to_one_step", "a6_rnn/rnn.py",
+        "demb[:, t], dh = self.cells[t].backward(dhs[:, t] + dh)", "demb[:, t], dh = self.cells[t].backward(dhs[:, t])",
+        "rnn.gradcheck", "backpropagation truncated to one step",
+        "each step's cell gets only the head's gradient, not the one from step t+1"),
+    Bug("bptt_cell_grads_overwritten", "a6_rnn/rnn.py",
+        "cell_grads[k] += v", "cell_grads[k] = v",
+        "rnn.gradcheck", "overwritten at each step instead of summed over time",
+        "keeping the last step's gradient, like backward overwrites grads within one step"),
+    Bug("bptt_start_state_gradient_missing", "a6_rnn/rnn.py",
+        'g["start"] = dh.sum(axis=0, keepdims=True)', 'g["start"] = np.zeros_like(p["start"])',
+        "rnn.gradcheck", "start state's gradient is missing",
+        "treating the start state as a constant"),
+    Bug("bptt_walks_time_forwards", "a6_rnn/rnn.py",
+        "for t in reversed(range(T)):", "for t in range(T):",
+        "rnn.gradcheck", "backward walks time forwards",
+        "copying the forward loop into backward"),
+    Bug("rnn_forward_time_reversed", "a6_rnn/rnn.py",
+        "for t in range(T):\n            cell = self.cell_for_step()",
+        "for t in reversed(range(T)):\n            cell = self.cell_for_step()",
+        "rnn.fixture", "time runs backwards in forward",
+        "iterating the sequence from its end"),
+    Bug("lstm_dc_not_carried_through_time", "a6_rnn/rnn.py",
+        "demb[:, t], dh, dc = self.cells[t].backward(dhs[:, t] + dh, dc)",
+        "demb[:, t], dh, _ = self.cells[t].backward(dhs[:, t] + dh, dc)",
+        "rnn_lstm.gradcheck", "dc is not carried from step t+1",
+        "carrying dh but not the cell state's gradient"),
+    Bug("rnn_wte_grad_assigned", "a6_rnn/rnn.py",
+        'g["wte"] = onehot.T @ demb.reshape(B * T, -1)',
+        'g["wte"] = np.zeros_like(p["wte"])\n        g["wte"][self.idx] = demb',
+        "rnn.gradcheck", "np.add.at",
+        "fancy assignment: a token used at several (b, t) keeps one gradient"),
+    Bug("clip_returns_norm_after_clipping", "a6_rnn/clip.py",
+        "    return norm\n", "    return norm * min(1.0, coef)\n",
+        "clip_grad_norm.behaviour", "norm after clipping",
+        "returning the new norm instead of the one measured"),
 ]
 
 

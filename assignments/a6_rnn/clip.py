@@ -1,0 +1,20 @@
+"""Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_), often used to tame exploding BPTT gradients."""
+import numpy as np
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale every gradient by the same factor so that their global norm is at most ``max_norm``.
+
+    Inputs:
+    - grads: dict name -> float64 array of any shape (a model's grads); modified in place.
+    - max_norm: float > 0.
+
+    The global norm is sqrt(sum over all arrays and entries of g**2). When it exceeds max_norm, every array
+    is multiplied by max_norm / (norm + 1e-6) (PyTorch's clip_grad_norm_, including its 1e-6); otherwise
+    nothing changes.
+
+    Returns:
+    - norm: float, the global norm before clipping.
+    """
+    # YOUR CODE HERE (clip_grad_norm): one norm over all arrays together (not per array); scale in place with g *= coef
+    raise NotImplementedError('clip_grad_norm: one norm over all arrays together (not per array); scale in place with g *= coef')

@@ -1,0 +1,117 @@
+"""makemore.py's recurrent language model, with the cell of your choice and backpropagation through time:
+
+    emb    = wte[idx]                                (B, T, D)    D = n_embd
+    h_0    = start (broadcast over the batch)        (B, H)       H = n_embd2, a learned parameter
+    h_t    = cell(emb[:, t], h_{t-1})                (B, H)       t = 1..T  (LSTM: also c_t, from c_0 = start_c)
+    logits = stack(h_1..h_T) @ lm_head_W + lm_head_b (B, T, V)
+"""
+import copy
+
+import numpy as np
+
+from .gru_cell import GRUCell
+from .lstm_cell import LSTMCell
+from .rnn_cell import RNNCell, linear_init
+
+CELLS = {"rnn": RNNCell, "gru": GRUCell, "lstm": LSTMCell}
+
+
+class RNN:
+    """Embedding -> a cell over time from a learned start state -> a linear head at every position.
+
+    params = {"wte": (V, D), "start": (1, H), ["start_c": (1, H), LSTM only], "cell.NAME": the cell's params,
+              "lm_head_W": (H, V), "lm_head_b": (V,)}, float64 while grading (``dtype`` for training only).
+    The "cell.NAME" entries are the very arrays of self.cell.params, so an in-place update reaches the cell.
+    consumes = "sequence": the kit's loop feeds it makemore.py's (B, T) sequences, not context windows.
+    """
+
+    consumes = "sequence"
+
+    def __init__(self, vocab_size=27, n_embd=64, n_embd2=64, cell_type="rnn", block_size=16, rng=None,
+                 dtype=np.float64):
+        rng = np.random.default_rng(0) if rng is None else rng
+        self.block_size, self.cell_type = block_size, cell_type
+        self.cell = CELLS[cell_type](n_embd, n_embd2, rng, dtype)
+        head_W, head_b = linear_init(n_embd2, vocab_size, rng, dtype)
+        self.params = {"wte": rng.standard_normal((vocab_size, n_embd)).astype(dtype),  # nn.Embedding: N(0, 1)
+                       "start": np.zeros((1, n_embd2), dtype=dtype)}                    # makemore.py: zeros
+        if cell_type == "lstm":
+            self.params["start_c"] = np.zeros((1, n_embd2), dtype=dtype)
+        self.params.update({f"cell.{k}": v for k, v in self.cell.params.items()})
+        self.params.update({"lm_head_W": head_W, "lm_head_b": head_b})
+        self.grads = {}
+
+    def cell_for_step(self):
+        """A new cell for one time step: it shares self.cell's parameter arrays but has its own cache and
+        grads (deep-learning-from-scratch-2's Time layers keep one such cell per step)."""
+        step = copy.copy(self.cell)
+        step.grads = {}
+        return step
+
+    def forward(self, idx):
+        """Inputs:
+        - idx: (B, T) int64 token ids, T <= block_size; not modified.
+
+        Returns:
+        - logits: (B, T, V) float64; logits[:, t] depends on idx[:, :t + 1] only.
+
+        Caches idx, the list of step cells self.cells (T of them) and the hidden states hs (B, T, H).
+        """
+        ### BEGIN SOLUTION: embed all tokens at once; loop t = 0..T-1 with a fresh cell_for_step() each step, starting from start (and start_c); stack the h's, apply the head
+        B, T = idx.shape
+        p = self.params
+        self.idx = idx
+        emb = p["wte"][idx]
+        H = p["start"].shape[1]
+        h = np.broadcast_to(p["start"], (B, H))
+        c = np.broadcast_to(p["start_c"], (B, H)) if self.cell_type == "lstm" else None
+        self.hs = np.empty((B, T, H), dtype=p["start"].dtype)
+        self.cells = []
+        for t in range(T):
+            cell = self.cell_for_step()
+            if c is None:
+                h = cell.forward(emb[:, t], h)
+            else:
+                h, c = cell.forward(emb[:, t], h, c)
+            self.hs[:, t] = h
+            self.cells.append(cell)
+        return self.hs @ p["lm_head_W"] + p["lm_head_b"]
+        ### END SOLUTION
+
+    def backward(self, dlogits):
+        """Inputs:
+        - dlogits: (B, T, V) float64, upstream gradient.
+
+        Returns None. Sets self.grads with the keys of self.params, each the shape of its parameter: the
+        cell's gradients summed over the T steps, "start" (and "start_c") from the gradient reaching h_0
+        (and c_0) summed over the batch, "wte" scatter-added over every (b, t).
+        """
+        ### BEGIN SOLUTION: head first; then t = T-1 down to 0: dh = dhs[:, t] + the dh_prev of step t+1 (and dc); sum the cells' grads; dstart from the last dh_prev; scatter-add demb into wte
+        p, g = self.params, {}
+        B, T, V = dlogits.shape
+        H = p["start"].shape[1]
+        g["lm_head_W"] = self.hs.reshape(B * T, H).T @ dlogits.reshape(B * T, V)
+        g["lm_head_b"] = dlogits.sum(axis=(0, 1))
+        dhs = dlogits @ p["lm_head_W"].T
+        cell_grads = {k: np.zeros_like(v) for k, v in self.cell.params.items()}
+        demb = np.empty((B, T, p["wte"].shape[1]), dtype=dlogits.dtype)
+        dh = np.zeros((B, H), dtype=dlogits.dtype)
+        dc = np.zeros((B, H), dtype=dlogits.dtype) if self.cell_type == "lstm" else None
+        for t in reversed(range(T)):
+            if dc is None:
+                demb[:, t], dh = self.cells[t].backward(dhs[:, t] + dh)
+            else:
+                demb[:, t], dh, dc = self.cells[t].backward(dhs[:, t] + dh, dc)
+            for k, v in self.cells[t].grads.items():
+                cell_grads[k] += v
+        g["start"] = dh.sum(axis=0, keepdims=True)
+        if dc is not None:
+            g["start_c"] = dc.sum(axis=0, keepdims=True)
+        # scatter-add without np.add.at (slow): a one-hot matrix product sums the rows of each token
+        V_in = p["wte"].shape[0]
+        onehot = (self.idx.reshape(-1)[:, None] == np.arange(V_in)).astype(demb.dtype)
+        g["wte"] = onehot.T @ demb.reshape(B * T, -1)
+        g.update({f"cell.{k}": v for k, v in cell_grads.items()})
+        self.grads = {k: g[k] for k in p}
+        return None
+        ### END SOLUTION

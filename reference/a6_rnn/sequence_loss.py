@@ -1,0 +1,53 @@
+"""Cross-entropy over every position of a batch of sequences, ignoring the positions whose target is -1."""
+import numpy as np
+
+
+class SequenceCrossEntropy:
+    """loss = mean over the valid positions (targets != -1) of -log softmax(logits[b, t])[targets[b, t]].
+
+    PyTorch's F.cross_entropy(logits.view(-1, V), targets.view(-1), ignore_index=-1), as makemore.py
+    computes it: the mean is over the valid positions only, not over all B * T positions nor over B.
+    No parameters: ``params`` and ``grads`` are empty dicts.
+    """
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+
+    def forward(self, logits, targets):
+        """Inputs:
+        - logits: (B, T, V) float64, unnormalised scores; not modified.
+        - targets: (B, T) int64, the next token at each position, or -1 where nothing is to be predicted
+          (past the end of a word); at least one target is not -1.
+
+        Returns:
+        - loss: float, the mean over the positions with targets != -1.
+
+        Caches the probabilities (B, T, V), the targets and the mask of valid positions.
+        """
+        ### BEGIN SOLUTION: a stable log-softmax over the last axis; pick the targets' log-probs where targets != -1; divide by the number of valid positions
+        shifted = logits - np.max(logits, axis=-1, keepdims=True)
+        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        self.probs = np.exp(log_probs)
+        self.valid = targets != -1
+        self.safe_targets = np.where(self.valid, targets, 0)
+        picked = np.take_along_axis(log_probs, self.safe_targets[..., None], axis=-1)[..., 0]
+        self.n_valid = int(self.valid.sum())
+        return float(-(picked * self.valid).sum() / self.n_valid)
+        ### END SOLUTION
+
+    def backward(self, dloss=1.0):
+        """Inputs:
+        - dloss: float, the upstream gradient (1.0 when this is the final loss).
+
+        Returns:
+        - dlogits: (B, T, V) float64, dloss * (softmax - onehot(targets)) / n_valid at valid positions, and
+          exactly 0 at positions whose target is -1.
+        """
+        ### BEGIN SOLUTION: softmax minus one-hot at the valid positions, zero elsewhere, divided by the number of valid positions
+        dlogits = self.probs.copy()
+        np.put_along_axis(dlogits, self.safe_targets[..., None], np.take_along_axis(
+            dlogits, self.safe_targets[..., None], axis=-1) - 1.0, axis=-1)
+        dlogits *= self.valid[..., None] * (dloss / self.n_valid)
+        return dlogits
+        ### END SOLUTION
