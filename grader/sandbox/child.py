@@ -332,11 +332,12 @@ class Runner:
                 if isinstance(again, dict):
                     result["grads_again"] = {k: self.pack(again.get(k), f"grad2:{k}", out_arrays)
                                              for k in params if k in again}
-                result["calls"] = self.later_calls(h, obj, params, arrays, dout_arg, out_arrays)
+                if not h.get("n_douts"):  # a tuple-valued layer (a recurrent cell) is checked step by step instead
+                    result["calls"] = self.later_calls(h, obj, params, arrays, dout_args, out_arrays)
         result["mutated"] = mutated
         return result, out_arrays
 
-    def later_calls(self, h: dict, obj, params: dict, arrays: dict, dout_arg, out_arrays: dict) -> dict:
+    def later_calls(self, h: dict, obj, params: dict, arrays: dict, dout_args: list, out_arrays: dict) -> dict:
         """What the same object gives on later calls, and what a fresh one gives, for the parent to compare:
         "backward_again" a second backward after the same forward; "next" forward and backward on new inputs
         of the same shape ("next:argI", "next:dout"); "fresh" the same new call on a fresh object."""
@@ -349,7 +350,7 @@ class Runner:
                            "grads": {k: self.pack(grads.get(k), f"{name}:grad:{k}", out_arrays)
                                      for k in params if k in grads} if isinstance(grads, dict) else {}}
 
-        record("backward_again", None, self.call(f"{label}.backward", obj.backward, dout_arg), obj)
+        record("backward_again", None, self.call(f"{label}.backward", obj.backward, *dout_args), obj)
         if "next:dout" not in arrays:
             return calls
         new_inputs = [arrays[f"next:arg{i}"] for i in range(h["nargs"])]
