@@ -298,7 +298,7 @@ class Runner:
         out_arrays: dict = {}
         out = self.call(f"{label}.forward", obj.forward, *args)
         result = {"out": self.pack(out, "out", out_arrays)}
-        if isinstance(out, tuple):  # a recurrent cell's (h, c): each entry on its own
+        if type(out) is tuple:  # an LSTM cell's (h, c); type(), as isinstance could run a lazy object's code
             result["outs"] = [self.pack(o, f"out{i}", out_arrays) for i, o in enumerate(out[:8])]
         mutated = [i for i, (a, o) in enumerate(zip(args, originals)) if not np.array_equal(a, o)]
         if h.get("backward"):
@@ -310,7 +310,7 @@ class Runner:
             dout_copies = [d.copy() for d in douts]
             dx = self.call(f"{label}.backward", obj.backward, *dout_args)
             result["dx"] = self.pack(dx, "dx", out_arrays)
-            if isinstance(dx, tuple):  # (dx, dh_prev[, dc_prev])
+            if type(dx) is tuple:  # (dx, dh_prev[, dc_prev])
                 result["dxs"] = [self.pack(d, f"dx{i}", out_arrays) for i, d in enumerate(dx[:8])]
             grads = getattr(obj, "grads", None)
             if not isinstance(grads, dict):
@@ -388,7 +388,7 @@ class Runner:
                 raise StudentFailure(self.failure_report(exc, f"{label}.forward")) from None
             finally:
                 target.flat[index] = saved
-            if isinstance(out, tuple):  # a tuple output, flattened (the parent flattens dout the same way)
+            if type(out) is tuple:  # a tuple output, flattened (the parent flattens dout the same way)
                 out = np.concatenate([np.ravel(np.asarray(o, dtype=np.float64)) for o in out])
             outs.append(np.array(out, dtype=np.float64, copy=True))
         stacked = np.stack(outs) if outs else np.zeros((0,))
