@@ -86,7 +86,7 @@ PYTHONPATH=/autograder/source/kit python3 -m grader.instructor.gradescope run --
 """
 
 # Not assignments/: the instructor's working copy may hold solutions; stubs come from reference/ when grading.
-KIT_PARTS = ("grader", "reference", "data", "pyproject.toml")
+KIT_PARTS = ("grader", "reference", "data", "pyproject.toml", "setup.py")
 
 
 def kit_files(root: Path = KIT_ROOT):
