@@ -1,5 +1,8 @@
-"""The ``makemore`` command: grade, train, list for everyone; generate and fixtures where the reference is
-installed (the kit's own); release, batch and gradescope-autograder where the instructor's tools are.
+"""The ``makemore`` command: doctor, init, grade, train, list for everyone; generate and fixtures where the
+reference is installed (the kit's own); release, batch and gradescope-autograder where the instructor's tools are.
+
+Which folder is graded (``graded_folder``): --submission if given; else the folder ``makemore`` runs in when it
+holds assignments (a folder made by ``makemore init``, or its assignments/); else the checkout's assignments/.
 
 A student bundle (``makemore release``) has neither, so its ``makemore --help`` lists only what a student uses.
 """
@@ -17,7 +20,46 @@ from grader import KIT_ROOT
 
 STUDENT_ROOT = KIT_ROOT / "assignments"
 REFERENCE_ROOT = KIT_ROOT / "reference"
-LAST_GRADE = KIT_ROOT / ".makemore" / "last_grade.json"
+
+
+class NoAssignments(Exception):
+    """No folder of assignments here to grade; the message says how to start one."""
+
+
+def holds_assignments(folder: Path) -> bool:
+    """``folder`` has at least one assignment's package (a1_bigram/, a2_mlp/, ...) in it."""
+    from grader.specs import ASSIGNMENTS
+
+    return any((folder / a.package).is_dir() for a in ASSIGNMENTS.values())
+
+
+def running_from_checkout() -> bool:
+    """The kit runs from its own checkout (editable install), not from a wheel in site-packages."""
+    from grader.sandbox.parent import installed_in_site_packages
+
+    return not installed_in_site_packages()
+
+
+def graded_folder(submission: str | None = None, cwd: Path | None = None) -> Path:
+    """The folder of student code to grade or train: ``submission`` if given; else the current folder when it
+    holds assignments, or its assignments/ (a folder made by ``makemore init``); else the checkout's
+    assignments/. Raises NoAssignments when there is none."""
+    if submission:
+        return Path(submission)
+    cwd = Path.cwd() if cwd is None else cwd
+    for folder in (cwd / "assignments", cwd):
+        if holds_assignments(folder):
+            return folder.resolve()
+    if running_from_checkout() and STUDENT_ROOT.is_dir():
+        return STUDENT_ROOT
+    raise NoAssignments(f"no assignments in {cwd}: start a folder of your own with `makemore init FOLDER`, "
+                        "then run makemore inside it")
+
+
+def last_grade_file(folder: Path) -> Path:
+    """Where ``makemore list`` finds the last grade of ``folder``: beside it, in .makemore/."""
+    root = folder.parent if folder.name == "assignments" else folder
+    return root / ".makemore" / "last_grade.json"
 
 
 def cmd_grade(args) -> int:
@@ -30,10 +72,17 @@ def cmd_grade(args) -> int:
     except KeyError as err:
         print(err.args[0], file=sys.stderr)
         return 2
-    submission = REFERENCE_ROOT if args.reference else Path(args.submission or STUDENT_ROOT)
+    try:
+        submission = REFERENCE_ROOT if args.reference else graded_folder(args.submission)
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
     if not submission.exists():
         print(f"{submission} does not exist", file=sys.stderr)
         return 2
+    require_posix()
+    if not args.json_only:
+        print(f"grading {submission}")
     colour = report.use_colour()
     results = []
     for assignment in assignments:
@@ -49,9 +98,13 @@ def cmd_grade(args) -> int:
         print(report.render(results, colour=colour, verbose=args.verbose))
     if args.json:
         report.write_json(results, args.json)
-    if not args.reference and submission == STUDENT_ROOT:
-        LAST_GRADE.parent.mkdir(exist_ok=True)
-        LAST_GRADE.write_text(json.dumps({r.key: [r.score, r.max_score] for r in results}))
+    if not args.reference and not args.submission:
+        last = last_grade_file(submission)
+        try:
+            last.parent.mkdir(exist_ok=True)
+            last.write_text(json.dumps({r.key: [r.score, r.max_score] for r in results}))
+        except OSError:  # a read-only folder: the grade was printed, the progress note is a nicety
+            pass
     failed = any(o.status != "passed" and o.status != "skipped" for r in results for o in r.outcomes)
     return 1 if args.strict and failed else 0
 
@@ -80,7 +133,7 @@ def load_impl(target: str, use_reference: bool, submission: Path | None = None):
     if use_reference:
         module = importlib.import_module("reference." + module_name)
     else:
-        root = str(submission or STUDENT_ROOT)
+        root = str(submission or graded_folder())
         if root not in sys.path:
             sys.path.insert(0, root)
         module = importlib.import_module(module_name)
@@ -139,16 +192,26 @@ def cmd_train(args) -> int:
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 2
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
 
 
 def cmd_list(args) -> int:
     from grader.specs import ASSIGNMENTS
 
-    last = json.loads(LAST_GRADE.read_text()) if LAST_GRADE.exists() else {}
+    try:
+        root = graded_folder()
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
+    last_file = last_grade_file(root)
+    last = json.loads(last_file.read_text()) if last_file.exists() else {}
+    print(f"your code: {root}")
     print(f"{'assignment':<12} {'title':<52} {'points':>6}  {'public':>6}  status")
     for a in ASSIGNMENTS.values():
         public = sum(c.points for c in a.checks if c.visibility == "public")
-        folder = STUDENT_ROOT / a.package
+        folder = root / a.package
         stubs = sum(f.read_text().count("raise NotImplementedError(") for f in folder.glob("*.py")) if folder.exists() else 0
         status = f"{stubs} stubs left" if stubs else "all written"
         if a.key in last:
@@ -239,6 +302,34 @@ def cmd_gradescope_autograder(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from grader import doctor
+
+    diagnosis = doctor.diagnose()
+    print(doctor.render(diagnosis))
+    return 0 if diagnosis.works else 1
+
+
+def cmd_init(args) -> int:
+    from grader import workfolder
+
+    try:
+        written = workfolder.init(Path(args.folder))
+    except workfolder.InitError as err:
+        print(f"init failed: {err}", file=sys.stderr)
+        return 2
+    folder = Path(args.folder).resolve()
+    print(f"started {folder}: {len(written)} files (assignments/, notebooks/, README.md)\n"
+          f"next: cd {args.folder} && makemore doctor && makemore grade")
+    return 0
+
+
+def require_posix() -> None:
+    from grader.sandbox.platforms import require_posix as check
+
+    check()
+
+
 def has_reference() -> bool:
     """The reference solutions are installed: the instructor's kit, not a student bundle."""
     return REFERENCE_ROOT.is_dir()
@@ -253,7 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="makemore", description="makemore-numpy: backprop by hand, graded.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    grade = sub.add_parser("grade", help="grade your code in assignments/ (or --submission PATH)")
+    doctor = sub.add_parser("doctor", help="will grading work on this machine? (run it first)")
+    doctor.set_defaults(run=cmd_doctor)
+
+    init = sub.add_parser("init", help="start a folder of your own: the stubs, the notebooks, a README")
+    init.add_argument("folder")
+    init.set_defaults(run=cmd_init)
+
+    grade = sub.add_parser("grade", help="grade your code (this folder's assignments, or --submission PATH)")
     grade.add_argument("assignments", nargs="*", help="a1, a2, ... (default: all)")
     grade.add_argument("--submission", help="a student's folder (holding a1_bigram/, a2_mlp/, ... or flat .py "
                        "files), .zip or .ipynb (default: your assignments/)")
@@ -337,8 +435,14 @@ def add_instructor_commands(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from grader.sandbox.platforms import UnsupportedPlatform
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except UnsupportedPlatform as err:  # native Windows: one clear message, no traceback
+        print(f"makemore: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -20,11 +20,19 @@ class DataError(ValueError):
     """A data file or word list the kit cannot use; the message says why and where."""
 
 
+PACKAGED_NAMES = Path(__file__).resolve().parent / "_data" / "names.txt"  # in a wheel (setup.py puts it there)
+
+
 def default_names_path() -> Path:
-    """``data/names.txt`` of the kit (or $MAKEMORE_DATA if set)."""
+    """The kit's names: $MAKEMORE_DATA if set; else ``data/names.txt``, found through the package when the
+    kit is installed from a wheel (``grader/_data/names.txt``), or in the checkout."""
+    if "MAKEMORE_DATA" in os.environ:
+        return Path(os.environ["MAKEMORE_DATA"])
+    if PACKAGED_NAMES.exists():
+        return PACKAGED_NAMES
     from grader import KIT_ROOT
 
-    return Path(os.environ.get("MAKEMORE_DATA", KIT_ROOT / "data" / "names.txt"))
+    return KIT_ROOT / "data" / "names.txt"
 
 
 def load_words(path: str | os.PathLike | None = None) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from grader.checks import StudentError, reference_available
 from grader.fixtures import Fixtures
-from grader.sandbox import Child, Limits
+from grader.sandbox import Child, Limits, UnsupportedPlatform
 from grader.spec import Assignment, Outcome
 
 
@@ -35,40 +35,59 @@ class AssignmentResult:
                 "checks": [o.__dict__ | {"seconds": round(o.seconds, 3)} for o in self.outcomes]}
 
 
+class SandboxBlocked(Exception):
+    """The confinement, not the student's code, broke a check (a library or file legitimate code needs was
+    refused): an internal grader error, never scored as the student's mistake (grader/SECURITY.md)."""
+
+
 @dataclass
 class Runtime:
-    """What a check mechanism may use: the student's process, the fixtures, the mode."""
+    """What a check mechanism may use: the student's process, the fixtures, the mode, and the clocks: the
+    submission's total budget and the current check's limit, both derived from when they started."""
 
     child: Child
     assignment: Assignment
     public_only: bool
     fixtures: Fixtures | None = None
-    deadline: float | None = None  # the submission's total time budget ends
-    budget_seconds: float | None = None
-    check_deadline: float | None = None  # the current check's time limit ends
-    check_seconds: float | None = None
+    budget_seconds: float | None = None  # the whole submission's wall-clock budget
     check_timeout: float | None = None  # caps every check's own limit (batch runs, tests)
+    started: float = field(default_factory=time.monotonic)  # when the submission's clock started
+    check: object = None  # the check running now
+    check_started: float = 0.0
 
     def start_check(self, check) -> None:
-        self.check_seconds = check.timeout if self.check_timeout is None else min(check.timeout, self.check_timeout)
-        self.check_deadline = time.monotonic() + self.check_seconds
+        self.check, self.check_started = check, time.monotonic()
+
+    @property
+    def check_seconds(self) -> float | None:
+        """The current check's own limit: Check.timeout, capped by check_timeout."""
+        if self.check is None:
+            return None
+        return self.check.timeout if self.check_timeout is None else min(self.check.timeout, self.check_timeout)
+
+    def time_left(self, timeout: float) -> tuple[float, str | None]:
+        """(seconds, which limit): the tightest of the request's own timeout, the check's and the budget's."""
+        now = time.monotonic()
+        limits = [(timeout, None)]
+        if self.check is not None:
+            limits.append((self.check_started + self.check_seconds - now, "check"))
+        if self.budget_seconds:
+            limits.append((self.started + self.budget_seconds - now, "budget"))
+        return min(limits, key=lambda limit: limit[0])
 
     def request(self, op: str, header: dict, arrays: dict | None = None, timeout: float = 10.0):
         """One request to the student's process, within the check's and the submission's time limits: the
-        first one to run out ends the request (and kills the process, restarted for the next request)."""
-        now = time.monotonic()
-        limits = [(timeout, None)]
-        if self.check_deadline is not None:
-            limits.append((self.check_deadline - now, "check"))
-        if self.deadline is not None:
-            limits.append((self.deadline - now, "budget"))
-        left, which = min(limits, key=lambda limit: limit[0])
+        first one to run out ends the request (and kills the process, restarted for the next request).
+        Raises SandboxBlocked when the confinement, not the student, made the request fail."""
+        left, which = self.time_left(timeout)
         if left <= 0:
             if which == "budget":
                 raise StudentError("timeout", f"the submission used up its total time budget of "
                                               f"{self.budget_seconds:g} s before this check")
             raise StudentError("timeout", f"timed out after {self.check_seconds:g} s")
         reply = self.child.request(op, header, arrays, left)
+        if reply.status == "blocked":
+            raise SandboxBlocked(reply.message)
         if reply.status == "timeout" and not reply.repeated:
             place = f" in {reply.where}" if reply.where else ""
             if which == "budget":
@@ -114,9 +133,8 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
         keep = checks if callable(checks) else (lambda check: check.name in names)
         selected = [check for check in assignment.checks if keep(check)]
     with Child(str(submission), limits) as child:
-        runtime = Runtime(child, assignment, public_only,
-                          deadline=started + budget_seconds if budget_seconds else None,
-                          budget_seconds=budget_seconds, check_timeout=check_timeout)
+        runtime = Runtime(child, assignment, public_only, budget_seconds=budget_seconds,
+                          check_timeout=check_timeout, started=started)
         for check in selected:
             outcome = run_check(check, runtime)
             outcomes.append(outcome)
@@ -156,12 +174,29 @@ def run_check(check, runtime: Runtime) -> Outcome:
         status, message = check.mechanism(check, runtime)
     except StudentError as err:
         status, message = err.status, err.message
+    except UnsupportedPlatform:  # no check can run here: one message for the whole run (grader/cli.py)
+        raise
+    except SandboxBlocked as err:  # the confinement's fault: said so, and marked for a regrade
+        return Outcome(check.name, 0, check.points, "error", str(err), check.visibility, unit_label,
+                       time.monotonic() - started, internal=True)
     except Exception as err:  # a bug in the grader must cost the student nothing but this check, and say so
-        status = "error"
-        message = f"internal grader error ({type(err).__name__}: {err}); please report it\n" + traceback.format_exc(limit=3)
+        blocked = next((e for e in _chain(err) if isinstance(e, SandboxBlocked)), None)
+        message = str(blocked) if blocked else (f"internal grader error ({type(err).__name__}: {err}); please "
+                                                "report it\n" + traceback.format_exc(limit=3))
+        return Outcome(check.name, 0, check.points, "error", message, check.visibility, unit_label,
+                       time.monotonic() - started, internal=True)
     points = check.points if status == "passed" else 0
     return Outcome(check.name, points, check.points, status, message, check.visibility, unit_label,
                    time.monotonic() - started)
+
+
+def _chain(err: BaseException):
+    """err and the exceptions it was raised from or during (hypothesis re-raises what a test raised)."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__
 
 
 def add_dependency_notes(assignment: Assignment, outcomes: list[Outcome]) -> None:

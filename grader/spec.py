@@ -104,6 +104,7 @@ class Outcome:
     visibility: str = "public"
     unit: str | None = None
     seconds: float = 0.0
+    internal: bool = False  # the grader failed, not the student (its sandbox, or a bug): to be regraded
 
     @property
     def passed(self) -> bool:

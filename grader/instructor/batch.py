@@ -72,6 +72,9 @@ def grade_entry(entry: str, student: str, options: Options) -> dict:
         record["fatal"] = f"internal grader error ({type(err).__name__}: {err}); your instructor will regrade"
         record["traceback"] = traceback.format_exc(limit=5)
         result = unrunnable(assignment, record["fatal"], options.public_only)
+    # The grader's own failures (its sandbox blocked something legitimate, or a bug) are never the student's:
+    # the record says so, and the gradebook lists it for a regrade.
+    record["regrade"] = bool(record.get("traceback")) or any(o.internal for o in result.outcomes)
     record.update(score=result.score, max_score=result.max_score, result=result.to_dict(),
                   output=result.output[-2000:], seconds=round(time.monotonic() - started, 3),
                   graded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -291,6 +294,6 @@ def _crashed_record(student: str, entry: str, options: Options, why: str, status
         if outcome.status != "skipped":
             outcome.status = status
     return {"student": student, "entry": os.path.basename(entry), "assignment": assignment.key, "notes": [],
-            "fatal": f"not graded: {fatal}", "score": 0, "max_score": result.max_score,
+            "fatal": f"not graded: {fatal}", "regrade": True, "score": 0, "max_score": result.max_score,
             "result": result.to_dict(), "output": "", "seconds": 0.0,
             "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -40,7 +40,8 @@ def write_csv(records: list[dict], path: Path) -> None:
         writer.writerow(["student", "entry", *checks, "total", "max", "status"])
         for record in records:
             points = {c["name"]: c["points"] for c in record["result"]["checks"]}
-            status = "unreadable" if record.get("fatal") else "graded"
+            # regrade: the grader (its sandbox, or a bug) failed on some check, not the student (batch.py)
+            status = "regrade" if record.get("regrade") else "unreadable" if record.get("fatal") else "graded"
             writer.writerow([record["student"], record["entry"], *[f"{points.get(c, 0):g}" for c in checks],
                              f"{record['score']:g}", f"{record['max_score']:g}", status])
 
@@ -108,7 +109,8 @@ def summary_text(records: list[dict]) -> str:
     lines = ["# Class summary", "", f"Assignment {records[0]['assignment']}: {len(records)} students, "
              f"mean {statistics.mean(scores):.1f}, median {statistics.median(scores):g}, max points {maximum:g}.",
              f"Full marks: {sum(s >= maximum for s in scores)}; unreadable submissions: "
-             f"{sum(bool(r.get('fatal')) for r in records)}.", "", "## Score histogram", "", "```"]
+             f"{sum(bool(r.get('fatal')) for r in records)}; to regrade (the grader failed, not the student): "
+             f"{sum(bool(r.get('regrade')) for r in records)}.", "", "## Score histogram", "", "```"]
     bins = 10
     counts = [0] * bins
     for s in scores:

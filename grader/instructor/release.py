@@ -110,7 +110,8 @@ def student_readme() -> str:
         "# makemore-numpy: backprop by hand", "",
         "Write the forward and backward passes of character-level language models in NumPy, by hand, and get "
         "told precisely what is wrong when it is.", "",
-        "## Setup", "", "```", "python -m pip install -e .", "```", "",
+        "## Setup", "", "```", "python -m pip install -e .", "makemore doctor      # will grading work on this machine?",
+        "```", "",
         "(Python 3.10+, NumPy, hypothesis and nbformat; `pip install matplotlib jupyter` for the notebooks.)", "",
         "## The assignments", "",
         "| key | your code | title | local points | instructor-only points |", "|---|---|---|---:|---:|", *rows, "",
@@ -190,6 +191,7 @@ def build(out: Path, force: bool = False) -> dict:
     notebooks.write_all(out / "notebooks", stubs)
     (out / "README.md").write_text(student_readme())
     write_pyproject(out)
+    shutil.copyfile(KIT_ROOT / "setup.py", out / "setup.py")  # puts data/names.txt into the wheel
 
     leaks = audit(out)
     if leaks:

@@ -6,11 +6,13 @@
   score depends on.
 - ``guard.py``: the layers the child installs on itself before any student code runs (rlimits, Landlock,
   seccomp, the PEP 578 audit hook).
+- ``platforms.py``: which layers this platform offers; native Windows gets one clear message, not a traceback.
 - ``protocol.py``: the wire between them: length-prefixed JSON headers plus ``.npy`` arrays, never pickle.
 
 The engine (grader/runner.py, checks.py, behaviour.py) uses only what this module exports. Nothing the child
 imports may reach ``reference`` or the engine (tests/test_layout.py keeps that honest); see grader/SECURITY.md.
 """
 from grader.sandbox.parent import Child, Limits, Reply
+from grader.sandbox.platforms import UnsupportedPlatform
 
-__all__ = ["Child", "Limits", "Reply"]
+__all__ = ["Child", "Limits", "Reply", "UnsupportedPlatform"]

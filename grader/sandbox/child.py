@@ -35,11 +35,15 @@ class StudentFailure(Exception):
 
 
 class Runner:
-    def __init__(self, submission: str, write_fd: int):
+    def __init__(self, submission: str, write_fd: int, system_roots=(), kit_roots=()):
         self.submission = os.path.realpath(submission)
         self.write_fd = write_fd
         self.modules: dict[str, object] = {}
         self.seq = None  # the number of the request being answered, echoed in every frame
+        # What tells the sandbox's failures from the student's (guard.sandbox_cause): the folders of the
+        # system and of Python, the kit's own, and the student's sources, read before any of them runs.
+        self.system_roots, self.kit_roots = tuple(system_roots), tuple(kit_roots)
+        self.student_text = read_sources(self.submission)
 
     # -- talking to the parent -------------------------------------------------------------------------
     def progress(self, where: str) -> None:
@@ -61,8 +65,12 @@ class Runner:
             message = str(exc)
         except BaseException:  # an exception whose __str__ raises: report its type alone
             message = ""
-        return {"type": type(exc).__name__, "message": message[:2000], "where": where,
-                "location": location, "traceback": text[-6000:]}
+        report = {"type": type(exc).__name__, "message": message[:2000], "where": where,
+                  "location": location, "traceback": text[-6000:]}
+        blocked = guard.sandbox_cause(exc, self.student_text, self.system_roots, self.kit_roots)
+        if blocked:
+            report["sandbox"] = blocked
+        return report
 
     def call(self, where: str, fn, *args, **kwargs):
         """Run one piece of student code; any exception (SystemExit included) becomes a StudentFailure."""
@@ -269,6 +277,21 @@ class Runner:
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
 
 
+def read_sources(folder: str, limit: int = 4 << 20) -> str:
+    """The text of every .py file under ``folder`` (at most ``limit`` characters in all)."""
+    parts, size = [], 0
+    for root, _, files in os.walk(folder):
+        for name in sorted(files):
+            if name.endswith(".py") and size < limit:
+                try:
+                    with open(os.path.join(root, name), encoding="utf-8", errors="replace") as f:
+                        parts.append(f.read(limit - size))
+                except OSError:
+                    continue
+                size += len(parts[-1])
+    return "\n".join(parts)
+
+
 def forget_kit_modules() -> None:
     """Drop the kit's modules (and the modules the audit hook refuses) from sys.modules, so that importing
     them goes through the hook's "import" event; the objects already loaded stay alive for the runner."""
@@ -290,8 +313,11 @@ def main() -> None:
     os.close(log_fd)
     os.close(0) if config.get("close_stdin", True) else None
     sys.argv = [sys.argv[0]]  # the config (with the pipes' numbers) is nobody's business
-    runner = Runner(config["submission"], write_fd)
+    runner = Runner(config["submission"], write_fd, config["readable"], config["forbidden"])
     layers = runner.layers = {}
+    if config.get("preload", True):
+        missing = guard.preload()
+        layers["preload"] = "on" + (f" (not in this Python: {', '.join(missing)})" if missing else "")
     if config.get("limits"):
         guard.set_limits(**config["limits"])
         layers["rlimits"] = "on"

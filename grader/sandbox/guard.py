@@ -24,10 +24,15 @@ time and no mutable state, only C functions and immutable values bound when it w
 from __future__ import annotations
 
 import os
-import resource
+import re
 import signal
 import sys
 from types import MappingProxyType
+
+try:  # POSIX only: on native Windows the parent refuses to start a child (grader/sandbox/platform.py)
+    import resource
+except ImportError:  # pragma: no cover - exercised by faking the platform in tests/test_platform.py
+    resource = None
 
 BLOCKED_MODULES = ("reference", "grader", "tests")
 # Modules that open files or reach memory from C without the audit events the hook relies on; nothing a
@@ -63,6 +68,109 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 class SandboxViolation(PermissionError):
     """Raised inside the student's process when it tries something the grader forbids."""
+
+
+# -- 0. what legitimate code needs, granted before lockdown -----------------------------------------------
+
+# Modules imported before the layers go up because their first import loads a shared library or reads a file
+# from outside the Python installation (hashlib: libcrypto; binascii and zlib: libz), which a confined process
+# may not be allowed to do any more; NumPy >= 2.5 imports secrets, hence hashlib, the first time numpy.random
+# is used. The rest of the standard library is pure Python, or extension modules in lib-dynload that load only
+# from the folders the child may read (below), so it imports fine after lockdown (makemore doctor's probe).
+PRELOAD_MODULES = ("secrets", "hashlib", "binascii", "zlib", "random", "math")
+# Where the dynamic loader looks for system libraries on Linux and macOS (ld.so(8), dyld(1)). They hold
+# public, shared binaries and nothing of the kit's, so reading them is harmless (grader/SECURITY.md).
+SYSTEM_LIBRARY_DIRS = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local/lib",
+                       "/etc/ld.so.cache", "/System/Library", "/opt/homebrew/lib")
+
+
+def preload(modules=PRELOAD_MODULES) -> list[str]:
+    """Import ``modules``; returns those that could not be imported here, which is not an error (some builds
+    of Python leave a few out). numpy.random itself needs nothing outside NumPy's folder once these are in."""
+    import importlib
+
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def shared_library_dirs() -> list[str]:
+    """The system's shared-library folders that exist here (SYSTEM_LIBRARY_DIRS, and the folders listed in
+    /etc/ld.so.conf and the files it includes), real paths, without duplicates."""
+    dirs = list(SYSTEM_LIBRARY_DIRS)
+    conf_files = ["/etc/ld.so.conf"]
+    try:
+        conf_files += sorted(os.path.join("/etc/ld.so.conf.d", f) for f in os.listdir("/etc/ld.so.conf.d")
+                             if f.endswith(".conf"))
+    except OSError:
+        pass
+    for conf in conf_files:
+        try:
+            with open(conf, encoding="utf-8", errors="replace") as f:
+                dirs += [line.strip() for line in f if line.strip().startswith("/")]
+        except OSError:
+            pass
+    found = []
+    for path in dirs:
+        real = os.path.realpath(path)
+        if os.path.exists(real) and real not in found:
+            found.append(real)
+    return found
+
+
+# -- what the confinement broke, as opposed to what the student did ----------------------------------------
+
+_SHARED_LIBRARY_FAILURE = re.compile(
+    r"([\w.+-]+\.(?:so(?:\.[\w.]+)?|dylib))\b[^\n]*?(?:cannot open shared object file|failed to map|"
+    r"Library not loaded|image not found)|Library not loaded: \S*?([\w.+-]+\.dylib)")
+_REFUSED_PATH = re.compile(r"the grader does not allow submissions to (?:read|write to) (/\S*)")
+SYSTEM_PREFIXES = ("/usr/", "/lib", "/etc/", "/opt/", "/System/", "/Library/")
+
+
+def sandbox_cause(exc: BaseException, student_text: str, system_roots: tuple = (), kit_roots: tuple = ()) -> str | None:
+    """If ``exc`` (or an exception it was raised from) is the confinement's doing and not the student's,
+    what was blocked ("the shared library libz.so.1", "reading /etc/mime.types"); otherwise None.
+
+    The confinement is to blame when a shared library could not be loaded, or a path was refused, that the
+    student's sources never name (student_text: their code), and that lies in the system's or Python's
+    folders (system_roots), never in the kit's (kit_roots). A refusal of a path the student wrote, of
+    anything of the kit's, of /proc or /tmp, stays the student's.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (ImportError, OSError)):
+            try:
+                message = str(exc)
+            except Exception:  # noqa: BLE001 - an exception whose __str__ raises is not ours
+                message = ""
+            library = _SHARED_LIBRARY_FAILURE.search(message)
+            if library:
+                name = library.group(1) or library.group(2)
+                if name not in student_text:
+                    return f"the shared library {name}"
+            if isinstance(exc, PermissionError):
+                refused = _REFUSED_PATH.search(message)
+                path = refused.group(1) if refused else exc.filename
+                if isinstance(path, bytes):
+                    path = path.decode("utf-8", "replace")
+                if isinstance(path, str) and _system_path(path, system_roots, kit_roots) \
+                        and path not in student_text and os.path.basename(path) not in student_text:
+                    return f"access to {path}"
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _system_path(path: str, system_roots: tuple, kit_roots: tuple) -> bool:
+    path = path.rstrip(".")  # a message's full stop
+    inside = lambda root: path == root or path.startswith(root.rstrip("/") + "/")  # noqa: E731
+    if any(inside(root) for root in kit_roots):
+        return False
+    return path.startswith(SYSTEM_PREFIXES) or any(inside(root) for root in system_roots)
 
 
 # -- 1. resource limits ----------------------------------------------------------------------------------

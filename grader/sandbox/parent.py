@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader import KIT_ROOT
-from grader.sandbox import protocol
+from grader.sandbox import guard, platforms, protocol
 
 GIB = 1 << 30
 
@@ -32,7 +32,10 @@ class Limits:
 
     audit: the PEP 578 audit hook; rlimits: the resource limits below; landlock, seccomp: the Linux kernel
     layers, used where the kernel has them. ``Limits.unconfined()`` turns every layer off (benchmarks only:
-    the student's process is still separate, with its timeouts, but nothing else)."""
+    the student's process is still separate, with its timeouts, but nothing else). system_libraries: let the
+    child read the system's shared-library folders and import the standard-library modules student code
+    uses before the layers go up (guard.preload); off only to show what the confinement breaks without it
+    (tests)."""
 
     memory_bytes: int = 3 * GIB
     cpu_seconds: int = 300
@@ -43,6 +46,7 @@ class Limits:
     rlimits: bool = True
     landlock: bool = True
     seccomp: bool = True
+    system_libraries: bool = True
 
     @classmethod
     def unconfined(cls, **changes) -> "Limits":
@@ -52,7 +56,8 @@ class Limits:
 @dataclass
 class Reply:
     """What came back from one request. status: "ok", "error" (the student's code raised), "timeout",
-    "crash" (the process died) or "invalid" (the reply broke the protocol)."""
+    "crash" (the process died), "invalid" (the reply broke the protocol) or "blocked" (the sandbox, not the
+    student, broke something: a library or file legitimate code needs; the grader's fault, never scored)."""
 
     status: str
     header: dict = field(default_factory=dict)
@@ -66,21 +71,33 @@ class Reply:
         return self.status == "ok"
 
 
-def _readable_roots() -> list[str]:
-    """The Python installation and where NumPy lives: what student code legitimately reads."""
+def _readable_roots(system_libraries: bool = True) -> list[str]:
+    """The Python installation and where NumPy lives: what student code legitimately reads; and the system's
+    shared-library folders, which the standard library's extension modules load from (guard.py)."""
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(np.__file__)}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
         if path:
             roots.add(path)
+    if system_libraries:
+        roots.update(guard.shared_library_dirs())
     return sorted(roots)
 
 
 def _forbidden_roots() -> list[str]:
-    roots = [str(KIT_ROOT)]
-    for name in ("grader", "reference"):
-        roots.append(str(KIT_ROOT / name))
+    """The kit's own files: the checkout (reference, tests, data, ...) when it runs from one; installed from
+    a wheel, its packages in site-packages (the rest of site-packages is other people's, and NumPy's)."""
+    roots = [str(KIT_ROOT / name) for name in ("grader", "reference", "assignments")]
+    if not installed_in_site_packages():
+        roots.insert(0, str(KIT_ROOT))
     return roots
+
+
+def installed_in_site_packages() -> bool:
+    """The kit was installed from a wheel (its packages sit in site-packages), not run from a checkout."""
+    paths = sysconfig.get_paths()
+    return any(os.path.realpath(KIT_ROOT) == os.path.realpath(paths[key]) for key in ("purelib", "platlib")) \
+        or KIT_ROOT.name in ("site-packages", "dist-packages")
 
 
 class Child:
@@ -96,6 +113,7 @@ class Child:
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def _start(self) -> None:
+        platforms.require_posix()  # native Windows: one clear message (use WSL or Colab), no traceback
         self.scratch = tempfile.mkdtemp(prefix="makemore-child-")
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
@@ -103,7 +121,8 @@ class Child:
         config = {
             "read_fd": to_child_r, "write_fd": from_child_w, "scratch": self.scratch,
             "submission": self.submission, "audit": limits.audit, "landlock": limits.landlock,
-            "seccomp": limits.seccomp, "readable": _readable_roots(), "forbidden": _forbidden_roots(),
+            "seccomp": limits.seccomp, "readable": _readable_roots(limits.system_libraries),
+            "forbidden": _forbidden_roots(), "preload": limits.system_libraries,
             "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
                        "file_bytes": limits.file_bytes, "processes": limits.processes} if limits.rlimits else None,
         }
@@ -234,6 +253,8 @@ class Child:
         if reply.get("ok") is True:
             return Reply("ok", reply, reply_arrays, where), heard
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        if error.get("sandbox"):
+            return Reply("blocked", reply, {}, str(error.get("where") or where), blocked_message(error)), heard
         return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error)), heard
 
 
@@ -273,7 +294,8 @@ def text(value, limit: int) -> str:
 
 
 # The fields of a failure report the parent reads, and how much of each (grader/sandbox/child.py:failure_report).
-ERROR_FIELDS = {"type": 200, "message": 2000, "where": 200, "location": 500, "stage": 50, "traceback": 6000}
+ERROR_FIELDS = {"type": 200, "message": 2000, "where": 200, "location": 500, "stage": 50, "traceback": 6000,
+                "sandbox": 300}
 
 
 def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) -> None:
@@ -281,63 +303,79 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
     arrays; fill in what a (forged) reply left out, so that the checks find every field they read. The
     checks then read only what this function let through."""
     if header.get("type") != "result" or header.get("ok") is not True:
+        _reconcile_failure(header)
         arrays.clear()
-        error = header.get("error")
-        header["error"] = {key: text(error[key], ERROR_FIELDS[key]) for key in ERROR_FIELDS
-                           if error.get(key) is not None} if type(error) is dict else {}
         return
-    used = set()
+    reconcile_kind = RECONCILE.get(op)
+    used = reconcile_kind(header, arrays, request or {}) if reconcile_kind else set(arrays)
+    for name in list(arrays):
+        if name not in used:
+            del arrays[name]
+
+
+def _reconcile_failure(header: dict) -> None:
+    """A failure report: only its known fields, each cut to its length and made fit to show."""
+    error = header.get("error")
+    header["error"] = {key: text(error[key], ERROR_FIELDS[key]) for key in ERROR_FIELDS
+                       if error.get(key) is not None} if type(error) is dict else {}
+
+
+def _reconcile_layer(header: dict, arrays: dict, request: dict) -> set[str]:
+    """A layer's forward (and backward): out, dx, grads, grads_again, mutated."""
+    used: set[str] = set()
 
     def fix(container, key, name):
         if key in container:
             container[key] = _meta(container[key], arrays.get(name))
             used.add(name)
 
-    request = request or {}
-    if op == "layer":
-        header.setdefault("out", {"kind": "missing"})
-        fix(header, "out", "out")
-        fix(header, "dx", "dx")
-        grads = header.get("grads")
-        if grads is not None:
-            if type(grads) is not dict:
-                header.pop("grads")
+    header.setdefault("out", {"kind": "missing"})
+    fix(header, "out", "out")
+    fix(header, "dx", "dx")
+    for field_name, prefix in (("grads", "grad"), ("grads_again", "grad2")):
+        grads = header.get(field_name)
+        if grads is None:
+            continue
+        if type(grads) is not dict:
+            header.pop(field_name)
+            if field_name == "grads":
                 header["grads_error"] = "the grads could not be read"
-            else:
-                for k in list(grads):
-                    fix(grads, k, f"grad:{k}")
-        again = header.get("grads_again")
-        if again is not None:
-            if type(again) is not dict:
-                header.pop("grads_again")
-            else:
-                for k in list(again):
-                    fix(again, k, f"grad2:{k}")
-        mutated = header.get("mutated")
-        header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
-        if "grads_error" in header:
-            header["grads_error"] = str(header["grads_error"])[:500]
-    elif op == "call":
-        results = header.get("results")
-        header["results"] = [_meta(r, arrays.get(f"out{i}")) for i, r in enumerate(results)] \
-            if type(results) is list else []
-        repeat = request.get("repeat", 1)
-        header["results"] = (header["results"] + [{"kind": "missing"}] * repeat)[:repeat]
-        used.update(f"out{i}" for i in range(len(header["results"])))
-    elif op == "train":
-        params = header.get("params")
-        header["params"] = {str(k): _meta(v, arrays.get(f"param:{k}")) for k, v in params.items()} \
-            if type(params) is dict else {}
-        used.update(f"param:{k}" for k in header["params"])
-        dev_loss = header.get("dev_loss")
-        header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
-    elif op == "perturb":
-        used.add("outs")
-    else:
-        used.update(arrays)
-    for name in list(arrays):
-        if name not in used:
-            del arrays[name]
+            continue
+        for k in list(grads):
+            fix(grads, k, f"{prefix}:{k}")
+    mutated = header.get("mutated")
+    header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
+    if "grads_error" in header:
+        header["grads_error"] = str(header["grads_error"])[:500]
+    return used
+
+
+def _reconcile_call(header: dict, arrays: dict, request: dict) -> set[str]:
+    """A function's results: exactly as many as the request asked for (``repeat``), missing ones marked."""
+    results = header.get("results")
+    results = [_meta(r, arrays.get(f"out{i}")) for i, r in enumerate(results)] if type(results) is list else []
+    repeat = request.get("repeat", 1)
+    header["results"] = (results + [{"kind": "missing"}] * repeat)[:repeat]
+    return {f"out{i}" for i in range(len(header["results"]))}
+
+
+def _reconcile_train(header: dict, arrays: dict, request: dict) -> set[str]:
+    """The trained parameters and the child's dev loss (a number, or None)."""
+    params = header.get("params")
+    header["params"] = {str(k): _meta(v, arrays.get(f"param:{k}")) for k, v in params.items()} \
+        if type(params) is dict else {}
+    dev_loss = header.get("dev_loss")
+    header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
+    return {f"param:{k}" for k in header["params"]}
+
+
+def _reconcile_perturb(header: dict, arrays: dict, request: dict) -> set[str]:
+    """The stacked forward outputs under perturbation: one array, checked by the mechanism."""
+    return {"outs"}
+
+
+RECONCILE = {"layer": _reconcile_layer, "call": _reconcile_call, "train": _reconcile_train,
+             "perturb": _reconcile_perturb}
 
 
 def _death_message(code, where) -> str:
@@ -350,6 +388,12 @@ def _death_message(code, where) -> str:
                "SIGKILL": " (killed: memory or time limit)"}.get(name, "")
         return f"the submission's process died{place}: signal {name}{why}"
     return f"the submission's process exited{place} with code {code} (sys.exit/os._exit or a crash)"
+
+
+def blocked_message(error: dict) -> str:
+    """What a student (and the instructor) reads when the confinement, not their code, failed."""
+    return (f"internal grader error: the grader's sandbox blocked {error['sandbox']} (in {error.get('where')}, "
+            f"{error.get('type')}: {error.get('message', '')}); this is not your mistake: please report this")
 
 
 def _error_message(error: dict) -> str:
