@@ -77,7 +77,8 @@ def solved_function_bodies() -> list[tuple[str, str]]:
 
 def test_bundle_layout(bundle):
     assert sorted(p.name for p in bundle.iterdir()) == ["README.md", "assignments", "data", "grader", "notebooks",
-                                                        "pyproject.toml"]
+                                                        "pyproject.toml", "setup.py"]  # setup.py: names in the wheel
+    assert (bundle / "grader" / "doctor.py").is_file() and "makemore doctor" in (bundle / "README.md").read_text()
     assert not list(bundle.rglob("reference*"))
     assert (bundle / "data" / "names.txt").read_bytes() == (KIT_ROOT / "data" / "names.txt").read_bytes()
     assert "reference" not in (bundle / "pyproject.toml").read_text()
