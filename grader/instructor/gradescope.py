@@ -75,7 +75,7 @@ PYTHONPATH=/autograder/source/kit python3 -m grader.instructor.gradescope run --
   --submission /autograder/submission --out /autograder/results/results.json
 """
 
-KIT_PARTS = ("grader", "reference", "assignments", "data", "pyproject.toml")
+KIT_PARTS = ("grader", "reference", "assignments", "data", "pyproject.toml", "setup.py")
 
 
 def kit_files(root: Path = KIT_ROOT):

@@ -1,7 +1,10 @@
 """What the student's process may do, enforced from inside it before any student code runs.
 
 Layers, all installed by the child runner (grader/sandbox/child.py) on itself, in this order; see grader/SECURITY.md
-for what each one stops and what it does not:
+for what each one stops and what it does not. Before them, the child imports the standard-library modules that
+load system libraries (``preload``), and the readable folders include the system's shared-library folders
+(``shared_library_dirs``): the layers stop submissions, not legitimate code. ``sandbox_cause`` tells a failure the
+confinement caused from one the student did.
 
 1. Resource limits (``resource.setrlimit``): address space, CPU seconds, file size, processes, no core dumps.
    The kernel enforces them; Python code cannot raise a hard limit back.
