@@ -9,6 +9,7 @@ was before issue 8, and the student's forward imports a standard-library module 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -102,3 +103,20 @@ def test_sandbox_cause_follows_the_chain():
     except RuntimeError as outer:
         assert guard.sandbox_cause(outer, "") == "the shared library libz.so.1"
     assert json.dumps(guard.sandbox_cause(ValueError("x"), "")) == "null"
+
+
+def test_the_child_may_read_the_system_library_folders_but_never_the_kit(monkeypatch, tmp_path):
+    from grader.sandbox import parent
+
+    libraries = guard.shared_library_dirs()
+    assert libraries and all(os.path.isabs(d) and os.path.exists(d) for d in libraries)
+    assert set(libraries) <= set(parent._readable_roots(True))
+    python_roots = set(parent._readable_roots(False))
+    assert set(parent._readable_roots(True)) - python_roots == set(libraries) - python_roots
+    # From a checkout the whole checkout is forbidden; from a wheel only the kit's packages, not site-packages.
+    site = tmp_path / "site-packages"
+    monkeypatch.setattr(parent, "KIT_ROOT", site)
+    monkeypatch.setattr(parent, "installed_in_site_packages", lambda: True)
+    assert parent._forbidden_roots() == [str(site / "grader"), str(site / "reference"), str(site / "assignments")]
+    monkeypatch.setattr(parent, "installed_in_site_packages", lambda: False)
+    assert parent._forbidden_roots()[0] == str(site)
