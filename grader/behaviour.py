@@ -129,11 +129,13 @@ def training(check: Check, rt) -> tuple[str, str]:
     student's process reports about its own loss is trusted."""
     opts = check.options
     unit = check.unit
-    splits = training_data(opts["block_size"])
+    splits = check_data(opts)
     dims = opts["dims"]
     params = unit.params(dims, np.random.default_rng(opts.get("init_seed", 0)))
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "loss": opts["loss"],
               "loss_label": opts["loss"].rpartition(":")[2], "schedule": opts["schedule"]}
+    if opts.get("optimizer"):  # the student's optimiser, e.g. "a7_transformer.adamw:AdamW"
+        header.update(optimizer=opts["optimizer"], optimizer_args=opts.get("optimizer_args", {}))
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
     reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
@@ -161,6 +163,16 @@ def training(check: Check, rt) -> tuple[str, str]:
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
 
 
+def check_data(opts: dict):
+    """The splits a training check uses: context windows of block_size (default) or, with
+    data="sequences", whole words in makemore.py's sequence format (targets -1 past the end)."""
+    if opts.get("data") == "sequences":
+        from grader.a7_sequences import load_sequence_splits  # temporary: a6's sequence data at merge
+
+        return load_sequence_splits()
+    return training_data(opts["block_size"])
+
+
 def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
     from grader.training import evaluate
 
@@ -178,10 +190,70 @@ def calibrate(check: Check) -> float:
     from grader.training import Schedule, evaluate, train
 
     opts, unit = check.options, check.unit
-    splits = training_data(opts["block_size"])
+    splits = check_data(opts)
     model = load_reference(unit.target)(**unit.init(opts["dims"]))
     for name, value in unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))).items():
         model.params[name][...] = value
     loss_fn = load_reference(opts["loss"])()
-    train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]))
+    optimizer = None
+    if opts.get("optimizer"):
+        optimizer = load_reference(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))
+    train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]), optimizer=optimizer)
     return float(evaluate(model, loss_fn, *splits.dev))
+
+
+def causality(check: Check, rt) -> tuple[str, str]:
+    """A causal sequence layer or model: the output at position t depends on inputs at positions <= t only.
+
+    One request to the student's process: forward on a fixed input, then with the input at one later position
+    j changed (for token ids: another token; for floats: one feature moved by 0.5), for every j. The outputs
+    at positions t < j must not move at all. options: "tokens" (the input holds token ids), "dims"."""
+    unit = check.unit
+    dims = check.options["dims"]
+    rng = np.random.default_rng(check.options.get("seed", 5))
+    params = unit.params(dims, rng)
+    inputs = unit.inputs(dims, rng)
+    x = inputs[0]
+    B, T = x.shape[:2]
+    tokens = check.options.get("tokens", False)
+    changes = [["arg0", 0, 0]]  # the unchanged input first
+    for b in range(B):
+        for j in range(1, T):
+            if tokens:
+                index = b * T + j
+                changes.append(["arg0", index, -1 if x.flat[index] > 0 else 1])
+            else:
+                changes.append(["arg0", (b * T + j) * x.shape[2] + (j % x.shape[2]), 0.5])
+    header, arrays = layer_request(unit, dims, params, inputs)
+    header["perturbations"] = changes
+    reply = expect_ok(rt.request("perturb", header, arrays, timeout=check.timeout))
+    outs = reply.arrays.get("outs")
+    if outs is None or outs.shape != (len(changes), *unit.out_shape(dims)):
+        raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape")
+    base = outs[0]
+    what = "token" if tokens else "input"
+    leaks = []  # (batch row, changed position j, earliest moved position t, by how much)
+    for k, (_, index, _) in enumerate(changes[1:], start=1):
+        b, j = divmod(index if tokens else index // x.shape[2], T)
+        moved = np.abs(outs[k][b, :j] - base[b, :j]).reshape(j, -1).max(axis=-1)
+        leaked = moved > 1e-12 * (1 + np.abs(base[b]).max())
+        if leaked.any():
+            t = int(np.argmax(leaked))
+            leaks.append((b, j, t, float(moved[t])))
+    if not leaks:
+        return "passed", ""
+    b, j, t, amount = min(leaks, key=lambda leak: (leak[2] - leak[1], leak[0]))  # the farthest reach first
+    if all(leak[2] == leak[1] - 1 for leak in leaks):
+        cause = ("exactly one position ahead: is the mask shifted by one (np.tril(..., k=1), or masking s > t + 1 "
+                 "instead of s > t)?")
+    else:
+        cause = ("from further ahead: is the causal mask missing, applied after the softmax (its normaliser "
+                 "still sums over the future positions), or is something normalised over the time axis?")
+    return "failed", (f"a future token leaks: changing the {what} at position {j} (batch row {b}) changed "
+                      f"{unit.label}'s output at position {t} by {amount:.3g}; the output at t may depend on "
+                      f"positions <= t only. The leak reaches {cause} Set the scores at s > t to -inf before "
+                      "the softmax, so those probabilities are exactly 0" + with_sizes(dims))
+
+
+def with_sizes(dims: dict) -> str:
+    return "\n    (with " + ", ".join(f"{k}={v}" for k, v in dims.items()) + ")"

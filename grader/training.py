@@ -50,15 +50,22 @@ def sgd_step(params: dict, grads: dict, lr: float) -> None:
 
 
 def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
-          log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000) -> History:
-    """Minibatch SGD on (X, Y). Returns the minibatch loss every ``log_every`` steps (and the last)."""
+          log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000,
+          optimizer=None) -> History:
+    """Minibatch SGD on (X, Y). Returns the minibatch loss every ``log_every`` steps (and the last).
+
+    optimizer: an object with ``step(grads)`` that updates ``model.params`` in place (a7's AdamW, holding its
+    own learning rate) used instead of SGD; the schedule then only sets the steps, batch size and seed."""
     history = History()
     for step, ix in enumerate(minibatches(len(X), schedule)):
         logits = model.forward(X[ix])
         loss = loss_fn.forward(logits, Y[ix])
         model.backward(loss_fn.backward())
         lr = schedule.lr_at(step)
-        sgd_step(model.params, model.grads, lr)
+        if optimizer is None:
+            sgd_step(model.params, model.grads, lr)
+        else:
+            optimizer.step(model.grads)
         if step % log_every == 0 or step == schedule.steps - 1:
             history.steps.append(step)
             history.losses.append(float(loss))

@@ -234,10 +234,15 @@ class Runner:
         params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
         model = self.construct(h["target"], h.get("init", {}), params, h["label"])
         loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
+        optimizer = None
+        if h.get("optimizer"):  # the student's optimiser (a7's AdamW) instead of the loop's SGD
+            optimizer = self.call(f"{h['optimizer'].rpartition(':')[2]}.__init__", self.load(h["optimizer"]),
+                                  model.params, **h.get("optimizer_args", {}))
         schedule = Schedule(**h["schedule"])
         self.progress(f"training {h['label']} ({schedule.steps} steps)")
         try:
-            history = train(model, loss_fn, arrays["Xtr"], arrays["Ytr"], schedule, log_every=max(1, schedule.steps // 10))
+            history = train(model, loss_fn, arrays["Xtr"], arrays["Ytr"], schedule, log_every=max(1, schedule.steps // 10),
+                            optimizer=optimizer)
             dev_loss = evaluate(model, loss_fn, arrays["Xdev"], arrays["Ydev"])
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None

@@ -1,8 +1,9 @@
 """Every assignment's spec, by key. An assignment is data: units and checks (see grader/spec.py)."""
 from grader.specs.a1 import A1
 from grader.specs.a2 import A2
+from grader.specs.a7 import A7
 
-ASSIGNMENTS = {a.key: a for a in (A1, A2)}
+ASSIGNMENTS = {a.key: a for a in (A1, A2, A7)}
 
 
 def resolve(name: str):

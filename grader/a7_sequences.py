@@ -1,0 +1,69 @@
+"""Sequence examples in makemore.py's format and their split, for a7 (the Transformer).
+
+TEMPORARY: to be replaced by a6's grader/data.py sequence examples and masked loss at merge (issue 13 puts
+them next to the context-window examples). Kept private and minimal so the lead can swap the imports.
+
+makemore.py's CharDataset: each word becomes one row of block_size = longest word + 1 tokens. The input is the
+boundary token 0 followed by the word (padded with 0), the target is the word followed by 0, and target
+positions past that are -1 (ignored by the loss).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.data import Vocab, load_words, split_words
+
+
+def build_sequences(words: list[str], vocab: Vocab, block_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """X: (n, block_size) int64, Y: (n, block_size) int64 with -1 past each word's end; n = len(words)."""
+    X = np.zeros((len(words), block_size), dtype=np.int64)
+    Y = np.full((len(words), block_size), -1, dtype=np.int64)
+    for i, word in enumerate(words):
+        ids = vocab.encode(word)
+        if len(ids) + 1 > block_size:
+            raise ValueError(f"{word!r} needs block_size >= {len(ids) + 1}, got {block_size}")
+        X[i, 1:1 + len(ids)] = ids
+        Y[i, :len(ids)] = ids
+        Y[i, len(ids)] = 0
+    return X, Y
+
+
+@dataclass
+class SequenceSplits:
+    vocab: Vocab
+    block_size: int
+    train: tuple[np.ndarray, np.ndarray]
+    dev: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+
+
+def load_sequence_splits(path=None, seed: int = 42, makemore_split: bool = False) -> SequenceSplits:
+    """The kit's 80/10/10 word split (grader/data.py split_words), or makemore.py's (test = min(1000, 10 %)
+    of the shuffled words, the rest train; dev is then the test set), as sequences of block_size =
+    longest word + 1."""
+    words = load_words(path)
+    vocab = Vocab.from_words(words)
+    block_size = max(map(len, words)) + 1
+    if makemore_split:
+        order = np.random.default_rng(seed).permutation(len(words))
+        n_test = min(1000, int(len(words) * 0.1))
+        train = [words[i] for i in order[:-n_test]]
+        test = [words[i] for i in order[-n_test:]]
+        parts = (train, test, test)
+    else:
+        parts = split_words(words, seed)
+    return SequenceSplits(vocab, block_size, *(build_sequences(p, vocab, block_size) for p in parts))
+
+
+def masked_mean_loss(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 1000) -> float:
+    """The mean loss over every valid (target != -1) position of (X, Y), as makemore.py's evaluate does over
+    its batches, weighting each chunk by its number of valid positions."""
+    total, count = 0.0, 0
+    for start in range(0, len(X), chunk):
+        y = Y[start:start + chunk]
+        n = int((y != -1).sum())
+        total += loss_fn.forward(model.forward(X[start:start + chunk]), y) * n
+        count += n
+    return total / max(count, 1)
