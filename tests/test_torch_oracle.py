@@ -1,4 +1,6 @@
 """The reference against an independent oracle: PyTorch's autograd (skipped where torch is not installed)."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -12,7 +14,7 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
-def torch_forward(label, p, inputs):
+def torch_forward(label, p, inputs, dims=None):
     """The same computation written with torch, from the lecture."""
     if label == "SoftmaxCrossEntropy":
         return F.cross_entropy(inputs[0], inputs[1])
@@ -28,7 +30,61 @@ def torch_forward(label, p, inputs):
         emb = p["C"][inputs[0]]
         h = torch.tanh(emb.view(emb.shape[0], -1) @ p["W1"] + p["b1"])
         return h @ p["W2"] + p["b2"]
+    if label in A7_LAYERS:
+        return A7_LAYERS[label](p, inputs[0], dims)
     raise KeyError(label)
+
+
+# -- a7: makemore.py's Transformer, written with torch as makemore.py writes it ---------------------------
+
+def torch_layernorm(p, x, prefix=""):
+    return F.layer_norm(x, (x.shape[-1],), p[prefix + "weight"], p[prefix + "bias"], eps=1e-5)
+
+
+def torch_gelu(x):
+    """makemore.py's NewGELU."""
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+def torch_attention(p, x, n_head, prefix=""):
+    """makemore.py's CausalSelfAttention.forward (weights stored (fan_in, fan_out), hence no .T)."""
+    B, T, C = x.shape
+    q, k, v = (x @ p[prefix + "c_attn.weight"] + p[prefix + "c_attn.bias"]).split(C, dim=2)
+    k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
+    q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
+    v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
+    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+    att = att.masked_fill(torch.tril(torch.ones(T, T)) == 0, float("-inf"))
+    y = (F.softmax(att, dim=-1) @ v).transpose(1, 2).contiguous().view(B, T, C)
+    return y @ p[prefix + "c_proj.weight"] + p[prefix + "c_proj.bias"]
+
+
+def torch_mlp(p, x, prefix=""):
+    h = torch_gelu(x @ p[prefix + "c_fc.weight"] + p[prefix + "c_fc.bias"])
+    return h @ p[prefix + "c_proj.weight"] + p[prefix + "c_proj.bias"]
+
+
+def torch_block(p, x, n_head, prefix=""):
+    x = x + torch_attention(p, torch_layernorm(p, x, prefix + "ln_1."), n_head, prefix + "attn.")
+    return x + torch_mlp(p, torch_layernorm(p, x, prefix + "ln_2."), prefix + "mlp.")
+
+
+def torch_transformer(p, idx, dims):
+    T = idx.shape[1]
+    x = p["wte.weight"][idx] + p["wpe.weight"][:T]
+    for i in range(dims["n_layer"]):
+        x = torch_block(p, x, dims["nh"], f"h.{i}.")
+    return torch_layernorm(p, x, "ln_f.") @ p["lm_head.weight"]
+
+
+A7_LAYERS = {
+    "LayerNorm": lambda p, x, d: torch_layernorm(p, x),
+    "GELU": lambda p, x, d: torch_gelu(x),
+    "CausalSelfAttention": lambda p, x, d: torch_attention(p, x, d["nh"]),
+    "MLP": lambda p, x, d: torch_mlp(p, x),
+    "Block": lambda p, x, d: torch_block(p, x, d["nh"]),
+    "Transformer": torch_transformer,
+}
 
 
 @pytest.mark.parametrize("unit", all_units(), ids=lambda u: u.label)
@@ -40,7 +96,7 @@ def test_reference_matches_torch_autograd(unit):
         expected = reference_layer(unit, dims, params, inputs, dout)
         p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         t_inputs = [torch.tensor(a, requires_grad=(i in unit.differentiable)) for i, a in enumerate(inputs)]
-        out = torch_forward(unit.label, p, t_inputs)
+        out = torch_forward(unit.label, p, t_inputs, dims)
         out.backward(torch.tensor(dout, dtype=torch.float64))
         np.testing.assert_allclose(expected["out"], out.detach().numpy(), rtol=1e-10, atol=1e-12)
         for name in params:
