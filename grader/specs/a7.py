@@ -14,6 +14,17 @@ from grader.specs.common import function_checks, layer_checks, repeated_rows, wi
 from grader.strategies import dims, distinct_dims
 
 
+class Lazy:
+    """Known mistakes computed only when a comparison fails and the diagnosis iterates over them: the Block's
+    cost a few forward and backward passes, and most comparisons pass."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __iter__(self):
+        return iter(self.make())
+
+
 def embd(d):
     return d["nh"] * d["hs"]
 
@@ -90,29 +101,32 @@ def attention_params(C, rng, prefix=""):
 
 def attention_mistakes(d, inputs, params, dout, expected):
     x, nh = inputs[0], d["nh"]
-    out = lambda **flags: wrong.attention(x, params, nh, dout, **flags)  # noqa: E731
-    no_scale = out(scale_backward=False)
-    no_rowsum = out(softmax_rowsum=False)
+    run = lambda **flags: wrong.attention(x, params, nh, dout, **flags)  # noqa: E731
     backward_scale = ("the 1/sqrt(head size) scaling is missing in backward: forward scales the scores, so "
                       "dscores must be multiplied by 1/sqrt(hs) too before dq and dk")
     rowsum = ("the softmax backward lacks the row-sum term: dscores = att * (datt - (datt * att).sum(axis=-1, "
               "keepdims=True)), one row of the softmax Jacobian at a time")
+
+    def backward_mistakes(key):
+        pick = (lambda r: r[1]) if key == "dx" else (lambda r: r[2][key])  # noqa: E731
+        return [(backward_scale, pick(run(scale_backward=False))), (rowsum, pick(run(softmax_rowsum=False)))]
+
     mistakes = {
-        "out": [
+        "out": Lazy(lambda: [
             ("the causal mask is applied after the softmax: zeroing probabilities afterwards leaves rows that no "
              "longer sum to 1 and a normaliser that still sums over the future; set the scores at s > t to -inf "
-             "before the softmax", out(mask="after")[0]),
+             "before the softmax", run(mask="after")[0]),
             ("there is no causal mask: position t attends to later positions; set the scores at s > t to -inf "
-             "before the softmax", out(mask="none")[0]),
+             "before the softmax", run(mask="none")[0]),
             ("the scores are not scaled: att = q @ k^T / sqrt(head size) before the mask and softmax",
-             out(scale_forward=False)[0]),
+             run(scale_forward=False)[0]),
             ("the heads are merged by reshaping (B, nh, T, hs) straight to (B, T, C): transpose back to "
-             "(B, T, nh, hs) first", out(merge_transposed=False)[0]),
-        ],
-        "dx": [(backward_scale, no_scale[1]), (rowsum, no_rowsum[1])],
+             "(B, T, nh, hs) first", run(merge_transposed=False)[0]),
+        ]),
+        "dx": Lazy(lambda: backward_mistakes("dx")),
     }
     for key in ("c_attn.weight", "c_attn.bias"):
-        mistakes["grad:" + key] = [(backward_scale, no_scale[2][key]), (rowsum, no_rowsum[2][key])]
+        mistakes["grad:" + key] = Lazy(lambda key=key: backward_mistakes(key))
     return mistakes
 
 
@@ -156,14 +170,14 @@ def block_params(C, rng, prefix=""):
 
 def block_mistakes(d, inputs, params, dout, expected):
     x, nh = inputs[0], d["nh"]
-    return {"dx": [
+    return {"dx": Lazy(lambda: [
         ("the skip path's gradient is dropped at the first residual sum, x + attn(ln_1(x)): there dx is the "
          "gradient arriving at the sum plus the attention branch's dx", wrong.block_dx(x, params, nh, dout, skip_attn=False)),
         ("the skip path's gradient is dropped at the second residual sum, x + mlp(ln_2(x)): there the gradient "
          "is dout plus the MLP branch's dx", wrong.block_dx(x, params, nh, dout, skip_mlp=False)),
         ("the skip paths' gradients are dropped at both residual sums: a residual sum x + f(x) sends its "
          "gradient down both paths, dx = dout + f's backward", wrong.block_dx(x, params, nh, dout, False, False)),
-    ]}
+    ])}
 
 
 BLOCK = Unit(
