@@ -67,3 +67,22 @@ def masked_mean_loss(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 
         total += loss_fn.forward(model.forward(X[start:start + chunk]), y) * n
         count += n
     return total / max(count, 1)
+
+
+def sample_sequences(model, itos, num: int, seed: int = 2147483647) -> list[str]:
+    """``num`` words from a model that maps (N, T) token ids to (N, T, V) logits: start from the boundary
+    token 0, sample each next token from the softmax of the last position's logits, stop at 0 or after
+    block_size tokens (makemore.py's generate, all words at once)."""
+    rng = np.random.default_rng(seed)
+    idx = np.zeros((num, 1), dtype=np.int64)
+    for _ in range(model.block_size - 1):
+        logits = np.asarray(model.forward(idx), dtype=np.float64)[:, -1]
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        draws = (probs.cumsum(axis=1) < rng.random((num, 1))).sum(axis=1)
+        idx = np.concatenate([idx, np.minimum(draws, probs.shape[1] - 1)[:, None]], axis=1)
+    words = []
+    for row in idx[:, 1:]:
+        ends = np.flatnonzero(row == 0)
+        words.append("".join(itos[i] for i in row[:ends[0] if len(ends) else len(row)]))
+    return words

@@ -109,6 +109,8 @@ def cmd_train(args) -> int:
             names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
             print("samples:", " ".join(names))
             return 0
+        if args.model == "transformer":
+            return train_transformer(args, impl)
         block_size = 1 if args.model == "bigram-net" else args.block_size
         splits = load_splits(args.data, block_size=block_size, seed=args.seed)
         rng = np.random.default_rng(args.init_seed)
@@ -118,7 +120,7 @@ def cmd_train(args) -> int:
             schedule = Schedule(steps=args.steps or 20_000, batch_size=args.batch_size or 128, lr=args.lr or 10.0,
                                 lr_after_decay=(args.lr or 10.0) / 10, seed=args.seed)
         else:
-            model = impl("a2_mlp.mlp:MLP")(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
+            model = impl("a2_mlp.mlp:MLP")(vocab_size=V, block_size=block_size, n_embd=args.n_embd or 10,
                                            n_hidden=args.n_hidden, rng=rng)
             schedule = Schedule(steps=args.steps or 200_000, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
                                 lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
@@ -139,6 +141,34 @@ def cmd_train(args) -> int:
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 2
+
+
+def train_transformer(args, impl) -> int:
+    """a7: makemore.py's Transformer on whole names (sequences), AdamW, the loss over valid positions."""
+    import numpy as np
+
+    from grader.a7_sequences import load_sequence_splits, masked_mean_loss, sample_sequences  # a6's at merge
+    from grader.training import Schedule, train
+
+    splits = load_sequence_splits(args.data, seed=args.seed, makemore_split=True)
+    dtype = np.float64 if args.float64 else np.float32
+    model = impl("a7_transformer.transformer:Transformer")(
+        vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,
+        n_embd=args.n_embd or 64, rng=np.random.default_rng(args.init_seed), dtype=dtype)
+    optimizer = impl("a7_transformer.adamw:AdamW")(model.params, lr=args.lr or 5e-4, weight_decay=args.weight_decay)
+    loss_fn = impl("a7_transformer.masked_loss:MaskedCrossEntropy")()
+    schedule = Schedule(steps=args.steps or 15_000, batch_size=args.batch_size or 32, seed=args.seed)
+    n_params = sum(p.size for p in model.params.values())
+    print(f"transformer: {n_params} parameters ({np.dtype(dtype).name}), {len(splits.train[0])} training words, "
+          f"block_size {splits.block_size}, {schedule.steps} AdamW steps")
+    started = time.time()
+    log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}", flush=True)  # noqa: E731
+    train(model, loss_fn, *splits.train, schedule, log=log, log_every=args.log_every, optimizer=optimizer)
+    print(f"trained in {time.time() - started:.1f} s")
+    for split in ("train", "test"):
+        print(f"{split:5s} loss {masked_mean_loss(model, loss_fn, *getattr(splits, split)):.4f}")
+    print("samples:", " ".join(sample_sequences(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
+    return 0
 
 
 def cmd_list(args) -> int:
@@ -267,15 +297,19 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp"))
+    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "transformer"))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
     train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/ (default: assignments/)")
     train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
-    train.add_argument("--steps", type=int, help="SGD steps (default: 200000 for mlp, as the lecture)")
+    train.add_argument("--steps", type=int, help="steps (default: 200000 for mlp, as the lecture; 15000 for transformer)")
     train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float, help="learning rate, divided by 10 after half the steps")
+    train.add_argument("--lr", type=float, help="learning rate (SGD: divided by 10 after half the steps; transformer: AdamW's, default 5e-4)")
     train.add_argument("--block-size", type=int, default=3)
-    train.add_argument("--n-embd", type=int, default=10)
+    train.add_argument("--n-embd", type=int, help="embedding size (default: 10 for mlp, 64 for transformer)")
+    train.add_argument("--n-layer", type=int, default=4, help="transformer blocks")
+    train.add_argument("--n-head", type=int, default=4, help="attention heads per block")
+    train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
+    train.add_argument("--float64", action="store_true", help="train the transformer in float64 (default float32)")
     train.add_argument("--n-hidden", type=int, default=200)
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
     train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches")
