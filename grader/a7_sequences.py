@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.data import Vocab, load_words, split_words
+from grader.data import Vocab, load_words
 
 
 def build_sequences(words: list[str], vocab: Vocab, block_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,29 +32,31 @@ def build_sequences(words: list[str], vocab: Vocab, block_size: int) -> tuple[np
 
 @dataclass
 class SequenceSplits:
+    """vocab, block_size and (X, Y) of train and test; ``dev`` is the test split (makemore.py keeps no third)."""
+
     vocab: Vocab
     block_size: int
     train: tuple[np.ndarray, np.ndarray]
-    dev: tuple[np.ndarray, np.ndarray]
     test: tuple[np.ndarray, np.ndarray]
 
+    @property
+    def dev(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.test
 
-def load_sequence_splits(path=None, seed: int = 42, makemore_split: bool = False) -> SequenceSplits:
-    """The kit's 80/10/10 word split (grader/data.py split_words), or makemore.py's (test = min(1000, 10 %)
-    of the shuffled words, the rest train; dev is then the test set), as sequences of block_size =
-    longest word + 1."""
+
+def load_sequence_splits(path=None, seed: int = 3407) -> SequenceSplits:
+    """makemore.py's split: the words shuffled with ``seed`` (NumPy's generator), the last min(1000, 10 %) are
+    the test set, the rest train; sequences of block_size = longest word of the whole file + 1. The same
+    arrays as a6's grader/data.py load_sequence_splits."""
     words = load_words(path)
     vocab = Vocab.from_words(words)
     block_size = max(map(len, words)) + 1
-    if makemore_split:
-        order = np.random.default_rng(seed).permutation(len(words))
-        n_test = min(1000, int(len(words) * 0.1))
-        train = [words[i] for i in order[:-n_test]]
-        test = [words[i] for i in order[-n_test:]]
-        parts = (train, test, test)
-    else:
-        parts = split_words(words, seed)
-    return SequenceSplits(vocab, block_size, *(build_sequences(p, vocab, block_size) for p in parts))
+    order = np.random.default_rng(seed).permutation(len(words))
+    n_test = min(1000, int(len(words) * 0.1))
+    train = [words[i] for i in order[:-n_test]]
+    test = [words[i] for i in order[-n_test:]]
+    return SequenceSplits(vocab, block_size, build_sequences(train, vocab, block_size),
+                          build_sequences(test, vocab, block_size))
 
 
 def masked_mean_loss(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 1000) -> float:

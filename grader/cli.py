@@ -150,7 +150,7 @@ def train_transformer(args, impl) -> int:
     from grader.a7_sequences import load_sequence_splits, masked_mean_loss, sample_sequences  # a6's at merge
     from grader.training import Schedule, train
 
-    splits = load_sequence_splits(args.data, seed=args.seed, makemore_split=True)
+    splits = load_sequence_splits(args.data, seed=args.seed)
     dtype = np.float64 if args.float64 else np.float32
     model = impl("a7_transformer.transformer:Transformer")(
         vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,

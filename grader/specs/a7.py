@@ -312,14 +312,15 @@ TRAINING_DIMS = {"B": 0, "T": 16, "L": 16, "V": 27, "nh": 2, "hs": 8, "n_layer":
 TRAINING_UNIT = Unit(**{**TRANSFORMER.__dict__, "params": makemore_init,
                         "depends_on": TRANSFORMER.depends_on + ("AdamW",)})
 # reference_loss: the reference's dev loss under exactly this budget (grader.behaviour.calibrate; checked by
-# tests/test_calibration.py); margin as in grader/specs/a1.py. Whole names as sequences (makemore.py's
-# format), the loss over the positions whose target is not -1, your AdamW.
+# tests/test_calibration.py); margin as in grader/specs/a1.py. Whole names as sequences with makemore.py's
+# format and split ("dev" = its test words), the loss over the positions whose target is not -1, your AdamW
+# (lr 1e-2: 200 steps of makemore.py's 5e-4 would barely move); 1 layer, 2 heads, n_embd 16.
 TRANSFORMER_TRAINING = dict(
     data="sequences", block_size=16, dims=TRAINING_DIMS, init_seed=0,
     loss="a7_transformer.masked_loss:MaskedCrossEntropy",  # temporary: a6's masked loss at merge
     optimizer="a7_transformer.adamw:AdamW", optimizer_args={"lr": 1e-2, "weight_decay": 0.01},
     schedule={"steps": 200, "batch_size": 32, "seed": 1},
-    reference_loss=2.3308, threshold=2.3308 + 0.03,
+    reference_loss=2.3272, threshold=2.3272 + 0.03,
 )
 
 CAUSAL_ATTENTION_DIMS = {"B": 2, "T": 5, "nh": 2, "hs": 3}

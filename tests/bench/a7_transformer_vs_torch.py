@@ -105,7 +105,7 @@ def setup(seed=3407, n_layer=4, n_head=4, n_embd=64, lr=5e-4, weight_decay=0.01)
 
     torch.set_num_threads(1)
     torch.manual_seed(seed)
-    splits = load_sequence_splits(NAMES, seed=seed, makemore_split=True)
+    splits = load_sequence_splits(NAMES, seed=seed)
     V, L = len(splits.vocab), splits.block_size
     tmodel = torch_model(torch, V, L, n_layer, n_head, n_embd)
     toptim = torch.optim.AdamW(tmodel.parameters(), lr=lr, betas=(0.9, 0.99), eps=1e-8, weight_decay=weight_decay)
