@@ -35,6 +35,9 @@ def test_no_solution_line_survives_in_the_student_copy():
 
 def test_every_stubbed_function_raises_not_implemented():
     for path in sorted(generate.ASSIGNMENTS.rglob("*.py")):
+        reference = generate.REFERENCE / path.relative_to(generate.ASSIGNMENTS)
+        if reference.exists() and "### BEGIN SOLUTION" not in reference.read_text():
+            continue  # a given file (a7's masked_loss.py, init.py): nothing in it for the student to write
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name in ("forward", "backward") or (

@@ -30,7 +30,7 @@ class MaskedCrossEntropy:
 
     def backward(self, dloss=1.0):
         """Returns dlogits (B, T, V): (softmax - onehot) * dloss / count at valid positions, 0 elsewhere."""
-        dlogits = self.probs.copy()
+        dlogits = np.array(self.probs)  # a fresh array: backward may be called twice
         dlogits[np.arange(len(self.targets)), self.targets] -= 1.0
         dlogits *= (self.valid * (dloss / self.count))[:, None].astype(dlogits.dtype)
         return dlogits.reshape(self.shape)

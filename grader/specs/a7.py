@@ -4,14 +4,23 @@ Attention is graded on its own with injected upstream gradients, then the Block,
 mistake in one layer costs that layer's points and the layers built on it say where to look. Gradient checks
 run in float64 on tiny configurations (2 heads, distinct sizes); the model has 2 layers there.
 """
+import importlib
+
 import numpy as np
 from hypothesis import strategies as st
 
 from grader import behaviour
+from grader.checks import reference_available
 from grader.spec import Assignment, Check, FunctionUnit, Unit
-from grader.specs import a7_mistakes as wrong
+from grader.specs import a7_mistakes as wrong  # the mistakes that give nothing away
 from grader.specs.common import function_checks, layer_checks, repeated_rows, with_repeats
 from grader.strategies import dims, distinct_dims
+
+
+def hidden_mistakes():
+    """reference/a7_mistakes.py, where the reference is installed (the instructor's grader), else None: the
+    mistakes that need a correct attention, Block or AdamW to compute would give the solution away."""
+    return importlib.import_module("reference.a7_mistakes") if reference_available() else None
 
 
 class Lazy:
@@ -44,10 +53,10 @@ def layernorm_mistakes(d, inputs, params, dout, expected):
     over_batch = ("it normalises over the batch (the statistics of axis 0, as BatchNorm does): LayerNorm "
                   "normalises each position (b, t) over its own C features, axis=-1 with keepdims=True")
     return {"out": [
-        (over_batch, wrong.layernorm(x, w, b, axes=(0,))),
-        (over_batch, wrong.layernorm(x, w, b, axes=(0, 1))),
+        (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0,))),
+        (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0, 1))),
         ("it uses the unbiased variance (divides by C - 1): LayerNorm uses the biased variance, the mean of "
-         "(x - mean)**2 over the C features", wrong.layernorm(x, w, b, ddof=1)),
+         "(x - mean)**2 over the C features", wrong.layernorm_unbiased(x, w, b)),
     ]}
 
 
@@ -100,8 +109,11 @@ def attention_params(C, rng, prefix=""):
 
 
 def attention_mistakes(d, inputs, params, dout, expected):
+    hidden = hidden_mistakes()
+    if hidden is None:
+        return {}
     x, nh = inputs[0], d["nh"]
-    run = lambda **flags: wrong.attention(x, params, nh, dout, **flags)  # noqa: E731
+    run = lambda **flags: hidden.attention(x, params, nh, dout, **flags)  # noqa: E731
     backward_scale = ("the 1/sqrt(head size) scaling is missing in backward: forward scales the scores, so "
                       "dscores must be multiplied by 1/sqrt(hs) too before dq and dk")
     rowsum = ("the softmax backward lacks the row-sum term: dscores = att * (datt - (datt * att).sum(axis=-1, "
@@ -169,14 +181,17 @@ def block_params(C, rng, prefix=""):
 
 
 def block_mistakes(d, inputs, params, dout, expected):
+    hidden = hidden_mistakes()
+    if hidden is None:
+        return {}
     x, nh = inputs[0], d["nh"]
     return {"dx": Lazy(lambda: [
         ("the skip path's gradient is dropped at the first residual sum, x + attn(ln_1(x)): there dx is the "
-         "gradient arriving at the sum plus the attention branch's dx", wrong.block_dx(x, params, nh, dout, skip_attn=False)),
+         "gradient arriving at the sum plus the attention branch's dx", hidden.block_dx(x, params, nh, dout, skip_attn=False)),
         ("the skip path's gradient is dropped at the second residual sum, x + mlp(ln_2(x)): there the gradient "
-         "is dout plus the MLP branch's dx", wrong.block_dx(x, params, nh, dout, skip_mlp=False)),
+         "is dout plus the MLP branch's dx", hidden.block_dx(x, params, nh, dout, skip_mlp=False)),
         ("the skip paths' gradients are dropped at both residual sums: a residual sum x + f(x) sends its "
-         "gradient down both paths, dx = dout + f's backward", wrong.block_dx(x, params, nh, dout, False, False)),
+         "gradient down both paths, dx = dout + f's backward", hidden.block_dx(x, params, nh, dout, False, False)),
     ])}
 
 
@@ -275,27 +290,30 @@ def adamw_args(d, rng):
 
 
 def adamw_mistakes(d, args, expected):
+    hidden = hidden_mistakes()
+    if hidden is None:
+        return []
     return [
         ("AdamW's bias correction is missing: divide m by (1 - beta1**t) and v by (1 - beta2**t), t = 1, 2, ...",
-         wrong.adamw(*args, bias_correction=False)),
+         hidden.adamw(*args, bias_correction=False)),
         ("the weight decay is added to the gradient (Adam with L2 regularisation): AdamW decays the weights "
-         "directly, p -= lr * weight_decay * p, outside m and v", wrong.adamw(*args, decoupled=False)),
+         "directly, p -= lr * weight_decay * p, outside m and v", hidden.adamw(*args, decoupled=False)),
         ("the weight decay is not multiplied by the learning rate: p -= lr * weight_decay * p",
-         wrong.adamw(*args, decay_times_lr=False)),
+         hidden.adamw(*args, decay_times_lr=False)),
         ("eps is inside the square root: the step is lr * m_hat / (sqrt(v_hat) + eps)",
-         wrong.adamw(*args, eps_inside=True)),
+         hidden.adamw(*args, eps_inside=True)),
         ("the optimiser's state is not kept between steps: t, m and v start again at every call of step; keep "
-         "them on self", np.concatenate([wrong.adamw(*prev) for prev in restarted(args)])),
+         "them on self", np.concatenate([hidden.adamw(*prev) for prev in restarted(args, hidden)])),
     ]
 
 
-def restarted(args):
+def restarted(args, hidden):
     """The arguments of K one-step runs, each starting from where a stateless optimiser would be."""
     weight, bias, dweights, dbiases, lr, decay = args
     p_w, p_b, runs = weight, bias, []
     for dw, db in zip(dweights, dbiases):
         runs.append((p_w, p_b, dw[None], db[None], lr, decay))
-        row = wrong.adamw(*runs[-1])[0]
+        row = hidden.adamw(*runs[-1])[0]
         p_w, p_b = row[:weight.size].reshape(weight.shape), row[weight.size:]
     return runs
 

@@ -47,10 +47,10 @@ class Transformer:
         Caches idx and the final LayerNorm's output (B, T, C); each layer caches its own. Raises ValueError
         when T > block_size (there is no position embedding for it).
         """
-        B, T = idx.shape
+        ### BEGIN SOLUTION: check T, add the embeddings (wpe[:T] broadcasts over the batch), the blocks, ln_f, the head
+        T = idx.shape[1]
         if T > self.block_size:
             raise ValueError(f"sequence of length {T} is longer than block_size {self.block_size}")
-        ### BEGIN SOLUTION: add the embeddings (wpe[:T] broadcasts over the batch), the blocks, ln_f, the head
         self.idx = idx
         x = self.wte[idx] + self.wpe[:T]
         for block in self.h:
