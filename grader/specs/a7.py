@@ -377,7 +377,7 @@ A7 = Assignment(
         *function_checks("adamw", ADAMW, (6, 4), "the parameters after each AdamW step"),
         Check("transformer.training", 10, behaviour.training, TRAINING_UNIT, "public",
               "trains to the calibrated dev loss with the kit's loop, your AdamW and the masked loss",
-              TRANSFORMER_TRAINING, timeout=30.0),
+              TRANSFORMER_TRAINING, timeout=60.0),
     ],
 )
 

@@ -41,12 +41,9 @@ class CausalSelfAttention:
             dyh = dy[:, :, h * hs:(h + 1) * hs]
             dprobs = np.matmul(dyh, v.transpose(0, 2, 1))
             dv = np.matmul(probs.transpose(0, 2, 1), dyh)
-            dscores = np.empty_like(probs)
-            for b in range(B):
-                for t in range(T):  # the softmax Jacobian of one row: diag(p) - p p^T
-                    p = probs[b, t]
-                    dscores[b, t] = (np.diag(p) - np.outer(p, p)) @ dprobs[b, t]
-            dscores = dscores / np.sqrt(hs)
+            # the softmax Jacobian of every row, built whole: diag(p) - p p^T, (B, T, T, T)
+            jacobian = probs[..., :, None] * np.eye(T) - probs[..., :, None] * probs[..., None, :]
+            dscores = np.matmul(jacobian, dprobs[..., None])[..., 0] / np.sqrt(hs)
             dqkv[:, :, h * hs:(h + 1) * hs] = np.matmul(dscores, k)
             dqkv[:, :, C + h * hs:C + (h + 1) * hs] = np.matmul(dscores.transpose(0, 2, 1), q)
             dqkv[:, :, 2 * C + h * hs:2 * C + (h + 1) * hs] = dv
