@@ -196,6 +196,8 @@ def training(check: Check, rt) -> tuple[str, str]:
     params = unit.params(dims, np.random.default_rng(opts.get("init_seed", 0)))
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "loss": opts["loss"],
               "loss_label": opts["loss"].rpartition(":")[2], "schedule": opts["schedule"]}
+    if opts.get("optimizer"):  # the student's optimiser, e.g. "a7_transformer.adamw:AdamW"
+        header.update(optimizer=opts["optimizer"], optimizer_args=opts.get("optimizer_args", {}))
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
     try:
@@ -257,6 +259,66 @@ def calibrate(check: Check) -> float:
     opts, unit = check.options, check.unit
     splits = training_data(opts["block_size"], opts.get("data", "context"))
     model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
-    train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]))
+    optimizer = None
+    if opts.get("optimizer"):  # the assignment's own optimiser (a7's AdamW), the reference's here
+        optimizer = load_reference(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))
+    train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]), optimizer=optimizer)
     calibrate_statistics(model, splits.train)
     return dev_loss(model, *splits.dev)
+
+
+def causality(check: Check, rt) -> tuple[str, str]:
+    """A causal sequence layer or model: the output at position t depends on inputs at positions <= t only.
+
+    One request to the student's process: forward on a fixed input, then with the input at one later position
+    j changed (for token ids: another token; for floats: one feature moved by 0.5), for every j. The outputs
+    at positions t < j must not move at all. options: "tokens" (the input holds token ids), "dims"."""
+    unit = check.unit
+    dims = check.options["dims"]
+    rng = np.random.default_rng(check.options.get("seed", 5))
+    params = unit.params(dims, rng)
+    inputs = unit.inputs(dims, rng)
+    x = inputs[0]
+    B, T = x.shape[:2]
+    tokens = check.options.get("tokens", False)
+    changes = [["arg0", 0, 0]]  # the unchanged input first
+    for b in range(B):
+        for j in range(1, T):
+            if tokens:
+                index = b * T + j
+                changes.append(["arg0", index, -1 if x.flat[index] > 0 else 1])
+            else:
+                changes.append(["arg0", (b * T + j) * x.shape[2] + (j % x.shape[2]), 0.5])
+    header, arrays = layer_request(unit, dims, params, inputs)
+    header["perturbations"] = changes
+    reply = expect_ok(rt.request("perturb", header, arrays, timeout=check.timeout))
+    outs = reply.arrays.get("outs")
+    if outs is None or outs.shape != (len(changes), *unit.out_shape(dims)):
+        raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape")
+    base = outs[0]
+    what = "token" if tokens else "input"
+    leaks = []  # (batch row, changed position j, earliest moved position t, by how much)
+    for k, (_, index, _) in enumerate(changes[1:], start=1):
+        b, j = divmod(index if tokens else index // x.shape[2], T)
+        moved = np.abs(outs[k][b, :j] - base[b, :j]).reshape(j, -1).max(axis=-1)
+        leaked = moved > 1e-12 * (1 + np.abs(base[b]).max())
+        if leaked.any():
+            t = int(np.argmax(leaked))
+            leaks.append((b, j, t, float(moved[t])))
+    if not leaks:
+        return "passed", ""
+    b, j, t, amount = min(leaks, key=lambda leak: (leak[2] - leak[1], leak[0]))  # the farthest reach first
+    if all(leak[2] == leak[1] - 1 for leak in leaks):
+        cause = ("exactly one position ahead: is the mask shifted by one (np.tril(..., k=1), or masking s > t + 1 "
+                 "instead of s > t)?")
+    else:
+        cause = ("from further ahead: is the causal mask missing, applied after the softmax (its normaliser "
+                 "still sums over the future positions), or is something normalised over the time axis?")
+    return "failed", (f"a future token leaks: changing the {what} at position {j} (batch row {b}) changed "
+                      f"{unit.label}'s output at position {t} by {amount:.3g}; the output at t may depend on "
+                      f"positions <= t only. The leak reaches {cause} Set the scores at s > t to -inf before "
+                      "the softmax, so those probabilities are exactly 0" + with_sizes(dims))
+
+
+def with_sizes(dims: dict) -> str:
+    return "\n    (with " + ", ".join(f"{k}={v}" for k, v in dims.items()) + ")"

@@ -170,6 +170,8 @@ def cmd_train(args) -> int:
             return 0
         if args.model in ("rnn", "gru", "lstm"):
             return train_recurrent(args, impl)
+        if args.model == "transformer":
+            return train_transformer(args, impl)
         block_size = 1 if args.model == "bigram-net" else args.block_size
         splits = load_splits(args.data, block_size=block_size, seed=args.seed)
         rng = np.random.default_rng(args.init_seed)
@@ -201,7 +203,7 @@ def cmd_train(args) -> int:
         return 2
 
 
-def run_training(model, loss_fn, splits, schedule, args) -> int:
+def run_training(model, loss_fn, splits, schedule, args, optimizer=None) -> int:
     """Train with a progress bar, the smoothed training loss and the dev loss at intervals (grader/trainlog.py),
     then print the final losses and samples; --csv and --plot keep the curve. Exit 1 if the run diverged."""
     import numpy as np
@@ -217,7 +219,7 @@ def run_training(model, loss_fn, splits, schedule, args) -> int:
     print(f"{'step':>8}/{schedule.steps}  train: mean minibatch loss since the last line; dev: loss on the dev split")
     diverged = False
     try:
-        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1)
+        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1, optimizer=optimizer)
     except trainlog.Diverged:
         diverged = True
     print(f"trained in {time.time() - started:.1f} s")
@@ -234,7 +236,8 @@ def run_training(model, loss_fn, splits, schedule, args) -> int:
                   file=sys.stderr)
     if diverged:
         return 1
-    for split in ("train", "dev", "test"):
+    # makemore.py's sequence split has no third part: its dev split is the test split
+    for split in ("train", "test") if splits.dev is splits.test else ("train", "dev", "test"):
         print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
     print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
     return 0
@@ -258,28 +261,41 @@ def train_recurrent(args, impl) -> int:
     import numpy as np
 
     from grader.data import load_sequence_splits
-    from grader.training import Schedule, evaluate, sample, train
+    from grader.training import Schedule
 
     splits = load_sequence_splits(args.data, seed=args.seed)
-    dtype = np.dtype(args.dtype)  # float32 by default: the same losses, faster
     model = impl("a6_rnn.rnn:RNN")(vocab_size=len(splits.vocab), n_embd=args.n_embd or 64, n_embd2=args.n_embd2,
                                    cell_type=args.model, block_size=splits.block_size,
-                                   rng=np.random.default_rng(args.init_seed), dtype=dtype)
+                                   rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
     loss_fn = impl("a6_rnn.sequence_loss:SequenceCrossEntropy")()
     lr = args.lr or 5e-4
     schedule = Schedule(steps=args.steps or RECURRENT_STEPS[args.model], batch_size=args.batch_size or 32, lr=lr,
-                        lr_after_decay=lr, seed=args.seed, optimizer="adamw", weight_decay=0.01)
+                        lr_after_decay=lr, seed=args.seed, optimizer="adamw", weight_decay=args.weight_decay)
     n_params = sum(p.size for p in model.params.values())
     print(f"{args.model}: {n_params} parameters, {len(splits.train_words)} training words "
-          f"(block_size {splits.block_size}), {schedule.steps} steps of AdamW lr {lr:g}")
-    started = time.time()
-    log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)  # noqa: E731
-    train(model, loss_fn, *splits.train, schedule, log=log, log_every=args.log_every)
-    print(f"trained in {time.time() - started:.1f} s")
-    for split in ("train", "test"):
-        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
-    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
-    return 0
+          f"(block_size {splits.block_size}), {schedule.steps} steps of AdamW lr {lr:g} in {args.dtype}")
+    return run_training(model, loss_fn, splits, schedule, args)
+
+
+def train_transformer(args, impl) -> int:
+    """a7: makemore.py's Transformer on whole names (sequences), trained with your AdamW, the loss over the
+    positions with a target (a6's SequenceCrossEntropy convention)."""
+    import numpy as np
+
+    from grader.data import load_sequence_splits
+    from grader.training import Schedule
+
+    splits = load_sequence_splits(args.data, seed=args.seed)
+    model = impl("a7_transformer.transformer:Transformer")(
+        vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,
+        n_embd=args.n_embd or 64, rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
+    optimizer = impl("a7_transformer.adamw:AdamW")(model.params, lr=args.lr or 5e-4, weight_decay=args.weight_decay)
+    loss_fn = impl("a7_transformer.masked_loss:MaskedCrossEntropy")()
+    schedule = Schedule(steps=args.steps or 15_000, batch_size=args.batch_size or 32, seed=args.seed)
+    n_params = sum(p.size for p in model.params.values())
+    print(f"transformer: {n_params} parameters, {len(splits.train[0])} training words, block_size "
+          f"{splits.block_size}, {schedule.steps} steps of your AdamW in {args.dtype}")
+    return run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
 
 
 def cmd_list(args) -> int:
@@ -507,18 +523,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "backprop-ninja", "rnn", "gru", "lstm"))
+    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "backprop-ninja", "rnn", "gru", "lstm",
+                                         "transformer"))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
     train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/, a6_rnn/ (default: assignments/)")
     train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
     train.add_argument("--steps", type=int, help="optimiser steps (default: 200000 for mlp, as the lecture; "
-                       "60000 for rnn, 75000 for gru and lstm)")
+                       "60000 for rnn, 75000 for gru and lstm, 15000 for transformer)")
     train.add_argument("--batch-size", type=int)
     train.add_argument("--lr", type=float, help="learning rate; SGD's is divided by 10 after half the steps "
-                       "(rnn/gru/lstm: AdamW at a constant 5e-4, as makemore.py)")
+                       "(rnn/gru/lstm/transformer: AdamW at a constant 5e-4, as makemore.py)")
     train.add_argument("--block-size", type=int, default=3)
-    train.add_argument("--n-embd", type=int, help="embedding size (default 10 for mlp, 64 for rnn/gru/lstm)")
+    train.add_argument("--n-embd", type=int, help="embedding size (default 10 for mlp, 64 for rnn/gru/lstm/transformer)")
     train.add_argument("--n-embd2", type=int, default=64, help="hidden state size of rnn/gru/lstm")
+    train.add_argument("--n-layer", type=int, default=4, help="transformer blocks")
+    train.add_argument("--n-head", type=int, default=4, help="attention heads per block")
+    train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
     train.add_argument("--n-hidden", type=int, default=200)
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
     train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches "

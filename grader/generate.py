@@ -88,11 +88,13 @@ def solution_regions(source: str) -> list[list[str]]:
 
 
 def student_files(reference: Path = REFERENCE) -> dict[Path, str]:
-    """Relative path -> the student version, for every reference .py file but the hand-written ones."""
+    """Relative path -> the student version, for every .py file of the reference's assignment folders. Files
+    at the top of reference/ are not an assignment's: __init__.py, and hidden helpers of the grader (such as
+    a7_mistakes.py, known mistakes whose computation needs a correct backward)."""
     files = {}
     for path in sorted(reference.rglob("*.py")):
         relative = path.relative_to(reference)
-        if "__pycache__" in relative.parts or (len(relative.parts) == 1 and relative.name in HANDWRITTEN):
+        if "__pycache__" in relative.parts or len(relative.parts) == 1:
             continue
         files[relative] = strip_solutions(path.read_text(), str(path))
     return files

@@ -115,9 +115,14 @@ def model_input(model) -> str:
 
 
 def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
-          log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000) -> History:
+          log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000,
+          optimizer=None) -> History:
     """Minibatch training on (X, Y) rows (contexts or sequences alike) with the schedule's optimizer.
-    Returns the minibatch loss every ``log_every`` steps (and the last)."""
+    Returns the minibatch loss every ``log_every`` steps (and the last).
+
+    optimizer: an object with ``step(grads)`` that updates ``model.params`` in place (a7's AdamW, written by
+    the student and holding its own learning rate), used instead of the schedule's; the schedule then only
+    sets the steps, batch size and seed."""
     history = History()
     update = make_optimizer(model.params, schedule)
     for step, ix in enumerate(minibatches(len(X), schedule)):
@@ -125,7 +130,10 @@ def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
         loss = loss_fn.forward(logits, Y[ix])
         model.backward(loss_fn.backward())
         lr = schedule.lr_at(step)
-        update(model.grads, lr)
+        if optimizer is None:
+            update(model.grads, lr)
+        else:
+            optimizer.step(model.grads)
         if step % log_every == 0 or step == schedule.steps - 1:
             history.steps.append(step)
             history.losses.append(float(loss))
@@ -219,7 +227,7 @@ def cast_params(model, dtype):
 
     def convert(array):
         if id(array) not in converted:
-            converted[id(array)] = (array, array.astype(dtype))
+            converted[id(array)] = (array, array if array.dtype == dtype else array.astype(dtype))
         return converted[id(array)][1]
 
     def visit(obj):

@@ -1,4 +1,6 @@
 """The reference against an independent oracle: PyTorch's autograd (skipped where torch is not installed)."""
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -12,7 +14,7 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
-def torch_forward(label, p, inputs):
+def torch_forward(label, p, inputs, dims=None):
     """The same computation written with torch, from the lecture."""
     if label == "SoftmaxCrossEntropy":
         return F.cross_entropy(inputs[0], inputs[1])
@@ -53,6 +55,8 @@ def torch_forward(label, p, inputs):
                 h, c = torch_cell(kind, cell, emb[:, t], h, c)
             hs.append(h)
         return torch.stack(hs, 1) @ p["lm_head_W"] + p["lm_head_b"]
+    if label in A7_LAYERS:
+        return A7_LAYERS[label](p, inputs[0], dims)
     raise KeyError(label)
 
 
@@ -74,6 +78,58 @@ def torch_cell(label, p, x, h, c=None):
     return torch.func.functional_call(lstm, weights, (x, (h, c)))
 
 
+# -- a7: makemore.py's Transformer, written with torch as makemore.py writes it ---------------------------
+
+def torch_layernorm(p, x, prefix=""):
+    return F.layer_norm(x, (x.shape[-1],), p[prefix + "weight"], p[prefix + "bias"], eps=1e-5)
+
+
+def torch_gelu(x):
+    """makemore.py's NewGELU."""
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+def torch_attention(p, x, n_head, prefix=""):
+    """makemore.py's CausalSelfAttention.forward (weights stored (fan_in, fan_out), hence no .T)."""
+    B, T, C = x.shape
+    q, k, v = (x @ p[prefix + "c_attn.weight"] + p[prefix + "c_attn.bias"]).split(C, dim=2)
+    k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
+    q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
+    v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
+    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+    att = att.masked_fill(torch.tril(torch.ones(T, T)) == 0, float("-inf"))
+    y = (F.softmax(att, dim=-1) @ v).transpose(1, 2).contiguous().view(B, T, C)
+    return y @ p[prefix + "c_proj.weight"] + p[prefix + "c_proj.bias"]
+
+
+def torch_mlp(p, x, prefix=""):
+    h = torch_gelu(x @ p[prefix + "c_fc.weight"] + p[prefix + "c_fc.bias"])
+    return h @ p[prefix + "c_proj.weight"] + p[prefix + "c_proj.bias"]
+
+
+def torch_block(p, x, n_head, prefix=""):
+    x = x + torch_attention(p, torch_layernorm(p, x, prefix + "ln_1."), n_head, prefix + "attn.")
+    return x + torch_mlp(p, torch_layernorm(p, x, prefix + "ln_2."), prefix + "mlp.")
+
+
+def torch_transformer(p, idx, dims):
+    T = idx.shape[1]
+    x = p["wte.weight"][idx] + p["wpe.weight"][:T]
+    for i in range(dims["n_layer"]):
+        x = torch_block(p, x, dims["nh"], f"h.{i}.")
+    return torch_layernorm(p, x, "ln_f.") @ p["lm_head.weight"]
+
+
+A7_LAYERS = {
+    "LayerNorm": lambda p, x, d: torch_layernorm(p, x),
+    "GELU": lambda p, x, d: torch_gelu(x),
+    "CausalSelfAttention": lambda p, x, d: torch_attention(p, x, d["nh"]),
+    "MLP": lambda p, x, d: torch_mlp(p, x),
+    "Block": lambda p, x, d: torch_block(p, x, d["nh"]),
+    "Transformer": torch_transformer,
+}
+
+
 @pytest.mark.parametrize("unit", all_units(), ids=lambda u: u.label)
 def test_reference_matches_torch_autograd(unit):
     @given(st.tuples(unit.dims, seeds()))
@@ -83,7 +139,7 @@ def test_reference_matches_torch_autograd(unit):
         expected = reference_layer(unit, dims, params, inputs, dout)
         p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         t_inputs = [torch.tensor(a, requires_grad=(i in unit.differentiable)) for i, a in enumerate(inputs)]
-        out = torch_forward(unit.label, p, t_inputs)
+        out = torch_forward(unit.label, p, t_inputs, dims)
         outs, douts = (out, dout) if unit.out_names else ((out,), (dout,))
         torch.autograd.backward(outs, [torch.tensor(d, dtype=torch.float64) for d in douts])
         for key, o in zip(unit.output_keys(), outs):

@@ -425,6 +425,10 @@ class Runner:
         params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         model = self.construct(h["target"], h.get("init", {}), params, h["label"])
         loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
+        optimizer = None
+        if h.get("optimizer"):  # the student's optimiser (a7's AdamW) instead of the loop's SGD
+            optimizer = self.call(f"{h['optimizer'].rpartition(':')[2]}.__init__", self.load(h["optimizer"]),
+                                  model.params, **h.get("optimizer_args", {}))
         schedule = Schedule(**h["schedule"])
         where = f"training {h['label']} ({schedule.steps} steps)"
         self.progress(where)
@@ -442,7 +446,8 @@ class Runner:
                               f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
 
         try:
-            history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1)
+            history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1,
+                            optimizer=optimizer)
             loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "reference"
-PACKAGES = ("a1_bigram", "a2_mlp", "a6_rnn")
+PACKAGES = ("a1_bigram", "a2_mlp", "a6_rnn", "a7_transformer")
 
 
 @dataclass(frozen=True)
@@ -219,6 +219,82 @@ BUGS = [
         "self.idx = idx[:, 0]", "self.idx = idx",
         "bigram_net.contract", "axis of size 1",
         "indexing with the (N, 1) contexts gives logits of shape (N, 1, V)"),
+    # -- a7: CausalSelfAttention ---------------------------------------------------------------------------
+    Bug("attention_scale_missing_in_backward", "a7_transformer/attention.py",
+        "        dscores *= 1.0 / math.sqrt(hs)\n", "",
+        "attention.gradcheck", "scaling is missing in backward",
+        "the scale is a constant, so it seems to need no gradient"),
+    Bug("attention_mask_after_softmax", "a7_transformer/attention.py",
+        "        att[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = -np.inf\n"
+        "        att = np.exp(att - att.max(axis=-1, keepdims=True))\n"
+        "        att /= att.sum(axis=-1, keepdims=True)\n",
+        "        att = np.exp(att - att.max(axis=-1, keepdims=True))\n"
+        "        att /= att.sum(axis=-1, keepdims=True)\n"
+        "        att[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = 0.0\n",
+        "attention.fixture", "mask is applied after the softmax",
+        "zeroing the future probabilities looks like the same thing as masking the scores"),
+    Bug("attention_without_causal_mask", "a7_transformer/attention.py",
+        "        att[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = -np.inf\n", "",
+        "attention.causality", "a future token leaks",
+        "forgetting the mask: every position attends to the whole sequence"),
+    Bug("attention_mask_shifted_by_one", "a7_transformer/attention.py",
+        "np.triu(np.ones((T, T), dtype=bool), k=1)", "np.triu(np.ones((T, T), dtype=bool), k=2)",
+        "attention.causality", "exactly one position ahead",
+        "an off-by-one in triu's k: position t also sees t + 1"),
+    Bug("attention_softmax_backward_without_row_sum", "a7_transformer/attention.py",
+        "dscores = att * (datt - (datt * att).sum(axis=-1, keepdims=True))", "dscores = att * datt",
+        "attention.gradcheck", "lacks the row-sum term",
+        "the diagonal of the softmax Jacobian only, as if each probability depended on its own score alone"),
+    Bug("attention_heads_merged_without_transpose", "a7_transformer/attention.py",
+        "y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)", "y = (att @ v).reshape(B, T, C)",
+        "attention.fixture", "heads are merged by reshaping",
+        "reshape undoes the split, so it seems to need no transpose"),
+    # -- a7: LayerNorm, GELU --------------------------------------------------------------------------------
+    Bug("layernorm_over_the_batch", "a7_transformer/layernorm.py",
+        "mean = x.mean(axis=-1, keepdims=True)\n        xmu = x - mean\n        var = (xmu * xmu).mean(axis=-1, keepdims=True)",
+        "mean = x.mean(axis=0, keepdims=True)\n        xmu = x - mean\n        var = (xmu * xmu).mean(axis=0, keepdims=True)",
+        "layernorm.fixture", "normalises over the batch",
+        "BatchNorm's axis carried over to LayerNorm"),
+    Bug("layernorm_unbiased_variance", "a7_transformer/layernorm.py",
+        "var = (xmu * xmu).mean(axis=-1, keepdims=True)",
+        "var = (xmu * xmu).sum(axis=-1, keepdims=True) / (x.shape[-1] - 1)",
+        "layernorm.fixture", "unbiased variance",
+        "the statistics course's n - 1 (np.var(ddof=1), torch.var's default)"),
+    Bug("gelu_exact_erf_derivative", "a7_transformer/gelu.py",
+        "        x, th = self.x, self.tanh_u\n"
+        "        du_dx = GELU_SCALE * (1.0 + 3.0 * GELU_CUBIC * x * x)\n"
+        "        return dout * (0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * du_dx)\n",
+        "        x = self.x\n"
+        "        cdf = 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))\n"
+        "        pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)\n"
+        "        return dout * (cdf + x * pdf)\n",
+        "gelu.gradcheck", "derivative of the exact GELU",
+        "the textbook derivative of GELU(x) = x * Phi(x), not of the tanh approximation in forward"),
+    # -- a7: Block, Transformer -----------------------------------------------------------------------------
+    Bug("block_residual_gradient_dropped", "a7_transformer/block.py",
+        "dx = dx + self.ln_1.backward(self.attn.backward(dx))", "dx = self.ln_1.backward(self.attn.backward(dx))",
+        "block.gradcheck", "skip path's gradient is dropped at the first residual sum",
+        "following the branch and forgetting the identity path around it"),
+    Bug("transformer_position_gradient_averaged", "a7_transformer/transformer.py",
+        "dwpe[:T] = dx.sum(axis=0)", "dwpe[:T] = dx.mean(axis=0)",
+        "transformer.gradcheck", "position-embedding gradient is averaged over the batch",
+        "wpe is broadcast over the batch, and broadcasting feels like an average"),
+    Bug("transformer_token_gradient_assigned", "a7_transformer/transformer.py",
+        "np.add.at(dwte, self.idx, dx)", "dwte[self.idx] = dx",
+        "transformer.gradcheck", "appears more than once",
+        "fancy-index assignment keeps only the last occurrence of a repeated token"),
+    # -- a7: AdamW ------------------------------------------------------------------------------------------
+    Bug("adamw_without_bias_correction", "a7_transformer/adamw.py",
+        "correction1 = 1.0 - beta1**self.t\n        correction2 = 1.0 - beta2**self.t",
+        "correction1 = correction2 = 1.0",
+        "adamw.fixture", "bias correction is missing",
+        "m and v look like plain moving averages"),
+    Bug("adamw_weight_decay_in_gradient", "a7_transformer/adamw.py",
+        "            g = grads[name]\n            m, v = self.m[name], self.v[name]\n"
+        "            p *= 1.0 - self.lr * self.weight_decay\n",
+        "            g = grads[name] + self.weight_decay * p\n            m, v = self.m[name], self.v[name]\n",
+        "adamw.fixture", "Adam with L2",
+        "weight decay as torch.optim.Adam's weight_decay (L2 in the gradient) instead of decoupled"),
 ]
 
 
