@@ -288,11 +288,12 @@ def test_the_a4_stubs_score_zero_as_not_implemented(tmp_path):
 @pytest.mark.slow
 def test_the_lectures_run_reaches_the_lectures_dev_loss():
     """200k steps, batch 32, lr 0.1 then 0.01, with the reference's own gradients (exercise 4 of the lecture).
-    The lecture reports train 2.0718, dev 2.1162 on makemore's names; see assignments/a4_backprop_ninja/README.md."""
+    The lecture reports train 2.0718, dev 2.1162 on makemore's names; the kit's names gave train 2.0693, dev 2.1239
+    (assignments/a4_backprop_ninja/README.md)."""
     from tests.a4_lecture_run import lecture_run
 
     losses = lecture_run(steps=200_000)
-    assert losses["dev"] <= 2.15, losses
+    assert losses["dev"] <= 2.135, losses
 
 
 def test_makemore_train_backprop_ninja_calibrates_then_evaluates_and_samples(capsys):

@@ -319,24 +319,23 @@ FIXTURE_DIMS = {
 }
 
 
-def step_checks() -> list:
-    out = []
-    for label, of, _ in STEPS:
-        unit = STEP_UNITS[label]
-        out.append(Check(f"step.{label}", 2, stepwise.step, unit, "public",
-                         f"{label} from injected upstream gradients (true and random) matches finite differences "
-                         f"of the forward", {"source": "fd", "examples": 2}))
-    for label, of, _ in STEPS:
-        out.append(Check(f"step.{label}.reference", 1, stepwise.step, STEP_UNITS[label], "hidden",
-                         f"{label} matches the reference on more sizes", {"source": "reference", "examples": 4}))
-    return out
+def step_checks(label: str) -> list:
+    """A gradient's two checks: finite differences (public, 2 points) and the reference (hidden, 1 point)."""
+    unit = STEP_UNITS[label]
+    return [
+        Check(f"step.{label}", 2, stepwise.step, unit, "public",
+              f"{label} from injected upstream gradients (true and random) matches finite differences of the forward",
+              {"source": "fd", "examples": 2}),
+        Check(f"step.{label}.reference", 1, stepwise.step, unit, "hidden",
+              f"{label} matches the reference on more sizes", {"source": "reference", "examples": 4}),
+    ]
 
 
 A4 = Assignment(
     fixture_dims=FIXTURE_DIMS,
     key="a4", package=PACKAGE, title="Backprop Ninja: every gradient of an MLP with BatchNorm, by hand",
     checks=[
-        *step_checks(),
+        *[check for label, _, _ in STEPS for check in step_checks(label)],
         Check("fused.cross_entropy.gradcheck", 3, stepwise.step, CROSS_ENTROPY, "public",
               "the fused dlogits matches finite differences of the loss", {"source": "fd", "examples": 3}),
         Check("fused.cross_entropy.fixture", 2, checks.function_agreement, CROSS_ENTROPY_FN, "public",
