@@ -10,14 +10,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from grader.runner import grade_assignment
 from grader.specs import ASSIGNMENTS
-from tests.corpus.bugs import BUGS, PACKAGES, REPO, apply, build_submission
+from tests.corpus.bugs import BUGS, apply, build_submission
+from tests.submission import PACKAGES, REFERENCE, copy_submission
 
 ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives"
 SECOND_A6 = Path(__file__).parent / "corpus" / "alternatives_stack"  # a6 again, one cell with a stack of caches
@@ -25,9 +25,7 @@ SECOND_A6 = Path(__file__).parent / "corpus" / "alternatives_stack"  # a6 again,
 
 def copy_packages(source: Path, dest: Path) -> Path:
     """The packages of ``source`` as a student would hand them in (outside the kit's tests folder)."""
-    for package in PACKAGES:
-        shutil.copytree(source / package, dest / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return dest
+    return copy_submission(dest, source=source)
 
 
 def summary(result) -> list[tuple]:
@@ -49,7 +47,7 @@ def test_a_correct_submission_in_another_style_gets_full_marks(key, source, tmp_
     assert result.mode == "full"  # the hidden checks ran too
     lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
     assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
-    assert result.score == result.max_score == 100
+    assert result.score == result.max_score == ASSIGNMENTS[key].max_points
 
 
 def test_attention_written_with_einsum_gets_full_marks(tmp_path):
@@ -67,7 +65,7 @@ def test_the_alternative_really_is_written_differently():
     """Guard against the alternative drifting back into a copy of the reference."""
     for package in PACKAGES:
         for path in (ALTERNATIVES / package).glob("*.py"):
-            reference = (REPO / "reference" / package / path.name).read_text()
+            reference = (REFERENCE / package / path.name).read_text()
             if "### BEGIN SOLUTION" in reference:  # given files (no solution to write) are copied as they are
                 assert path.read_text() != reference, path
     text = "".join(p.read_text() for p in ALTERNATIVES.glob("*/*.py"))
@@ -94,7 +92,7 @@ def test_grading_the_same_submission_twice_gives_the_same_outcomes(key, bug_name
 
 @pytest.mark.parametrize("key", ["a1", "a2", "a6"])
 def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
-    result = grade_assignment(ASSIGNMENTS[key], copy_packages(REPO / "assignments", tmp_path))
+    result = grade_assignment(ASSIGNMENTS[key], copy_packages(REFERENCE.parent / "assignments", tmp_path))
     assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)
     seen = []
     for o in result.outcomes:
@@ -104,4 +102,4 @@ def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
     # each stub is said once: an empty submission gave 17 identical lines
     stubs = re.findall(r"(\S+) is not implemented yet", "\n".join(o.message for o in result.outcomes))
     assert stubs and len(stubs) == len(set(stubs)), stubs
-    assert result.score == 0 and result.max_score == 100
+    assert result.score == 0 and result.max_score == ASSIGNMENTS[key].max_points

@@ -16,6 +16,7 @@ import pytest
 from grader import KIT_ROOT, generate
 from grader.instructor import notebooks, release, submissions
 from grader.specs import ASSIGNMENTS
+from tests.submission import copy_submission
 
 # Runs the bundle's own grader in a fresh interpreter where neither the kit's grader nor its reference can be
 # imported (the kit is installed in editable mode in this environment: drop that finder), as on a student's
@@ -145,9 +146,7 @@ def test_fixtures_are_rebuilt_from_the_reference(bundle):
 
 
 def test_the_bundle_grades_without_the_reference(bundle, tmp_path):
-    correct = tmp_path / "correct"
-    for package in ("a1_bigram", "a2_mlp"):
-        shutil.copytree(KIT_ROOT / "reference" / package, correct / package)
+    correct = copy_submission(tmp_path / "correct")
     run = bundle_run(bundle, textwrap.dedent(f"""
         from grader.cli import main
         main(["grade", "--submission", {str(correct)!r}, "a2", "--json", "correct.json", "--json-only"])

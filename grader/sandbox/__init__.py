@@ -14,5 +14,6 @@ imports may reach ``reference`` or the engine (tests/test_layout.py keeps that h
 """
 from grader.sandbox.parent import Child, Limits, Reply
 from grader.sandbox.platforms import UnsupportedPlatform
+from grader.sandbox.protocol import Rng, decode_args, encode_args
 
-__all__ = ["Child", "Limits", "Reply", "UnsupportedPlatform"]
+__all__ = ["Child", "Limits", "Reply", "Rng", "UnsupportedPlatform", "decode_args", "encode_args"]
