@@ -2,10 +2,27 @@
 
 Run the thorough profile with: python -m pytest --hypothesis-profile=thorough
 """
+import itertools
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.submission import copy_submission
 
 settings.register_profile("default", max_examples=15, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=300, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("default")
+
+
+@pytest.fixture
+def submission(tmp_path):
+    """make(*(file, old, new), source=REFERENCE) -> a new submission folder: the source's packages with the
+    changes applied. Each call makes a fresh folder."""
+    counter = itertools.count()
+
+    def make(*changes, **options):
+        return copy_submission(tmp_path / f"submission{next(counter)}", *changes, **options)
+
+    return make

@@ -14,7 +14,8 @@ def count_bigrams(words, stoi):
     - stoi: dict[str, int], character -> token id, with stoi['.'] == 0; V = len(stoi).
 
     Returns:
-    - counts: (V, V) int64, counts[a, b] = how many times token b follows token a.
+    - counts: (V, V) int64 (any integer dtype of at least 32 bits is accepted, such as the lecture's int32),
+      counts[a, b] = how many times token b follows token a.
     """
     ### BEGIN SOLUTION: fill a (V, V) int64 array; counts[a, b] += 1 for each pair (remember the '.' at both ends)
     counts = np.zeros((len(stoi), len(stoi)), dtype=np.int64)

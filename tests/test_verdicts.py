@@ -1,0 +1,30 @@
+"""Issue 10's false verdicts, one test per kind: correct code that lost points, wrong code that kept them.
+
+Each test grades a copy of the reference with one substitution (tests/submission.py) and asserts the
+verdict and the words of the message."""
+from __future__ import annotations
+
+import pytest
+
+from grader.runner import grade_assignment
+from grader.specs import ASSIGNMENTS
+
+A1, A2 = ASSIGNMENTS["a1"], ASSIGNMENTS["a2"]
+COUNTS = "a1_bigram/counts.py"
+INT64_TABLE = "counts = np.zeros((len(stoi), len(stoi)), dtype=np.int64)"
+
+
+def outcomes(result) -> dict:
+    return {o.name: o for o in result.outcomes}
+
+
+@pytest.mark.parametrize("dtype, passes", [("np.int32", True), ("np.uint32", True), ("np.int16", False),
+                                           ("np.float64", False)])
+def test_counts_accept_any_integer_dtype_of_at_least_32_bits(submission, dtype, passes):
+    """The lecture builds its count table with int32; 16-bit counts overflow and floats are not counts."""
+    folder = submission((COUNTS, INT64_TABLE, INT64_TABLE.replace("np.int64", dtype)))
+    result = outcomes(grade_assignment(A1, folder, checks=lambda c: c.name.startswith("count_bigrams.")))
+    for outcome in result.values():
+        assert outcome.passed is passes, outcome.message
+        if not passes:
+            assert "expected an integer dtype of at least 32 bits" in outcome.message
