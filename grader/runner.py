@@ -117,8 +117,13 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
         runtime = Runtime(child, assignment, public_only,
                           deadline=started + budget_seconds if budget_seconds else None,
                           budget_seconds=budget_seconds, check_timeout=check_timeout)
+        done: dict[str, Outcome] = {}  # every check run so far, those run only as prerequisites included
         for check in selected:
-            outcome = run_check(check, runtime)
+            if check.kind == "training":
+                outcome = run_training_check(check, runtime, done)
+            else:
+                outcome = run_check(check, runtime)
+            done[check.name] = outcome
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
@@ -162,6 +167,36 @@ def run_check(check, runtime: Runtime) -> Outcome:
     points = check.points if status == "passed" else 0
     return Outcome(check.name, points, check.points, status, message, check.visibility, unit_label,
                    time.monotonic() - started)
+
+
+def run_training_check(check, runtime: Runtime, done: dict[str, Outcome]) -> Outcome:
+    """A training check runs only once the gradients it uses pass their public checks (Assignment.prerequisites):
+    a training loop tolerates many wrong gradients (a bias gradient averaged, an embedding gradient assigned,
+    dloss ignored), and the largest check's points must not reward them. Prerequisites that did not run yet
+    (left out by ``checks``, or another assignment's, such as a2's loss from a1) run now, unreported. Public
+    checks only, so a student's local verdict is the instructor's."""
+    from grader.specs import ASSIGNMENTS
+
+    if check.visibility == "hidden" and runtime.public_only:
+        return run_check(check, runtime)
+    every_check = [c for a in ASSIGNMENTS.values() for c in a.checks]
+    failing = []
+    for needed in runtime.assignment.prerequisites(check, every_check):
+        if needed.name not in done:
+            done[needed.name] = run_check(needed, runtime)
+        if done[needed.name].status != "passed":
+            failing.append(done[needed.name])
+    if not failing:
+        return run_check(check, runtime)
+    names = ", ".join(o.name for o in failing)
+    if all(o.status == "not implemented" for o in failing):
+        status, message = "not implemented", f"not run yet: training needs {names} (not implemented yet)"
+    else:
+        status = "failed"
+        message = (f"not run: training is graded once every gradient it uses passes its checks, and {names} "
+                   f"{'fails' if len(failing) == 1 else 'fail'} (see {'its' if len(failing) == 1 else 'their'} "
+                   "message). A training loop can seem to learn with a wrong gradient; fix it first")
+    return Outcome(check.name, 0, check.points, status, message, check.visibility, getattr(check.unit, "label", None))
 
 
 def add_dependency_notes(assignment: Assignment, outcomes: list[Outcome]) -> None:

@@ -74,22 +74,34 @@ class Rng:
     seed: int
 
 
+Mechanism = Callable[["Check", Any], tuple[str, str]]
+"""A mechanism is a function ``mechanism(check, runtime) -> (status, message)``: it runs one check of any unit
+against the student's process (``runtime.request``, grader/runner.py), compares what comes back, and returns a
+status of Outcome (passed, failed, ...) with the message a student reads. The generic ones live in
+grader/checks.py and grader/behaviour.py; the runner turns (status, message) into an Outcome with points."""
+
+
 @dataclass
 class Check:
-    """One named, scored check: a mechanism (grader/checks.py) with its settings.
+    """One named, scored check: a mechanism (see ``Mechanism``) with its settings.
 
     visibility: "public" checks need nothing secret and ship to students; "hidden" checks need the reference
-    and run only where it is installed (the instructor's copy).
+    and run only where it is installed (the instructor's copy). kind: the mechanism's name ("contract",
+    "gradcheck", "agreement", "training", ...), what code outside the mechanism may ask a check about.
     """
 
     name: str
     points: float
-    mechanism: Callable[..., "Outcome"]
+    mechanism: Mechanism
     unit: Any = None
     visibility: str = "public"
     description: str = ""
     options: dict = field(default_factory=dict)
     timeout: float = 10.0  # seconds for the whole check; the reference needs well under 1
+
+    @property
+    def kind(self) -> str:
+        return self.mechanism.__name__
 
 
 @dataclass
@@ -122,6 +134,29 @@ class Assignment:
     @property
     def max_points(self) -> float:
         return sum(c.points for c in self.checks)
+
+    def prerequisites(self, check: Check, every_check: list[Check]) -> list[Check]:
+        """The public gradient checks (contract, gradcheck, agreement) of every unit a training check uses:
+        its model, the layers the model is built from (depends_on, recursively) and its loss, found among
+        ``every_check`` (all assignments' checks: a2 trains with a1's loss). Training credit needs them all
+        passed, so that a wrong gradient the loop happens to tolerate never earns the training points.
+        A check of another assignment is left out when it needs that assignment's stored answers (agreement)."""
+        units = {c.unit.label: c.unit for c in every_check if isinstance(c.unit, Unit)}
+        labels, todo = set(), [check.unit.label]
+        while todo:
+            label = todo.pop()
+            if label not in labels and label in units:
+                labels.add(label)
+                todo.extend(units[label].depends_on)
+        loss = check.options.get("loss")
+        own = {c.name for c in self.checks}
+        chosen = {}
+        for other in every_check:
+            uses = isinstance(other.unit, Unit) and (other.unit.label in labels or other.unit.target == loss)
+            if (uses and other.visibility == "public" and other.kind in ("contract", "gradcheck", "agreement")
+                    and (other.name in own or other.kind != "agreement")):
+                chosen.setdefault(other.name, other)
+        return list(chosen.values())
 
     def borrowed_modules(self) -> list[str]:
         """'pkg/module.py' of every module this assignment's checks load from another assignment's package

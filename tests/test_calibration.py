@@ -4,7 +4,7 @@ import pytest
 from grader.behaviour import calibrate
 from grader.specs import ASSIGNMENTS
 
-TRAINING_CHECKS = [c for a in ASSIGNMENTS.values() for c in a.checks if c.mechanism.__name__ == "training"]
+TRAINING_CHECKS = [c for a in ASSIGNMENTS.values() for c in a.checks if c.kind == "training"]
 
 
 @pytest.mark.parametrize("check", TRAINING_CHECKS, ids=lambda c: c.name)

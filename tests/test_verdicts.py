@@ -8,6 +8,7 @@ import pytest
 
 from grader.runner import grade_assignment
 from grader.specs import ASSIGNMENTS
+from tests.corpus.bugs import BUGS
 
 A1, A2 = ASSIGNMENTS["a1"], ASSIGNMENTS["a2"]
 COUNTS = "a1_bigram/counts.py"
@@ -28,3 +29,16 @@ def test_counts_accept_any_integer_dtype_of_at_least_32_bits(submission, dtype, 
         assert outcome.passed is passes, outcome.message
         if not passes:
             assert "expected an integer dtype of at least 32 bits" in outcome.message
+
+
+def test_a_wrong_gradient_never_earns_the_training_points(submission):
+    """mlp.training passed with a1's cross-entropy ignoring dloss (the loop always passes 1.0): now it is not
+    run until every gradient it uses passes its public checks, a1's loss included, even when graded alone.
+    The corpus bugs in a2's own layers (bias gradient averaged, embedding gradient assigned, the Tanh
+    derivative without its square) are pinned the same way by tests/test_grader_catches_bugs.py."""
+    bug, failing = next(b for b in BUGS if b.name == "cross_entropy_ignores_dloss"), "cross_entropy.gradcheck"
+    result = grade_assignment(A2, submission((bug.file, bug.old, bug.new)), checks=("mlp.training",))
+    (training,) = result.outcomes
+    assert training.status == "failed" and training.points == 0
+    assert training.message.startswith("not run: training is graded once every gradient it uses passes its "
+                                       f"checks, and {failing}"), training.message
