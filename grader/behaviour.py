@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import (StudentError, call_request, expect_ok, layer_request, load_reference,
-                           read_function_result, read_layer_reply, reference_available, training_data)
+                           read_function_result, read_layer_reply, reference_available, reference_object,
+                           training_data)
 from grader.diagnose import check_array_type, describe_received
 from grader.spec import Check, Rng
 
@@ -124,9 +125,12 @@ def sampling(check: Check, rt) -> tuple[str, str]:
 
 def training(check: Check, rt) -> tuple[str, str]:
     """Train the student's model with the kit's loop, fixed initial parameters, data and minibatches; the
-    dev loss must reach the calibrated threshold. Where the reference is installed, the dev loss is computed
-    here with the reference's forward on the parameters the student's training produced, so nothing the
-    student's process reports about its own loss is trusted."""
+    dev loss must reach the calibrated threshold. The dev loss is always the kit's cross-entropy
+    (grader.training.dev_loss), never the student's loss forward, so a student's local verdict is the
+    instructor's. Where the reference is installed, it is computed here with the reference's forward on the
+    parameters the student's training produced, so nothing the student's process reports is trusted; in a
+    student's bundle the student's process computes it with its own model's forward (whose public checks
+    training requires, grader/runner.py)."""
     opts = check.options
     unit = check.unit
     splits = training_data(opts["block_size"])
@@ -162,12 +166,10 @@ def training(check: Check, rt) -> tuple[str, str]:
 
 
 def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
-    from grader.training import evaluate
+    from grader.training import dev_loss
 
-    model = load_reference(unit.target)(**unit.init(dims))
-    for name, value in params.items():
-        model.params[name][...] = value
-    return float(evaluate(model, load_reference(loss_target)(), *dev))
+    model = reference_object(unit, dims, params)
+    return dev_loss(model, *dev)
 
 
 def calibrate(check: Check) -> float:
@@ -175,13 +177,10 @@ def calibrate(check: Check) -> float:
 
     The spec stores this number as ``reference_loss`` and the threshold as reference_loss + a margin;
     tests/test_calibration.py fails when the stored number no longer matches."""
-    from grader.training import Schedule, evaluate, train
+    from grader.training import Schedule, dev_loss, train
 
     opts, unit = check.options, check.unit
     splits = training_data(opts["block_size"])
-    model = load_reference(unit.target)(**unit.init(opts["dims"]))
-    for name, value in unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))).items():
-        model.params[name][...] = value
-    loss_fn = load_reference(opts["loss"])()
-    train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]))
-    return float(evaluate(model, loss_fn, *splits.dev))
+    model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
+    train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]))
+    return dev_loss(model, *splits.dev)

@@ -66,11 +66,18 @@ def load_reference(target: str):
     return obj
 
 
-def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) -> dict:
-    """The reference's forward output, input gradient and parameter gradients, as the child would send them."""
+def reference_object(unit: Unit, dims: dict, params: dict):
+    """The reference's layer or model of ``unit`` built for ``dims``, with the grader's parameter values copied
+    into its own arrays (as the student's process does with the student's object)."""
     obj = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         obj.params[name][...] = value
+    return obj
+
+
+def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) -> dict:
+    """The reference's forward output, input gradient and parameter gradients, as the child would send them."""
+    obj = reference_object(unit, dims, params)
     out = obj.forward(*[a.copy() for a in inputs])
     result = {"out": np.asarray(out, dtype=np.float64)}
     if dout is not None:

@@ -76,6 +76,19 @@ def evaluate(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) ->
     return total / len(X)
 
 
+def dev_loss(model, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
+    """The mean cross-entropy of ``model`` on all of (X, Y), computed by the kit (``softmax`` below), never by
+    the student's loss: the dev loss of a training check is the same number on a student's machine and on
+    the instructor's, whatever the student's loss forward returns. X (n, block_size) int64, Y (n,) int64."""
+    total = 0.0
+    for start in range(0, len(X), chunk):
+        probs = softmax(np.asarray(model.forward(X[start:start + chunk]), dtype=np.float64))
+        targets = Y[start:start + chunk]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total -= float(np.log(probs[np.arange(len(targets)), targets]).sum())
+    return total / len(X)
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, stable for large logits. logits (N, V) -> probabilities (N, V)."""
     shifted = logits - logits.max(axis=-1, keepdims=True)

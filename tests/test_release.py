@@ -239,3 +239,53 @@ def test_bundle_carries_the_conventions_and_each_assignments_guide(bundle):
         guide = bundle / "assignments" / assignment.package / "README.md"
         assert guide.read_text().startswith(f"# {assignment.key} ")
     assert "assignments/README.md" in (bundle / "README.md").read_text()
+
+
+# The training verdicts of submissions, graded in a fresh interpreter: the training checks alone as
+# `makemore grade --public-only` runs them (prerequisites first), and each training mechanism run directly,
+# so the dev loss it computes is compared even where a prerequisite would stop it.
+TRAINING_VERDICTS = textwrap.dedent("""
+    import json
+    from grader.runner import Runtime, grade_assignment, run_check
+    from grader.sandbox import Child
+    from grader.specs import ASSIGNMENTS
+    verdicts = {{}}
+    for submission in {submissions!r}:
+        for key in ("a1", "a2"):
+            assignment = ASSIGNMENTS[key]
+            if key == "a1":  # a2's path is the same; its prerequisites are many more checks to wait for
+                for o in grade_assignment(assignment, submission, public_only=True,
+                                          checks=lambda c: c.kind == "training").outcomes:
+                    verdicts[submission + " " + o.name] = [o.status, o.points, o.message]
+            with Child(submission) as child:
+                runtime = Runtime(child, assignment, public_only=True)
+                for check in (c for c in assignment.checks if c.kind == "training"):
+                    runtime.start_check(check)
+                    o = run_check(check, runtime)
+                    verdicts[submission + " mechanism " + o.name] = [o.status, o.points, o.message]
+    print(json.dumps(verdicts))
+""")
+
+LOSS = "a1_bigram/cross_entropy.py"
+LOSS_RETURN = "return float(-log_probs[np.arange(n), targets].mean())"
+
+
+def test_training_verdicts_are_the_same_in_the_kit_and_in_the_bundle(bundle, submission, tmp_path):
+    """The dev loss was the student's loss forward in the bundle and the reference's in the kit: a dropped
+    minus earned bigram_net.training locally only, a forward-only .sum lost both locally only."""
+    folders = [str(submission((LOSS, LOSS_RETURN, "return float(log_probs[np.arange(n), targets].mean())"))),
+               str(submission((LOSS, LOSS_RETURN, "return float(-log_probs[np.arange(n), targets].sum())")))]
+    code = TRAINING_VERDICTS.format(submissions=folders)
+    kit = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(KIT_ROOT)))  # both at once
+    in_bundle = bundle_run(bundle, code, tmp_path)
+    kit_out, kit_err = kit.communicate(timeout=300)
+    assert in_bundle.returncode == 0 == kit.returncode, in_bundle.stderr + kit_err
+    bundle_verdicts, kit_verdicts = json.loads(in_bundle.stdout), json.loads(kit_out)
+    assert bundle_verdicts == kit_verdicts
+    for folder in folders:
+        # graded as a student's `makemore grade` does it, the loss's own checks fail first: no credit
+        assert kit_verdicts[f"{folder} bigram_net.training"][0] == "failed"
+        for name in ("bigram_net.training", "mlp.training"):
+            # run directly, training succeeds: the kit's dev loss does not see the student's loss forward
+            assert kit_verdicts[f"{folder} mechanism {name}"][0] == "passed"

@@ -2,7 +2,7 @@
 and helpers to run the reference on them in this process."""
 import numpy as np
 
-from grader.checks import load_reference, perturbation_targets, perturbations
+from grader.checks import perturbation_targets, perturbations, reference_object
 from grader.spec import Unit
 from grader.specs import ASSIGNMENTS
 
@@ -18,9 +18,7 @@ def all_units() -> list[Unit]:
 
 def reference_outputs_under_perturbations(unit: Unit, dims: dict, params: dict, inputs: list) -> np.ndarray:
     """The reference's forward under each finite-difference perturbation, as the student's process does it."""
-    obj = load_reference(unit.target)(**unit.init(dims))
-    for name, value in params.items():
-        obj.params[name][...] = value
+    obj = reference_object(unit, dims, params)
     args = [a.copy() for a in inputs]
     outs = []
     for name, index, delta in perturbations(perturbation_targets(unit, params, inputs)):

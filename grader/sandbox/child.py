@@ -20,7 +20,7 @@ import traceback
 import numpy as np
 
 from grader.sandbox import guard, protocol
-from grader.training import Schedule, evaluate, train
+from grader.training import Schedule, dev_loss, train
 
 MAX_RESULT_ELEMENTS = 5_000_000
 MAX_STRINGS = 100_000
@@ -238,12 +238,12 @@ class Runner:
         self.progress(f"training {h['label']} ({schedule.steps} steps)")
         try:
             history = train(model, loss_fn, arrays["Xtr"], arrays["Ytr"], schedule, log_every=max(1, schedule.steps // 10))
-            dev_loss = evaluate(model, loss_fn, arrays["Xdev"], arrays["Ydev"])
+            loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
         out_arrays: dict = {}
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
-        return {"params": packed, "dev_loss": float(dev_loss), "losses": history.losses}, out_arrays
+        return {"params": packed, "dev_loss": float(loss_on_dev), "losses": history.losses}, out_arrays
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         return {"python": sys.version.split()[0], "numpy": np.__version__,
