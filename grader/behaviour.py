@@ -12,7 +12,10 @@ from grader.spec import Check, Rng
 
 
 def stability(check: Check, rt) -> tuple[str, str]:
-    """A loss layer stays finite for logits as large as 1e4 (options: scale)."""
+    """Finite on the magnitudes training really reaches: a loss layer (scalar output) for logits of 1e4, any
+    other layer (an activation, a normalisation) for inputs of several hundreds (options: scale)."""
+    if not check.unit.scalar_output:
+        return large_input_stability(check, rt)
     unit = check.unit
     rng = np.random.default_rng(7)
     N, V = 5, 7
@@ -38,6 +41,32 @@ def stability(check: Check, rt) -> tuple[str, str]:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:
         return "failed", "each row of dlogits should sum to 0 (softmax minus one-hot), but does not for large logits"
+    return "passed", ""
+
+
+def large_input_stability(check: Check, rt) -> tuple[str, str]:
+    """forward and backward stay finite for inputs of a few hundreds and both signs (scale, default 400), as
+    np.tanh does: a layer written with exp(x) overflows there (exp(x) is inf for x > 709; inf / inf is NaN)."""
+    unit = check.unit
+    rng = np.random.default_rng(5)
+    dims = check.options.get("dims", {"N": 4, "D": 6})
+    params = unit.params(dims, rng)
+    scale = check.options.get("scale", 400.0)
+    x = rng.uniform(-1.5, 1.5, size=unit.out_shape(dims)) * scale
+    x.flat[:2] = scale, -scale
+    dout = rng.standard_normal(unit.out_shape(dims))
+    reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, [x], dout), timeout=check.timeout))
+    got = read_layer_reply(unit, dims, reply, params, [x], backward=True)
+    for key in ("out", "dx"):
+        bad = ~np.isfinite(got[key])
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            kind = "NaN" if np.isnan(got[key][index]) else "inf"
+            what = f"{unit.label}.forward's output" if key == "out" else f"the dx returned by {unit.label}.backward"
+            return "failed", (f"{what} is {kind} for large inputs (at {list(index)}, where x = {x[index]:.4g}): exp "
+                              "overflowed. np.exp(x) is inf for x > 709 (and inf / inf is NaN), and training "
+                              f"reaches inputs of hundreds; write {unit.label} in a form that never takes exp of a "
+                              "large positive number (np.tanh does this for you)")
     return "passed", ""
 
 

@@ -42,3 +42,13 @@ def test_a_wrong_gradient_never_earns_the_training_points(submission):
     assert training.status == "failed" and training.points == 0
     assert training.message.startswith("not run: training is graded once every gradient it uses passes its "
                                        f"checks, and {failing}"), training.message
+
+
+def test_an_elementwise_layer_that_overflows_for_large_inputs_fails_its_stability_check(submission):
+    """(e - 1) / (e + 1) with e = exp(2x) is tanh on small inputs, and NaN for x = 400 where np.tanh is 1."""
+    folder = submission(("a2_mlp/tanh.py", "self.out = np.tanh(x)",
+                         "e = np.exp(2 * x)\n        self.out = (e - 1) / (e + 1)"))
+    result = outcomes(grade_assignment(A2, folder, checks=lambda c: c.name.startswith("tanh.")))
+    assert [name for name, o in result.items() if not o.passed] == ["tanh.stability"]
+    assert "Tanh.forward's output is NaN for large inputs" in result["tanh.stability"].message
+    assert "exp overflowed" in result["tanh.stability"].message
