@@ -201,6 +201,9 @@ def contract(check: Check, rt) -> tuple[str, str]:
         params, inputs, dout = make_example(unit, dims, seed)
         header, arrays = layer_request(unit, dims, params, inputs, dout)
         header["twice"] = True
+        later = rng_for(seed + 1)  # new inputs of the same shape, for the calls after the first
+        arrays.update({f"next:arg{i}": a for i, a in enumerate(unit.inputs(dims, later))})
+        arrays["next:dout"] = np.asarray(random_dout(unit, dims, later), dtype=np.float64)
         reply = expect_ok(rt.request("layer", header, arrays, timeout=check.timeout))
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         for key, value in got.items():
@@ -211,9 +214,62 @@ def contract(check: Check, rt) -> tuple[str, str]:
             which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
             return with_dims(f"{unit.label} modified {which} in place; work on new arrays instead "
                              "(e.g. x = x + 1, not x += 1)", dims)
-        return repeated_step_problem(unit, dims, reply, got)
+        changed = reply.header.get("params_changed", [])
+        if changed:
+            names = ", ".join(f"params[{k!r}]" for k in changed)
+            return with_dims(f"backward changed the parameters ({names} differ after {unit.label}.backward): "
+                             "backward only computes gradients into self.grads; the training loop updates the "
+                             "parameters (an update inside backward is applied twice a step)", dims)
+        return repeated_step_problem(unit, dims, reply, got) or later_call_problem(unit, dims, reply, got)
 
     return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 12))
+
+
+def same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return a is not None and b is not None and a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def later_call_problem(unit: Unit, dims: dict, reply, got: dict) -> str | None:
+    """Calls after the first must depend only on their own inputs: a second backward after one forward gives
+    the first one's gradients, and forward/backward on new inputs give what a fresh object gives."""
+    calls, arrays = reply.header.get("calls", {}), reply.arrays
+
+    def array(call, key):
+        meta = calls.get(call, {}).get("grads", {}).get(key[5:]) if key.startswith("grad:") else \
+            calls.get(call, {}).get(key)
+        return arrays.get(f"{call}:{key}") if isinstance(meta, dict) and meta.get("kind") == "array" else None
+
+    keys = [k for k in got if k != "out"]
+    for key in keys:
+        second = array("backward_again", key)
+        if second is not None and not same(second, got[key]):
+            factor = round(float(np.vdot(second, got[key]) / np.vdot(got[key], got[key]))) if np.any(got[key]) else 0
+            if factor >= 2 and same(second, factor * got[key]):
+                return with_dims(f"state accumulates across calls: {array_label(unit, key)} grew {factor}-fold over "
+                                 "calls of backward after the same forward, so backward adds to something kept "
+                                 "from the previous call. Compute a fresh value each call", dims)
+            return with_dims(f"{array_label(unit, key)} changed when backward ran a second time after the same "
+                             "forward: backward modified what forward cached (d = self.probs then d[...] -= 1 "
+                             "changes self.probs: copy it first, d = self.probs.copy()). Backward may be called "
+                             "again after one forward and must give the same gradients", dims)
+    if "fresh" not in calls:
+        return None
+    fresh_out, next_out = array("fresh", "out"), array("next", "out")
+    if fresh_out is not None and next_out is not None and not same(next_out, fresh_out):
+        if same(next_out, got["out"]):
+            return with_dims(f"forward returned a result cached from an earlier call: on new inputs of the same "
+                             f"shape, {unit.label}.forward gave the previous call's output. Compute it from this "
+                             "call's inputs every time", dims)
+        return with_dims(f"state accumulates across calls: on new inputs, {unit.label}.forward gave a different "
+                         f"output than a fresh {unit.label} does. Forward must depend only on its inputs and the "
+                         "parameters, not on earlier calls", dims)
+    for key in keys:
+        fresh, later = array("fresh", key), array("next", key)
+        if fresh is not None and later is not None and not same(later, fresh):
+            return with_dims(f"state accumulates across calls: after forward and backward on new inputs, "
+                             f"{array_label(unit, key)} differs from what a fresh {unit.label} gives. Backward must "
+                             "depend only on the last forward's inputs and its dout", dims)
+    return None
 
 
 def repeated_step_problem(unit: Unit, dims: dict, reply, got: dict) -> str | None:
@@ -390,8 +446,13 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
     unit: FunctionUnit = check.unit
 
     def compare(dims, args, expected):
-        reply = expect_ok(rt.request("call", *call_request(unit, args), timeout=check.timeout))
-        got = read_function_result(unit, dims, reply.header["results"][0], reply.arrays, "out0")
+        reply = expect_ok(rt.request("call", *call_request(unit, args, repeat=2), timeout=check.timeout))
+        got, again = (read_function_result(unit, dims, meta, reply.arrays, f"out{i}")
+                      for i, meta in enumerate(reply.header["results"]))
+        if not np.array_equal(np.asarray(got, np.float64), np.asarray(again, np.float64), equal_nan=True):
+            return with_dims(f"state accumulates across calls: two calls of {unit.label} with the same arguments "
+                             "gave different results. Keep nothing between calls (a table at module level that "
+                             "grows with every call, a default argument that is modified)", dims)
         mistakes = unit.mistakes(dims, args, expected) if unit.mistakes else []
         context = Context(known_mistakes=[(d, np.asarray(w, dtype=np.float64)) for d, w in mistakes])
         problem = compare_arrays(f"{unit.label}'s result", np.asarray(expected, np.float64),

@@ -52,3 +52,43 @@ def test_an_elementwise_layer_that_overflows_for_large_inputs_fails_its_stabilit
     assert [name for name, o in result.items() if not o.passed] == ["tanh.stability"]
     assert "Tanh.forward's output is NaN for large inputs" in result["tanh.stability"].message
     assert "exp overflowed" in result["tanh.stability"].message
+
+
+TANH = "a2_mlp/tanh.py"
+
+
+@pytest.mark.parametrize("file, old, new, says", [
+    (TANH, "self.out = np.tanh(x)",
+     "if getattr(self, 'out', None) is None or self.out.shape != x.shape:\n            self.out = np.tanh(x)",
+     "forward returned a result cached from an earlier call"),
+    ("a2_mlp/linear.py", 'self.grads["weight"] = self.x.T @ dout',
+     'self.grads["weight"] = self.x.T @ dout\n        self.params["weight"] -= 0.1 * self.grads["weight"]',
+     "backward changed the parameters"),
+    (TANH, "return dout * (1.0 - self.out**2)",
+     "self.out **= 2\n        return dout * (1.0 - self.out)",
+     "changed when backward ran a second time after the same forward"),
+    (TANH, "self.out = np.tanh(x)",
+     "self.calls = getattr(self, 'calls', 0) + 1\n        self.out = np.tanh(x) if self.calls < 3 else np.tanh(x) + 0",
+     None),  # not a mistake: a counter that changes nothing
+    (TANH, "return dout * (1.0 - self.out**2)",
+     "self.seen = getattr(self, 'seen', 0) + dout\n        return self.seen * (1.0 - self.out**2)",
+     "state accumulates across calls"),
+])
+def test_state_kept_between_calls_is_caught_by_a_public_check_and_named(submission, file, old, new, says):
+    """A Tanh reusing its previous output was reported as a wrong backward; an SGD update in backward as
+    "grads changed"; a backward corrupting its cache was not seen at all."""
+    result = outcomes(grade_assignment(A2, submission((file, old, new)),
+                                       checks=("tanh.contract", "linear.contract")))
+    contract = result["tanh.contract" if file == TANH else "linear.contract"]
+    if says is None:
+        assert contract.passed, contract.message
+    else:
+        assert contract.status == "failed" and says in contract.message, contract.message
+
+
+def test_a_count_table_kept_between_calls_is_caught_by_a_public_check(submission):
+    """Seen only by a hidden check before, as "right on 15 of 25 entries"."""
+    folder = submission((COUNTS, INT64_TABLE, "global TABLE\n    if 'TABLE' not in globals() or TABLE.shape[0] != "
+                         "len(stoi):\n        TABLE = np.zeros((len(stoi), len(stoi)), dtype=np.int64)\n    counts = TABLE"))
+    result = outcomes(grade_assignment(A1, folder, checks=("count_bigrams.fixture",)))
+    assert "state accumulates across calls: two calls of count_bigrams" in result["count_bigrams.fixture"].message

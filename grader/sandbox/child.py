@@ -170,6 +170,9 @@ class Runner:
             if not np.array_equal(dout, dout_copy):
                 mutated.append("dout")
             if h.get("twice") and isinstance(grads, dict):
+                own = getattr(obj, "params", None)
+                result["params_changed"] = [k for k in params if not isinstance(own, dict)
+                                            or not np.array_equal(own.get(k), params[k])]
                 # The convention: backward overwrites self.grads. A second identical step must give the same
                 # gradients; one that adds to the previous ones shows up here and not only as slow training.
                 self.call(f"{label}.forward", obj.forward, *[o.copy() for o in originals])
@@ -178,8 +181,35 @@ class Runner:
                 if isinstance(again, dict):
                     result["grads_again"] = {k: self.pack(again.get(k), f"grad2:{k}", out_arrays)
                                              for k in params if k in again}
+                result["calls"] = self.later_calls(h, obj, params, arrays, dout_arg, out_arrays)
         result["mutated"] = mutated
         return result, out_arrays
+
+    def later_calls(self, h: dict, obj, params: dict, arrays: dict, dout_arg, out_arrays: dict) -> dict:
+        """What the same object gives on later calls, and what a fresh one gives, for the parent to compare:
+        "backward_again" a second backward after the same forward; "next" forward and backward on new inputs
+        of the same shape ("next:argI", "next:dout"); "fresh" the same new call on a fresh object."""
+        label, calls = h["label"], {}
+
+        def record(name, out, dx, target):
+            grads = getattr(target, "grads", None)
+            calls[name] = {"out": self.pack(out, f"{name}:out", out_arrays),
+                           "dx": self.pack(dx, f"{name}:dx", out_arrays),
+                           "grads": {k: self.pack(grads.get(k), f"{name}:grad:{k}", out_arrays)
+                                     for k in params if k in grads} if isinstance(grads, dict) else {}}
+
+        record("backward_again", None, self.call(f"{label}.backward", obj.backward, dout_arg), obj)
+        if "next:dout" not in arrays:
+            return calls
+        new_inputs = [arrays[f"next:arg{i}"] for i in range(h["nargs"])]
+        new_dout = float(arrays["next:dout"]) if h.get("scalar_dout") else arrays["next:dout"]
+        for name, target in (("next", obj), ("fresh", self.construct(h["target"], h.get("init", {}), params, label))):
+            out = self.call(f"{label}.forward", target.forward, *[a.copy() for a in new_inputs])
+            out = np.array(out, copy=True) if isinstance(out, np.ndarray) else out  # before backward can touch it
+            dx = self.call(f"{label}.backward", target.backward,
+                           new_dout if h.get("scalar_dout") else new_dout.copy())
+            record(name, out, dx, target)
+        return calls
 
     def op_perturb(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Forward outputs under small perturbations, for the parent's finite differences.

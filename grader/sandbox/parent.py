@@ -313,6 +313,22 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
             else:
                 for k in list(again):
                     fix(again, k, f"grad2:{k}")
+        calls = header.get("calls")
+        if calls is not None:
+            header["calls"] = {}
+            for name in ("backward_again", "next", "fresh"):
+                call = calls.get(name) if type(calls) is dict else None
+                if type(call) is not dict:
+                    continue
+                grads = call.get("grads") if type(call.get("grads")) is dict else {}
+                kept = {"out": call.get("out"), "dx": call.get("dx"), "grads": dict(grads)}
+                fix(kept, "out", f"{name}:out")
+                fix(kept, "dx", f"{name}:dx")
+                for k in list(kept["grads"]):
+                    fix(kept["grads"], k, f"{name}:grad:{k}")
+                header["calls"][name] = kept
+        changed = header.get("params_changed")
+        header["params_changed"] = [str(k)[:100] for k in changed][:10] if type(changed) is list else []
         mutated = header.get("mutated")
         header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
         if "grads_error" in header:
