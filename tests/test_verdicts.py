@@ -92,3 +92,16 @@ def test_a_count_table_kept_between_calls_is_caught_by_a_public_check(submission
                          "len(stoi):\n        TABLE = np.zeros((len(stoi), len(stoi)), dtype=np.int64)\n    counts = TABLE"))
     result = outcomes(grade_assignment(A1, folder, checks=("count_bigrams.fixture",)))
     assert "state accumulates across calls: two calls of count_bigrams" in result["count_bigrams.fixture"].message
+
+
+@pytest.mark.parametrize("old, new", [
+    ("counts[stoi[ch1], stoi[ch2]] += 1", "counts[stoi[ch1], stoi[ch2]] = 1"),  # sets instead of counting
+    ("for word in words:\n        chars = [\".\"] + list(word) + [\".\"]\n        for ch1, ch2 in zip(chars, chars[1:]):\n"
+     "            counts", "for word in set(words):\n        chars = [\".\"] + list(word) + [\".\"]\n"
+     "        for ch1, ch2 in zip(chars, chars[1:]):\n            counts"),  # drops repeated words
+])
+def test_generated_word_lists_carry_repeats(submission, old, new):
+    """Repeated tokens were generated for layers; word lists had none, so these counted right everywhere."""
+    result = outcomes(grade_assignment(A1, submission((COUNTS, old, new)),
+                                       checks=lambda c: c.name.startswith("count_bigrams.")))
+    assert not result["count_bigrams.fixture"].passed and not result["count_bigrams.reference"].passed
