@@ -169,7 +169,15 @@ def training(check: Check, rt) -> tuple[str, str]:
               "loss_label": opts["loss"].rpartition(":")[2], "schedule": opts["schedule"]}
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
-    reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
+    try:
+        reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
+    except StudentError as err:
+        if err.status == "timeout" and "ms a step" in err.message:
+            err.message += ("\n    your gradients pass their checks (training runs only then), so the code is right "
+                            f"but too slow: {opts['schedule']['steps']} steps must fit in the time limit. The "
+                            "reference takes about a millisecond a step; vectorise the slowest call (no Python "
+                            "loops over the batch or the units: one matrix product each)")
+        raise
     trained = {}
     for name, value in params.items():
         meta = reply.header.get("params", {}).get(name, {})

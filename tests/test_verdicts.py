@@ -105,3 +105,29 @@ def test_generated_word_lists_carry_repeats(submission, old, new):
     result = outcomes(grade_assignment(A1, submission((COUNTS, old, new)),
                                        checks=lambda c: c.name.startswith("count_bigrams.")))
     assert not result["count_bigrams.fixture"].passed and not result["count_bigrams.reference"].passed
+
+
+LOOP_FORWARD = '''self.x = x
+        W, b = self.params["weight"], self.params["bias"]
+        out = np.zeros((x.shape[0], W.shape[1]))
+        for n in range(x.shape[0]):
+            for j in range(W.shape[1]):
+                out[n, j] = sum(x[n, i] * W[i, j] for i in range(W.shape[0])) + b[j]
+        return out'''
+
+
+def test_correct_but_slow_code_is_told_its_gradients_are_right_and_how_slow_it_is(submission):
+    """A Linear with explicit Python loops lost mlp.training to "timed out ... in training MLP (3000 steps)",
+    with nothing saying the code was right. Slowness that cannot finish the budget in the limit still costs
+    the training points (README), but the message says why, with the time per call."""
+    folder = submission(("a2_mlp/linear.py", 'self.x = x\n        return x @ self.params["weight"] + self.params["bias"]',
+                         LOOP_FORWARD))
+    result = grade_assignment(A2, folder, checks=lambda c: c.name.startswith("linear.") or c.name == "mlp.training",
+                              check_timeout=4)
+    result = outcomes(result)
+    assert all(result[name].passed for name in ("linear.contract", "linear.gradcheck", "linear.fixture"))
+    training = result["mlp.training"]
+    assert training.status == "timeout"
+    assert "in training MLP (3000 steps): " in training.message and " ms a step (forward " in training.message
+    assert "your gradients pass their checks (training runs only then), so the code is right but too slow" \
+        in training.message

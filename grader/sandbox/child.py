@@ -15,6 +15,7 @@ import importlib
 import json
 import os
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -32,6 +33,39 @@ class StudentFailure(Exception):
     def __init__(self, report: dict):
         super().__init__(report.get("message", ""))
         self.report = report
+
+
+class Timed:
+    """The student's model or loss with its forward and backward timed; every other attribute passes through
+    (params and grads, which the training loop reads)."""
+
+    def __init__(self, inner):
+        self._inner, self._seconds, self._calls = inner, {"forward": 0.0, "backward": 0.0}, {"forward": 0, "backward": 0}
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def _timed(self, name, *args):
+        start = time.perf_counter()
+        try:
+            return getattr(self._inner, name)(*args)
+        finally:
+            self._seconds[name] += time.perf_counter() - start
+            self._calls[name] += 1
+
+    def forward(self, *args):
+        return self._timed("forward", *args)
+
+    def backward(self, *args):
+        return self._timed("backward", *args)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self._seconds.values())
+
+    def per_call(self, name: str) -> float:
+        """Milliseconds per call of forward or backward so far."""
+        return self._seconds[name] / max(1, self._calls[name]) * 1000
 
 
 class Runner:
@@ -265,15 +299,30 @@ class Runner:
         model = self.construct(h["target"], h.get("init", {}), params, h["label"])
         loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
         schedule = Schedule(**h["schedule"])
-        self.progress(f"training {h['label']} ({schedule.steps} steps)")
+        where = f"training {h['label']} ({schedule.steps} steps)"
+        self.progress(where)
+        timed_model, timed_loss = Timed(model), Timed(loss_fn)
+        last_report = [0.0]
+
+        def report(step, loss, lr):
+            # Where the time goes, so that a timeout says how slow each call is (not only that it was slow).
+            now = time.perf_counter()
+            if step == 0 or now - last_report[0] >= 1.0:
+                last_report[0] = now
+                per_step = (timed_model.seconds + timed_loss.seconds) / (step + 1) * 1000
+                self.progress(f"{where}: {step + 1} steps done, {per_step:.3g} ms a step (forward "
+                              f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
+                              f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
+
         try:
-            history = train(model, loss_fn, arrays["Xtr"], arrays["Ytr"], schedule, log_every=max(1, schedule.steps // 10))
+            history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1)
             loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
         out_arrays: dict = {}
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
-        return {"params": packed, "dev_loss": float(loss_on_dev), "losses": history.losses}, out_arrays
+        losses = history.losses[::max(1, len(history.losses) // 10)]
+        return {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}, out_arrays
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         return {"python": sys.version.split()[0], "numpy": np.__version__,
