@@ -31,6 +31,14 @@ def stability(check: Check, rt) -> tuple[str, str]:
         return "failed", (f"with logits of size ~1e4 dlogits is fine but the loss is {shown}: log(0). A probability "
                           "underflowed to 0 before its log was taken; compute the log-probabilities directly, "
                           "shifted - log(sum(exp(shifted))) with shifted = logits - each row's max, not log(softmax)")
+    bad_rows = ~np.all(np.isfinite(dlogits), axis=1)
+    underflowing = logits.max(axis=1) < logits.max() - 700  # exp(-700) is about 1e-304: 0 a little further
+    if bad_rows.any() and not np.any(bad_rows & ~underflowing):
+        return "failed", (f"with logits of size ~1e4 the loss is {shown} and dlogits has NaN/inf in rows "
+                          f"{np.flatnonzero(bad_rows).tolist()}, exactly the rows whose largest logit is far below "
+                          "the largest of the whole batch: one max was subtracted for the whole batch, so those "
+                          "rows underflowed to exp = 0 (and log 0 = -inf, 0 / 0 = NaN); nothing overflowed. "
+                          "Subtract each row's own max, logits.max(axis=1, keepdims=True)")
     if not np.isfinite(loss) or not finite_grad:
         bad = int((~np.isfinite(dlogits)).sum())
         kind = "NaN" if np.isnan(dlogits).any() else "inf"

@@ -111,8 +111,8 @@ def array_label(unit: Unit, key: str) -> str:
     if key == "out":
         return f"{unit.label}.forward's output"
     if key == "dx":
-        return f"dx returned by {unit.label}.backward"
-    return f"{unit.label}.grads[{key[5:]!r}]"
+        return f"{unit.input_grad} returned by {unit.label}.backward"
+    return f"{unit.label}.grads[{key.removeprefix('grad:')!r}]"
 
 
 def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs: list, backward: bool) -> dict:
@@ -161,8 +161,14 @@ def add_note(message: str, note: str) -> str:
     return f"{head}\n    {note}{sep}{sizes}" if sep else f"{message}\n    {note}"
 
 
+def shown_dims(dims: dict) -> dict:
+    """The sizes as a message shows them: a number the strategies draw in tenths (smoothing_tenths=10) is shown
+    under the docstring's name with its value (smoothing=1.0)."""
+    return {k.removesuffix("_tenths"): (v / 10 if k.endswith("_tenths") else v) for k, v in dims.items()}
+
+
 def with_dims(message: str, dims: dict) -> str:
-    sizes = ", ".join(f"{k}={v}" for k, v in dims.items())
+    sizes = ", ".join(f"{k}={v}" for k, v in shown_dims(dims).items())
     return f"{message}\n    (with {sizes})" if sizes else message
 
 
@@ -235,7 +241,7 @@ def later_call_problem(unit: Unit, dims: dict, reply, got: dict) -> str | None:
     calls, arrays = reply.header.get("calls", {}), reply.arrays
 
     def array(call, key):
-        meta = calls.get(call, {}).get("grads", {}).get(key[5:]) if key.startswith("grad:") else \
+        meta = calls.get(call, {}).get("grads", {}).get(key.removeprefix("grad:")) if key.startswith("grad:") else \
             calls.get(call, {}).get(key)
         return arrays.get(f"{call}:{key}") if isinstance(meta, dict) and meta.get("kind") == "array" else None
 
@@ -276,9 +282,10 @@ def repeated_step_problem(unit: Unit, dims: dict, reply, got: dict) -> str | Non
     """The same forward and backward twice must give the same gradients: backward overwrites self.grads."""
     again = reply.header.get("grads_again", {})
     for key, first in got.items():
-        if not key.startswith("grad:") or key[5:] not in again:
+        name = key.removeprefix("grad:")
+        if name == key or name not in again:
             continue
-        meta, second = again[key[5:]], reply.arrays.get("grad2:" + key[5:])
+        meta, second = again[name], reply.arrays.get("grad2:" + name)
         if meta.get("kind") != "array" or second is None or second.shape != first.shape:
             continue
         if not np.allclose(second, first, rtol=1e-9, atol=1e-12):
@@ -310,13 +317,14 @@ def central_differences(targets: dict, outs: np.ndarray, dout) -> dict:
     numeric, k = {}, 0
     for name, value in targets.items():
         diffs = (losses[k:k + 2 * value.size:2] - losses[k + 1:k + 2 * value.size:2]) / (2 * FD_EPS)
-        numeric["dx" if name.startswith("arg") else "grad:" + name[6:]] = diffs.reshape(value.shape)
+        numeric["dx" if name.startswith("arg") else "grad:" + name.removeprefix("param:")] = diffs.reshape(value.shape)
         k += 2 * value.size
     return numeric
 
 
-def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, rt, timeout: float) -> dict:
-    """Central differences of the student's forward, with every perturbation in one request."""
+def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, rt, timeout: float) -> tuple[dict, bool]:
+    """Central differences of the student's forward, with every perturbation in one request, and whether that
+    forward's outputs are all float32 numbers (then the differences are rounding noise)."""
     targets = perturbation_targets(unit, params, inputs)
     header, arrays = layer_request(unit, dims, params, inputs)
     header["perturbations"] = perturbations(targets)
@@ -325,7 +333,9 @@ def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, 
     expected_shape = () if unit.scalar_output else unit.out_shape(dims)
     if outs is None or outs.shape != (len(header["perturbations"]), *expected_shape):
         raise StudentError("failed", f"{unit.label}.forward gave outputs of inconsistent shape under small changes")
-    return central_differences(targets, outs, dout)
+    float32_forward = bool(np.any(outs != np.round(outs)) and
+                           np.array_equal(outs, outs.astype(np.float32).astype(np.float64)))
+    return central_differences(targets, outs, dout), float32_forward
 
 
 def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str,
@@ -344,13 +354,18 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
         params, inputs, dout = make_example(unit, dims, seed)
         reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
-        numeric = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
+        numeric, float32_forward = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
         for key, expected in numeric.items():
             if key.startswith("grad:") and not np.any(expected) and np.any(got[key]):
                 return with_dims(f"{array_label(unit, key)} should be all zeros: your forward does not depend on "
-                                 f"params[{key[5:]!r}] at all (finite differences are 0); does forward use it?", dims)
+                                 f"params[{key.removeprefix('grad:')!r}] at all (finite differences are 0); does forward use it?", dims)
             context = diagnosis_context(unit, dims, inputs, params, dout, numeric, key, own_forward=True)
             problem = compare_arrays(array_label(unit, key), expected, got[key], context, FD_RTOL, FD_ATOL)
+            if problem and float32_forward:
+                return with_dims(f"{array_label(unit, key)} cannot be checked: {unit.label}.forward returns float32 "
+                                 "numbers (cast back to float64), so the finite differences, steps of 1e-6, vanish in "
+                                 "float32's 7 digits: float32 precision. Some step computed in float32 (an "
+                                 ".astype(np.float32), a float32 array or constant); keep everything in float64", dims)
             if problem:
                 return with_dims(problem + "\n    (expected = central finite differences of your forward)", dims)
         return None

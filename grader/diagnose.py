@@ -7,6 +7,7 @@ zeros, NaN/inf, right on only part of the entries, or one of the check's own kno
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,8 +130,11 @@ def explain_difference(expected, got, context: Context, rtol, atol) -> str:
             return description
     if not np.any(got) and np.any(expected):
         return "it is all zeros (is the gradient computed and stored?)"
+    precision = precision_lost(expected, got)
+    if precision:
+        return precision
     factor = float(np.vdot(got, expected) / np.vdot(expected, expected)) if np.any(expected) else 0.0
-    if factor != 0.0 and close(factor * expected, got, rtol * 10, atol * 10):
+    if abs(factor - 1) > 1e-4 and close(factor * expected, got, rtol * 10, atol * 10):
         # With a single nonzero entry any two arrays are multiples of each other: only a factor with a
         # meaning (the sign, the batch size) says something then.
         described = describe_factor(factor, context.batch_size, generic=np.count_nonzero(expected) > 1,
@@ -156,10 +160,34 @@ def explain_difference(expected, got, context: Context, rtol, atol) -> str:
     return "no entry matches"
 
 
+def precision_lost(expected: np.ndarray, got: np.ndarray) -> str | None:
+    """Every entry right to about 7 significant digits and no more: what float32 arithmetic gives."""
+    rel = relative_error(expected, got, floor=1e-300)
+    if np.max(rel) >= 1e-4 or np.max(rel) < 1e-12:
+        return None
+    as_float32 = np.array_equal(got, got.astype(np.float32).astype(np.float64))
+    return ("every entry agrees with the expected value to about 7 significant digits, and no better"
+            + (" (your values are all float32 numbers)" if as_float32 else "")
+            + ": float32 precision. Some step computed in float32 (an .astype(np.float32), a float32 "
+            "array or np.float32 constant); keep everything in float64")
+
+
+# Constant factors with a known cause beyond the batch size: the wrong logarithm.
+LOG_FACTORS = [(1 / np.log(2), "1.4427 (1/ln 2) times the expected value: np.log2 instead of the natural log "
+                               "np.log?"),
+               (np.log(2), "0.6931 (ln 2) times the expected value: the natural log where log2 belongs, or "
+                           "np.log2 in the other direction?"),
+               (1 / np.log(10), "0.4343 (1/ln 10) times the expected value: np.log10 instead of the natural "
+                                "log np.log?")]
+
+
 def describe_factor(factor: float, batch_size: int | None, generic: bool = True,
                     own_forward: bool = False) -> str | None:
     if abs(factor + 1) < 1e-3:
         return "it has the wrong sign (flipped): check the sign of each term"
+    for known, text in LOG_FACTORS:
+        if abs(factor - known) < 1e-4 * known:
+            return "it is " + text
     if own_forward and batch_size and batch_size > 1 and (
             abs(factor - 1 / batch_size) < 1e-3 / batch_size or abs(factor - batch_size) < 1e-3 * batch_size):
         ratio = f"1/{batch_size} of" if factor < 1 else f"{batch_size} times"
@@ -200,9 +228,19 @@ def error_hint(where: str, kind: str, message: str) -> str:
         if in_backward:
             hint += ("; write each product so that its result has the shape of the gradient you want: one "
                      "operand often needs a transpose (.T)")
+    elif reduced_axis_lost(message):
+        hint = ("an array of shape (N, V) was combined with one of shape (N,): a reduction lost its axis. Keep it "
+                "with keepdims=True (logits.max(axis=1, keepdims=True) has shape (N, 1) and broadcasts along "
+                "each row)")
     else:
         hint = "arrays of incompatible shapes were combined"
         if in_backward:
             hint += ("; in backward each gradient has the shape of what it is the gradient of (a layer's dout has "
                      "the shape of its forward output: undo any reshape done in forward)")
     return "\n    hint: " + hint
+
+
+def reduced_axis_lost(message: str) -> bool:
+    """A broadcast error between (a, b) and (a,): the sign of a row reduction without keepdims."""
+    shapes = [tuple(int(n) for n in re.findall(r"\d+", m)) for m in re.findall(r"\(([\d, ]*)\)", message)]
+    return any(len(x) == 2 and len(y) == 1 and y[0] == x[0] != x[1] for x in shapes for y in shapes)

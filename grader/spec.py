@@ -30,6 +30,7 @@ class Unit:
     mistakes(dims, inputs, params, dout, expected) -> {label: [(description, wrong array)]}: known wrong
     answers, recognised by name in a failure message. regions(dims, inputs) -> {label: [(mask, meaning)]}.
     depends_on: labels of units this one is built from (a failure there explains one here).
+    input_grad: the name the docstring gives the gradient backward returns ("dx", "dlogits"), used in messages.
     """
 
     label: str
@@ -46,6 +47,7 @@ class Unit:
     mistakes: Callable[..., dict] | None = None
     regions: Callable[..., dict] | None = None
     depends_on: tuple[str, ...] = ()
+    input_grad: str = "dx"
 
 
 @dataclass

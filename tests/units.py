@@ -22,7 +22,7 @@ def reference_outputs_under_perturbations(unit: Unit, dims: dict, params: dict, 
     args = [a.copy() for a in inputs]
     outs = []
     for name, index, delta in perturbations(perturbation_targets(unit, params, inputs)):
-        target = obj.params[name[6:]] if name.startswith("param:") else args[int(name[3:])]
+        target = obj.params[name.removeprefix("param:")] if name.startswith("param:") else args[int(name.removeprefix("arg"))]
         saved = target.flat[index]
         target.flat[index] = saved + delta
         outs.append(np.asarray(obj.forward(*args), dtype=np.float64))

@@ -181,7 +181,7 @@ class Runner:
     def op_layer(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Forward (and backward) of one layer or model with injected parameters."""
         label = h["label"]
-        params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
+        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
         originals = [a.copy() for a in args]
@@ -252,16 +252,16 @@ class Runner:
         outputs stacked: (K, *out_shape).
         """
         label = h["label"]
-        params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
+        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         args = [arrays[f"arg{i}"].copy() for i in range(h["nargs"])]
         outs = []
         self.progress(f"{label}.forward")
         for what, index, delta in h["perturbations"]:
             if what.startswith("param:"):
-                target = obj.params[what[6:]]
+                target = obj.params[what.removeprefix("param:")]
             else:
-                target = args[int(what[3:])]
+                target = args[int(what.removeprefix("arg"))]
             saved = target.flat[index]
             target.flat[index] = saved + delta
             try:
@@ -295,7 +295,7 @@ class Runner:
 
     def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Train the student's model with the kit's loop; send back its final parameters."""
-        params = {k[6:]: v for k, v in arrays.items() if k.startswith("param:")}
+        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         model = self.construct(h["target"], h.get("init", {}), params, h["label"])
         loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
         schedule = Schedule(**h["schedule"])

@@ -71,6 +71,12 @@ def n_bigrams(words) -> int:
     return sum(len(w) + 1 for w in words)
 
 
+def bigram_nll_of(P, words, stoi) -> float:
+    pairs = [(stoi[a], stoi[b]) for w in words for a, b in zip("." + w, w + ".")]
+    with np.errstate(divide="ignore"):
+        return -float(np.mean([np.log(P[a, b]) for a, b in pairs]))
+
+
 BIGRAM_NLL = FunctionUnit(
     label="bigram_nll", target="a1_bigram.counts:bigram_nll",
     dims=dims(n_words=(1, 6), V=(2, 7)),
@@ -81,6 +87,8 @@ BIGRAM_NLL = FunctionUnit(
         ("it is averaged over the words, not over the bigrams (a word of n letters has n + 1 bigrams)",
          expected * n_bigrams(args[1]) / len(args[1])),
         ("it is the log-likelihood: the NLL has a minus sign", -expected),
+        ("it reads P[b, a] for the bigram (a, b): the probability of b after a is P[a, b] (row: the "
+         "previous character)", np.asarray(bigram_nll_of(args[0].T, args[1], args[2]))),
     ],
 )
 
@@ -92,10 +100,22 @@ def ce_inputs(d, rng):
     return [rng.standard_normal((d["N"], d["V"])) * 2, rng.integers(0, d["V"], size=d["N"]).astype(np.int64)]
 
 
+def ce_without_keepdims(logits, targets):
+    """The loss and dlogits (for dloss = 1) when the max is taken without keepdims: with N == V it runs and
+    subtracts row j's max from column j."""
+    shifted = logits - logits.max(axis=1)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = len(targets)
+    return -log_probs[np.arange(n), targets].mean()
+
+
 def ce_mistakes(d, inputs, params, dout, expected):
     logits, targets = inputs
     onehot = np.eye(d["V"])[targets]
-    return {"dx": [
+    no_keepdims = [] if d["N"] != d["V"] else [(
+        "logits.max(axis=1) without keepdims: its (N,) result broadcast along the columns, so column j lost "
+        "row j's max; use logits.max(axis=1, keepdims=True)", np.asarray(ce_without_keepdims(logits, targets)))]
+    return {"out": no_keepdims, "dx": [
         ("it ignores the upstream gradient dloss: multiply dlogits by it", expected["dx"] / dout),
         ("it is softmax(logits) / N: subtract 1 at each row's target (softmax minus one-hot)",
          expected["dx"] + onehot * dout / d["N"]),
@@ -106,7 +126,7 @@ CROSS_ENTROPY = Unit(
     label="SoftmaxCrossEntropy", target="a1_bigram.cross_entropy:SoftmaxCrossEntropy",
     dims=dims(N=(1, 8), V=(2, 8)), grad_dims=distinct_dims(("N", "V")),
     init=lambda d: {}, params=lambda d, rng: {}, inputs=ce_inputs, out_shape=lambda d: (),
-    scalar_output=True, mistakes=ce_mistakes,
+    scalar_output=True, mistakes=ce_mistakes, input_grad="dlogits",
 )
 
 

@@ -53,6 +53,8 @@ def tanh_mistakes(d, inputs, params, dout, expected):
         ("it is 1 - tanh(x)**2 alone: multiply by dout (chain rule)", 1 - np.tanh(x)**2),
         ("it is dout * (1 - x**2): the derivative uses the output tanh(x), not the input x", dout * (1 - x**2)),
         ("it is dout * (1 - tanh(x)): the derivative is 1 - tanh(x)**2 (squared)", dout * (1 - np.tanh(x))),
+        ("it is dout * (1 - tanh(x))**2: square tanh(x) alone, 1 - tanh(x)**2, not (1 - tanh(x))**2",
+         dout * (1 - np.tanh(x))**2),
     ]}
 
 
@@ -80,11 +82,16 @@ def lecture_init(d, rng):
 
 
 def mlp_mistakes(d, inputs, params, dout, expected):
-    """dC from C[idx] = demb (assignment) instead of a scatter-add; demb from the other layers done right."""
+    """dC from C[idx] = demb (assignment) instead of a scatter-add; demb from the other layers done right.
+    The output with the embeddings flattened in Fortran order (each row's vectors interleaved)."""
     idx = inputs[0]
     h = np.tanh(params["C"][idx].reshape(len(idx), -1) @ params["W1"] + params["b1"])
     demb = (((dout @ params["W2"].T) * (1 - h**2)) @ params["W1"].T).reshape(*idx.shape, -1)
-    return {"grad:C": repeated_index_mistake(idx, demb, params["C"].shape, "dC")}
+    h_fortran = np.tanh(params["C"][idx].reshape(len(idx), -1, order="F") @ params["W1"] + params["b1"])
+    interleaved = [] if d["T"] == 1 or d["D"] == 1 else [(
+        "the embeddings were flattened in the wrong order (Fortran order, or a transpose before the reshape): "
+        "emb.reshape(N, -1) puts each position's D numbers side by side, [e0, e1, ...]", h_fortran @ params["W2"] + params["b2"])]
+    return {"grad:C": repeated_index_mistake(idx, demb, params["C"].shape, "dC"), "out": interleaved}
 
 
 MLP_DIMS = ("N", "V", "T", "D", "H")
