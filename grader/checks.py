@@ -30,9 +30,14 @@ FD_ATOL = 1e-7
 class StudentError(Exception):
     """The student's code could not produce an answer: status is "not implemented", "error", "timeout"..."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, where: str | None = None):
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.where = status, message, where
+
+    @property
+    def backward_missing(self) -> bool:
+        """A backward that raises NotImplementedError: its forward can still be graded on its own."""
+        return self.status == "not implemented" and str(self.where or "").endswith(".backward")
 
 
 def expect_ok(reply: Reply) -> Reply:
@@ -43,7 +48,8 @@ def expect_ok(reply: Reply) -> Reply:
         if error.get("type") == "NotImplementedError":
             name = str(error.get("message", "")).partition(":")[0].strip() or error.get("where", "this code")
             location = str(error.get("location") or "").partition(":")[0]
-            raise StudentError("not implemented", f"{name} is not implemented yet" + (f" ({location})" if location else ""))
+            raise StudentError("not implemented", f"{name} is not implemented yet" + (f" ({location})" if location else ""),
+                               where=str(reply.where))
         if error.get("stage") == "import" and error.get("type") not in ("MissingName",):
             raise StudentError("error", f"could not import your code: {reply.message}")
         hint = error_hint(str(reply.where), str(error.get("type")), str(error.get("message", "")))
@@ -155,6 +161,24 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
     return got
 
 
+def forward_alone(unit: Unit, dims: dict, params: dict, inputs: list, rt, timeout: float, missing: StudentError,
+                  dout=None, expected: dict | None = None, what: str = "") -> str:
+    """When backward is not implemented yet, grade forward on its own, so the first feedback comes as soon as
+    forward exists: returns a failure message if forward is wrong (its shape, a NaN, or ``expected_out``);
+    raises ``missing`` (status "not implemented"), saying that forward is right, if it is."""
+    reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs), timeout=timeout))
+    out = read_layer_reply(unit, dims, reply, params, inputs, backward=False)["out"]
+    if not np.all(np.isfinite(out)):
+        return with_dims(f"{array_label(unit, 'out')} contains NaN or inf on ordinary inputs", dims)
+    if expected is not None:
+        problem = compare_arrays(array_label(unit, "out"), np.asarray(expected["out"]), out,
+                                 diagnosis_context(unit, dims, inputs, params, dout, expected, "out"))
+        if problem:
+            return with_dims(problem, dims)
+    missing.message = f"{unit.label}.forward passes{what}; {missing.message}"
+    raise missing
+
+
 def add_note(message: str, note: str) -> str:
     """Put a note above the "(with sizes)" line, so every failure reads: what, worst element, notes, sizes."""
     head, sep, sizes = message.rpartition("\n    (with ")
@@ -210,7 +234,12 @@ def contract(check: Check, rt) -> tuple[str, str]:
         later = rng_for(seed + 1)  # new inputs of the same shape, for the calls after the first
         arrays.update({f"next:arg{i}": a for i, a in enumerate(unit.inputs(dims, later))})
         arrays["next:dout"] = np.asarray(random_dout(unit, dims, later), dtype=np.float64)
-        reply = expect_ok(rt.request("layer", header, arrays, timeout=check.timeout))
+        try:
+            reply = expect_ok(rt.request("layer", header, arrays, timeout=check.timeout))
+        except StudentError as err:
+            if not err.backward_missing:
+                raise
+            return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, what=" this check")
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         for key, value in got.items():
             if not np.all(np.isfinite(value)):
@@ -399,7 +428,13 @@ def agreement(check: Check, rt) -> tuple[str, str]:
     unit: Unit = check.unit
 
     def compare(dims, params, inputs, dout, expected):
-        reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        except StudentError as err:
+            if not err.backward_missing:
+                raise
+            return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
+                                 " (its output is right)")
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         return compare_layer(unit, dims, expected, got, inputs, params, dout)
 
