@@ -5,6 +5,10 @@ dims and the seed alone and hypothesis stays fast; the shapes are where bugs hid
 """
 from __future__ import annotations
 
+import tempfile
+from contextlib import contextmanager
+
+import hypothesis.configuration
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
@@ -36,6 +40,19 @@ def rng_for(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+@contextmanager
+def private_hypothesis_storage():
+    """Hypothesis caches what it learns about local modules under ./.hypothesis/ even with database=None:
+    grading writes nothing outside its scratch and output folders, so it goes to a temporary folder."""
+    previous = vars(hypothesis.configuration).get("__hypothesis_home_directory")
+    with tempfile.TemporaryDirectory(prefix="makemore-hypothesis-") as folder:
+        hypothesis.configuration.set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            hypothesis.configuration.set_hypothesis_home_dir(previous)
+
+
 class _Failed(Exception):
     pass
 
@@ -57,7 +74,8 @@ def first_failure(strategy: st.SearchStrategy, body, max_examples: int) -> str |
             raise _Failed()
 
     try:
-        property_holds()
+        with private_hypothesis_storage():
+            property_holds()
     except _Failed:
         pass
     except Exception:  # hypothesis wraps a replayed failure in its own errors on some versions

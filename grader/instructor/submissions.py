@@ -363,8 +363,16 @@ def shim_notebook(folder: Path, package: str, stubs: Path) -> None:
             path.write_text("from ._notebook import *  # noqa: F401,F403 (the notebook's code cells)\n")
 
 
+# The parent never compiles more than this: compiling costs memory in proportion to the source (a 12 MB list
+# literal took 4.5 GB), and the student's process, under its memory limit, reports any SyntaxError anyway.
+MAX_CHECKED_SOURCE = 256 << 10
+
+
 def syntax_problem(path: Path, label: str) -> str | None:
+    """A note for a file that does not compile, checked here only for files up to MAX_CHECKED_SOURCE bytes."""
     try:
+        if path.stat().st_size > MAX_CHECKED_SOURCE:
+            return None
         compile(path.read_bytes(), label, "exec", dont_inherit=True)
     except SyntaxError as err:
         line = f", line {err.lineno}" if err.lineno else ""

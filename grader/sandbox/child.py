@@ -12,8 +12,10 @@ forgets the kit's modules so that student code cannot import them. See grader/SE
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -68,12 +70,112 @@ class Timed:
         return self._seconds[name] / max(1, self._calls[name]) * 1000
 
 
+class BoundedOutput(io.RawIOBase):
+    """The file under sys.stdout and sys.stderr of the student's code (behind C buffering, so printing stays
+    fast). Of what one request prints, the first ``head`` bytes go to the output file at once (a crash keeps
+    them) and the last ``tail`` are kept and written when the request ends, with how much was left out between:
+    a chatty submission (thousands of lines per call) costs a bounded file, and writing never raises inside
+    the student's code (the file-size limit stays far away)."""
+
+    def __init__(self, fd: int, head: int = 2000, tail: int = 2000, total: int = 4 << 20):
+        self.fd, self.head, self.tail, self.total = fd, head, tail, total
+        self.written_total = 0
+        self.start_request()
+
+    def start_request(self) -> None:
+        self.written, self.kept, self.left_out = 0, bytearray(), 0
+
+    def _write_file(self, data: bytes) -> None:
+        data = bytes(data[:max(0, self.total - self.written_total)])
+        try:
+            os.write(self.fd, data)
+            self.written_total += len(data)
+        except OSError:
+            pass
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = memoryview(data).cast("B")
+        now = data[:max(0, self.head - self.written)]
+        if len(now):
+            self._write_file(now)
+            self.written += len(now)
+        later = data[len(now):]
+        if len(later):
+            self.left_out += len(later)
+            self.kept += later
+            if len(self.kept) > 4 * self.tail:
+                del self.kept[:-self.tail]
+        return len(data)
+
+    def end_request(self) -> None:
+        kept = self.kept[-self.tail:]
+        if self.left_out > len(kept):
+            self._write_file(f"\n[... {self.left_out - len(kept)} bytes printed here were not kept ...]\n".encode())
+        self._write_file(kept)
+        self.start_request()
+
+
+def bounded_streams(fd: int) -> tuple[BoundedOutput, io.TextIOWrapper]:
+    raw = BoundedOutput(fd)
+    return raw, io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", errors="backslashreplace")
+
+
+class HangAgain(BaseException):
+    """Raised in the student's code when it sits in a place that already hung in an earlier request: a
+    BaseException, so that ``except Exception`` in the student's code does not swallow it."""
+
+
+HANG_SAMPLE_SECONDS = 0.25  # how often a request that could meet a known hang looks where it is
+HANG_SAMPLES = 4  # consecutive samples in the same known place before it counts as the same hang
+
+
 class Runner:
-    def __init__(self, submission: str, write_fd: int):
+    def __init__(self, submission: str, write_fd: int, scratch: str = "."):
         self.submission = os.path.realpath(submission)
         self.write_fd = write_fd
+        self.scratch = scratch
         self.modules: dict[str, object] = {}
         self.seq = None  # the number of the request being answered, echoed in every frame
+        self.known_hangs: set[str] = set()  # student frames where an earlier request hung (from the parent)
+        self.output: BoundedOutput | None = None
+        self.samples_in_hang = 0
+
+    # -- recognising one infinite loop wherever it is entered from ----------------------------------------
+    def innermost_student_frame(self, frame) -> str | None:
+        """'a2_mlp/tanh.py:12 in forward' for the innermost frame of the student's code (the line where its
+        code object starts, so every iteration of a loop names the same place)."""
+        while frame is not None:
+            path = os.path.realpath(frame.f_code.co_filename)
+            if path.startswith(self.submission + os.sep):
+                return f"{os.path.relpath(path, self.submission)}:{frame.f_code.co_firstlineno} in {frame.f_code.co_name}"
+            frame = frame.f_back
+        return None
+
+    def on_hang_question(self, signum, frame) -> None:
+        """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is."""
+        place = self.innermost_student_frame(frame) or ""
+        try:
+            with open(os.path.join(self.scratch, "hang.txt"), "w") as f:
+                f.write(place[:500])
+        except OSError:
+            pass
+
+    def on_sample(self, signum, frame) -> None:
+        place = self.innermost_student_frame(frame)
+        self.samples_in_hang = self.samples_in_hang + 1 if place in self.known_hangs else 0
+        if self.samples_in_hang >= HANG_SAMPLES:
+            self.samples_in_hang = 0
+            raise HangAgain(place)
+
+    def watch_for_known_hangs(self, on: bool) -> None:
+        self.samples_in_hang = 0
+        if self.known_hangs and on:
+            signal.setitimer(signal.ITIMER_REAL, HANG_SAMPLE_SECONDS, HANG_SAMPLE_SECONDS)
+        else:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     # -- talking to the parent -------------------------------------------------------------------------
     def progress(self, where: str) -> None:
@@ -335,9 +437,14 @@ class Runner:
             except protocol.Closed:
                 return
             self.seq = header.get("seq")
+            self.known_hangs = {str(place) for place in header.get("known_hangs", [])}
             op = getattr(self, "op_" + header["op"])
             try:
-                result, out_arrays = op(header, arrays)
+                self.watch_for_known_hangs(True)
+                try:
+                    result, out_arrays = op(header, arrays)
+                finally:
+                    self.watch_for_known_hangs(False)
                 reply = dict(result, type="result", ok=True)
             except StudentFailure as failure:
                 reply, out_arrays = {"type": "result", "ok": False, "error": failure.report}, {}
@@ -345,6 +452,12 @@ class Runner:
                 report = self.failure_report(exc, header.get("label", "the grader's harness"))
                 reply, out_arrays = {"type": "result", "ok": False, "error": report}, {}
             reply["seq"] = self.seq
+            if self.output is not None:
+                try:
+                    sys.__stdout__.flush()
+                except Exception:  # noqa: BLE001 - the student may have closed or replaced it
+                    pass
+                self.output.end_request()
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
 
 
@@ -367,9 +480,18 @@ def main() -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    os.close(0) if config.get("close_stdin", True) else None
+    output, stream = bounded_streams(1)
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = stream
+    # An empty stdin, not a closed one: input() meets EOF and sys.stdin.read() returns "", as in a notebook
+    # run non-interactively; a closed descriptor made both raise EBADF.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
     sys.argv = [sys.argv[0]]  # the config (with the pipes' numbers) is nobody's business
-    runner = Runner(config["submission"], write_fd)
+    runner = Runner(config["submission"], write_fd, scratch)
+    runner.output = output
+    signal.signal(signal.SIGUSR1, runner.on_hang_question)
+    signal.signal(signal.SIGALRM, runner.on_sample)
     layers = runner.layers = {}
     if config.get("limits"):
         guard.set_limits(**config["limits"])

@@ -92,6 +92,7 @@ class Child:
         self.seq = 0  # requests sent; every frame back must carry the current number
         self.last_output = ""
         self.hung: set[str] = set()  # where a request already timed out (e.g. "Linear.forward")
+        self.hung_frames: set[str] = set()  # the student's innermost frame at each timeout ("a2_mlp/tanh.py:9 in forward")
         self.repeat_hang_seconds = 2.0  # what a killed process had printed, kept for the report
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -194,7 +195,10 @@ class Child:
         where, heard, again = None, False, False
         self.seq += 1
         try:
-            protocol.write_frame(self.write_fd, protocol.encode(dict(header, op=op, seq=self.seq), arrays), deadline)
+            # The child stops by itself when it sits a while in a frame that already hung (grader/sandbox/child.py),
+            # so one infinite loop entered from several places (Linear.backward, MLP.backward, training) is paid once.
+            request = dict(header, op=op, seq=self.seq, known_hangs=sorted(self.hung_frames))
+            protocol.write_frame(self.write_fd, protocol.encode(request, arrays), deadline)
             while True:
                 body = protocol.read_frame(self.read_fd, deadline, self.limits.max_reply_bytes)
                 heard = True
@@ -212,12 +216,19 @@ class Child:
                 break
             reconcile(op, reply, reply_arrays, header)
         except protocol.TimedOut:
+            frame = self._hang_frame()
             self.kill()
             if again:
                 message = (f"timed out again in {where} (it already hung in an earlier check, so it was given "
                            f"{self.repeat_hang_seconds:g} s this time)")
             else:
                 message = f"timed out after {timeout:g} s" + (f" in {where}" if where else "")
+                if frame:
+                    message += f" (your code was at {frame})"
+                    self.hung_frames.add(frame)
+                    if frame.endswith("in <module>"):
+                        message += (": code at the top level of a module runs when it is imported; move training "
+                                    "loops and long experiments out of the graded files (or notebook cells)")
                 if where:
                     self.hung.add(where)
             return Reply("timeout", where=where, message=message, repeated=again), heard
@@ -234,7 +245,39 @@ class Child:
         if reply.get("ok") is True:
             return Reply("ok", reply, reply_arrays, where), heard
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        if error.get("type") == "HangAgain":
+            place = text(error.get("message", ""), 500)
+            return Reply("timeout", where=where, repeated=True, message=(
+                f"timed out again at {place} (your code hung there in an earlier check; recognised and stopped "
+                "after a second this time)")), heard
         return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error)), heard
+
+    def _hang_frame(self, wait: float = 0.5) -> str | None:
+        """Ask the child where the student's code is (SIGUSR1; it writes its innermost student frame to
+        hang.txt in its scratch folder) before it is killed. None if it does not answer within ``wait``."""
+        if self.process is None or not self.scratch:
+            return None
+        try:
+            os.kill(self.process.pid, signal.SIGUSR1)
+        except (ProcessLookupError, PermissionError):
+            return None
+        path = os.path.join(self.scratch, "hang.txt")
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            except OSError:
+                time.sleep(0.02)
+                continue
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    place = os.read(fd, 500).decode("utf-8", "replace").strip()
+                    if place:
+                        return text(place, 500)
+            finally:
+                os.close(fd)
+            time.sleep(0.02)
+        return None
 
 
 def _meta(meta, array) -> dict:
