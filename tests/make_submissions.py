@@ -57,7 +57,7 @@ def bugs() -> dict[str, tuple[dict, dict]]:
         "no_transpose": (patched(lin, 'return dout @ self.params["weight"].T', 'return dout @ self.params["weight"]'),
                          partial(["linear.gradcheck"], ["tanh.gradcheck"])),
         "loss_sign": (patched(ce, "return dlogits * (dloss / n)", "return -dlogits * (dloss / n)"),
-                      partial(["mlp.training"], ["linear.gradcheck", "mlp.gradcheck"], "dev loss")),
+                      partial(["mlp.training"], ["linear.gradcheck", "mlp.gradcheck"], "training is graded once every gradient")),
         "syntax_error": (patched(lin, "def forward(self, x):", "def forward(self, x)"),
                          partial(["linear.contract"], ["tanh.gradcheck", "embedding.gradcheck"], "SyntaxError")),
         "memory_hog": (patched(tanh, "self.out = np.tanh(x)", "np.ones((1 << 34,))\n        self.out = np.tanh(x)"),

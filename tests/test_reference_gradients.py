@@ -12,21 +12,28 @@ from tests.units import all_units, reference_outputs_under_perturbations
 UNITS = all_units()
 
 
+def finite_difference_problems(unit, dims: dict, seed: int) -> list[str]:
+    """Every gradient of the reference's ``unit`` against central differences of its forward: the problems."""
+    params, inputs, dout = make_example(unit, dims, seed)
+    analytic = reference_layer(unit, dims, params, inputs, dout)
+    outs = reference_outputs_under_perturbations(unit, dims, params, inputs)
+    numeric = central_differences(perturbation_targets(unit, params, inputs), outs, dout)
+    assert set(numeric) <= set(analytic)
+    problems = []
+    for key, expected in numeric.items():
+        got = analytic[key]
+        assert type(got) is np.ndarray and got.dtype == np.float64, key
+        problem = compare_arrays(key, expected, got, rtol=FD_RTOL, atol=FD_ATOL)
+        if problem:
+            problems.append(f"{unit.label} {dims}: {problem}")
+    return problems
+
+
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.label)
 def test_reference_backward_matches_finite_differences(unit):
     @given(st.tuples(unit.grad_dims, seeds()))
     def check(example):
-        dims, seed = example
-        params, inputs, dout = make_example(unit, dims, seed)
-        analytic = reference_layer(unit, dims, params, inputs, dout)
-        outs = reference_outputs_under_perturbations(unit, dims, params, inputs)
-        numeric = central_differences(perturbation_targets(unit, params, inputs), outs, dout)
-        assert set(numeric) <= set(analytic)
-        for key, expected in numeric.items():
-            got = analytic[key]
-            assert type(got) is np.ndarray and got.dtype == np.float64, key
-            problem = compare_arrays(key, expected, got, rtol=FD_RTOL, atol=FD_ATOL)
-            assert problem is None, f"{unit.label} {dims}: {problem}"
+        assert finite_difference_problems(unit, *example) == []
 
     check()
 
@@ -49,19 +56,24 @@ def test_reference_outputs_have_the_documented_shapes(unit):
     check()
 
 
-def test_finite_differences_catch_a_wrong_gradient():
-    """The check above can fail: a reference Linear with a halved bias gradient must be caught."""
+def test_finite_differences_catch_a_wrong_gradient(monkeypatch):
+    """The check above can fail: the same check on a reference Linear whose backward halves the bias gradient
+    reports exactly that gradient."""
     from reference.a2_mlp.linear import Linear
 
     unit = next(u for u in UNITS if u.label == "Linear")
     dims = {"N": 3, "fan_in": 4, "fan_out": 5}
-    params, inputs, dout = make_example(unit, dims, 0)
-    analytic = reference_layer(unit, dims, params, inputs, dout)
-    outs = reference_outputs_under_perturbations(unit, dims, params, inputs)
-    numeric = central_differences(perturbation_targets(unit, params, inputs), outs, dout)
-    message = compare_arrays("db", numeric["grad:bias"], analytic["grad:bias"] / 2)
-    assert message is not None and "constant factor" in message
-    assert Linear  # imported from the reference, the code under test
+    assert finite_difference_problems(unit, dims, 0) == []
+    right_backward = Linear.backward
+
+    def halved_bias_gradient(self, dout):
+        dx = right_backward(self, dout)
+        self.grads["bias"] = self.grads["bias"] / 2
+        return dx
+
+    monkeypatch.setattr(Linear, "backward", halved_bias_gradient)
+    (problem,) = finite_difference_problems(unit, dims, 0)
+    assert "grad:bias is wrong: it is off by a constant factor: yours ≈ 0.5 × expected" in problem
 
 
 def test_cross_entropy_is_stable_for_huge_logits():
