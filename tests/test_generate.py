@@ -34,6 +34,7 @@ def test_no_solution_line_survives_in_the_student_copy():
 
 
 def test_every_stubbed_function_raises_not_implemented():
+    stubs = 0
     for path in sorted(generate.ASSIGNMENTS.rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
@@ -42,6 +43,10 @@ def test_every_stubbed_function_raises_not_implemented():
                 body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
                 assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{path.name}:{node.name} is not a stub"
                 assert "NotImplementedError" in ast.unparse(body[0])
+                stubs += 1
+    # forward and backward of every layer and model, and every counting function: the walk found them at all
+    assert stubs >= 2 * len({c.unit.label for a in ASSIGNMENTS.values() for c in a.checks
+                             if c.unit is not None and hasattr(c.unit, "init")})
 
 
 def test_stub_text_names_the_function_and_the_task():

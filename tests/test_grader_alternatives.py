@@ -8,23 +8,21 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from grader.runner import grade_assignment
 from grader.specs import ASSIGNMENTS
-from tests.corpus.bugs import BUGS, PACKAGES, REPO, apply, build_submission
+from tests.corpus.bugs import BUGS, apply, build_submission
+from tests.submission import PACKAGES, REFERENCE, copy_submission
 
 ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives"
 
 
 def copy_packages(source: Path, dest: Path) -> Path:
     """The packages of ``source`` as a student would hand them in (outside the kit's tests folder)."""
-    for package in PACKAGES:
-        shutil.copytree(source / package, dest / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return dest
+    return copy_submission(dest, source=source)
 
 
 def summary(result) -> list[tuple]:
@@ -37,7 +35,7 @@ def test_a_correct_submission_in_another_style_gets_full_marks(key, tmp_path):
     assert result.mode == "full"  # the hidden checks ran too
     lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
     assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
-    assert result.score == result.max_score == 100
+    assert result.score == result.max_score == ASSIGNMENTS[key].max_points
 
 
 def test_the_alternative_really_is_written_differently():
@@ -45,7 +43,7 @@ def test_the_alternative_really_is_written_differently():
     for package in PACKAGES:
         for path in (ALTERNATIVES / package).glob("*.py"):
             if path.name != "__init__.py":
-                assert path.read_text() != (REPO / "reference" / package / path.name).read_text(), path
+                assert path.read_text() != (REFERENCE / package / path.name).read_text(), path
     text = "".join(p.read_text() for p in ALTERNATIVES.glob("*/*.py"))
     for style in ("np.einsum", "np.add.at", "@property", "onehot.T @ dlogits", "for n in range"):
         assert style in text, style
@@ -77,4 +75,4 @@ def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
     # each stub is said once: an empty submission gave 17 identical lines
     stubs = re.findall(r"(\S+) is not implemented yet", "\n".join(o.message for o in result.outcomes))
     assert stubs and len(stubs) == len(set(stubs)), stubs
-    assert result.score == 0 and result.max_score == 100
+    assert result.score == 0 and result.max_score == ASSIGNMENTS[key].max_points

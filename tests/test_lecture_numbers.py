@@ -1,4 +1,7 @@
 """The reference reaches the lectures' numbers on the kit's own names (the full MLP run is marked slow)."""
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,11 +12,27 @@ from reference.a1_bigram.cross_entropy import SoftmaxCrossEntropy
 from reference.a2_mlp.mlp import MLP
 
 
-def test_bigram_counts_with_add_one_smoothing_match_the_lecture():
-    words = load_words()
+# The lecture (makemore part 1) prints 2.4544 for the add-one-smoothed bigram NLL of makemore's names.txt,
+# summed by torch in float32. In float64 the same counts give 2.45458 (makemore's names.txt) and 2.45459 (the
+# kit's names, data/build_names.py): the tolerance, 5e-4, covers float32 accumulation and the kit's dataset.
+LECTURE_BIGRAM_NLL = 2.4544
+TOLERANCE = 5e-4
+# makemore's own names.txt, optional and never copied: ../shared/data/names.txt beside the kit, or $MAKEMORE_NAMES
+MAKEMORE_NAMES = Path(os.environ.get("MAKEMORE_NAMES") or Path(__file__).resolve().parents[2] / "shared/data/names.txt")
+
+
+def smoothed_bigram_nll(words) -> float:
     vocab = Vocab.from_words(words)
-    nll = bigram_nll(bigram_probs(count_bigrams(words, vocab.stoi), 1.0), words, vocab.stoi)
-    assert nll == pytest.approx(2.4546, abs=5e-4)  # lecture: 2.4544 on makemore's 2018 names
+    return bigram_nll(bigram_probs(count_bigrams(words, vocab.stoi), 1.0), words, vocab.stoi)
+
+
+def test_bigram_counts_with_add_one_smoothing_match_the_lecture():
+    assert smoothed_bigram_nll(load_words()) == pytest.approx(LECTURE_BIGRAM_NLL, abs=TOLERANCE)
+
+
+@pytest.mark.skipif(not MAKEMORE_NAMES.exists(), reason="makemore's names.txt is not next to the kit")
+def test_bigram_counts_on_makemores_own_names_match_the_lecture():
+    assert smoothed_bigram_nll(load_words(MAKEMORE_NAMES)) == pytest.approx(LECTURE_BIGRAM_NLL, abs=TOLERANCE)
 
 
 @pytest.mark.slow

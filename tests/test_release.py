@@ -15,6 +15,7 @@ import pytest
 from grader import KIT_ROOT, generate
 from grader.instructor import notebooks, release, submissions
 from grader.specs import ASSIGNMENTS
+from tests.submission import copy_submission
 
 # Runs the bundle's own grader in a fresh interpreter where neither the kit's grader nor its reference can be
 # imported (the kit is installed in editable mode in this environment: drop that finder), as on a student's
@@ -119,6 +120,7 @@ def test_no_hidden_check_and_every_public_one(bundle, tmp_path):
     run = bundle_run(bundle, textwrap.dedent("""
         import json
         from grader.specs import ASSIGNMENTS
+from tests.submission import copy_submission
         print(json.dumps({k: [[c.name, c.points, c.visibility] for c in a.checks] for k, a in ASSIGNMENTS.items()}))
     """), tmp_path)
     assert run.returncode == 0, run.stderr
@@ -142,9 +144,7 @@ def test_fixtures_are_rebuilt_from_the_reference(bundle):
 
 
 def test_the_bundle_grades_without_the_reference(bundle, tmp_path):
-    correct = tmp_path / "correct"
-    for package in ("a1_bigram", "a2_mlp"):
-        shutil.copytree(KIT_ROOT / "reference" / package, correct / package)
+    correct = copy_submission(tmp_path / "correct")
     run = bundle_run(bundle, textwrap.dedent(f"""
         from grader.cli import main
         main(["grade", "--submission", {str(correct)!r}, "a2", "--json", "correct.json", "--json-only"])
@@ -249,6 +249,7 @@ TRAINING_VERDICTS = textwrap.dedent("""
     from grader.runner import Runtime, grade_assignment, run_check
     from grader.sandbox import Child
     from grader.specs import ASSIGNMENTS
+from tests.submission import copy_submission
     verdicts = {{}}
     for submission in {submissions!r}:
         for key in ("a1", "a2"):

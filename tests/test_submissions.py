@@ -72,7 +72,8 @@ def test_unreadable_entries_are_fatal_with_a_clear_message(tmp_path, kind):
     p = prep(entry, tmp_path)
     assert p.fatal is not None and p.folder is None
     assert expect["says"] in p.fatal, p.fatal
-    assert not (tmp_path.parent / "escape.py").exists()
+    # wherever "../../escape.py" would land (the work folder is tmp_path/work/<student>): nowhere
+    assert not [p for p in tmp_path.rglob("escape.py")] and not (tmp_path.parent / "escape.py").exists()
 
 
 def test_absolute_paths_in_a_zip_are_refused(tmp_path):

@@ -12,14 +12,13 @@ module, which must pass whatever happened to Linear); `expect` is linear.fixture
 """
 from __future__ import annotations
 
-import shutil
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-KIT = Path(__file__).resolve().parent.parent.parent
-REFERENCE = KIT / "reference"
-PACKAGES = ("a1_bigram", "a2_mlp")
+from tests.submission import REFERENCE, REPO as KIT, copy_submission  # noqa: F401 (REFERENCE: re-exported)
+
+PACKAGES = ("a1_bigram", "a2_mlp")  # the hostile code lives in a2, which needs a1's loss
 TARGET = "a2_mlp/linear.py"
 ANCHORS = {
     "forward": "        return x @ self.params",
@@ -66,16 +65,21 @@ def frame(header, arrays):
 CASES = [
     # -- time -------------------------------------------------------------------------------------------
     Case("infinite_loop_forward", "forward", "while True:\n    pass",
-         ("timeout", r"^timed out after 2 s in Linear\.forward$"), stopped_by="per-check wall-clock limit; killpg"),
+         ("timeout", r"^timed out after 2 s in Linear\.forward \(your code was at a2_mlp/linear\.py:\d+ in forward\)$"),
+         stopped_by="per-check wall-clock limit; killpg"),
     Case("infinite_loop_backward", "backward", "while True:\n    pass",
-         ("timeout", r"^timed out after 2 s in Linear\.backward$"), stopped_by="per-check wall-clock limit; killpg"),
+         ("timeout", r"^timed out after 2 s in Linear\.backward \(your code was at a2_mlp/linear\.py:\d+ in backward\)$"),
+         stopped_by="per-check wall-clock limit; killpg"),
     Case("infinite_loop_import", "import", "while True:\n    pass",
-         ("timeout", r"^timed out after 2 s in import a2_mlp\.linear$"), stopped_by="per-check wall-clock limit"),
+         ("timeout", r"^timed out after 2 s in import a2_mlp\.linear \(your code was at a2_mlp/linear\.py:1 in <module>\): "
+                     "code at the top level"), stopped_by="per-check wall-clock limit"),
     Case("sleep_forever_in_thread_and_forward", "forward",
          "import threading, time\nthreading.Thread(target=lambda: time.sleep(1000)).start()\ntime.sleep(1000)",
-         ("timeout", r"^timed out after 2 s in Linear\.forward$"), stopped_by="per-check limit; killpg"),
+         ("timeout", r"^timed out after 2 s in Linear\.forward( \(your code was at a2_mlp/linear\.py:\d+ in forward\))?$"),
+         stopped_by="per-check limit; killpg"),
     Case("submission_budget", "forward", "while True:\n    pass",
-         ("timeout", r"^timed out in Linear\.forward: the submission used up its total time budget of 2\.5 s$"),
+         ("timeout", r"^timed out in Linear\.forward \(your code was at a2_mlp/linear\.py:\d+ in forward\): the "
+                     r"submission used up its total time budget of 2\.5 s$"),
          budget=2.5, check_timeout=60, other="timeout", stopped_by="per-submission budget"),
     Case("cpu_limit", "forward", "while True:\n    pass",
          ("crashed", r"signal SIGXCPU \(CPU time limit\)"), limits={"cpu_seconds": 1}, check_timeout=20,
@@ -123,8 +127,8 @@ CASES = [
          'open("{SENTINEL}", "w").write(\'{"score": 100}\')',
          ("error", r"PermissionError: " + KERNEL_EACCES), limits={"audit": False}, stopped_by="Landlock"),
     Case("write_gradescope_results", "forward",
-         'import os\nos.makedirs("/autograder/results", exist_ok=True)\nopen("/autograder/results/results.json", "w").write("{}")',
-         ("error", REFUSED + r"(modify|write to) /autograder"), stopped_by="audit hook"),
+         'import os\nos.makedirs("{AUTOGRADER}/results", exist_ok=True)\nopen("{AUTOGRADER}/results/results.json", "w").write("{}")',
+         ("error", REFUSED + r"(modify|write to) \S*autograder"), stopped_by="audit hook"),
     Case("remove_file_outside", "forward", 'import os\nos.remove("{VICTIM}")',
          ("error", REFUSED + r"write to .*victim"), stopped_by="audit hook (os.remove)"),
     Case("rename_into_scratch", "forward", 'import os\nos.rename("{VICTIM}", "stolen.txt")',
@@ -285,8 +289,9 @@ def fill(text: str, values: dict) -> str:
 def build(case: Case, root: Path, values: dict) -> Path:
     """The reference copied under root/submission, without its solution markers, with the case's code in."""
     submission = root / "submission"
+    values = {"AUTOGRADER": "/autograder", **values}  # where Gradescope reads results (a test may point elsewhere)
+    copy_submission(submission, packages=PACKAGES)
     for package in PACKAGES:
-        shutil.copytree(REFERENCE / package, submission / package, ignore=shutil.ignore_patterns("__pycache__"))
         for path in (submission / package).glob("*.py"):
             lines = path.read_text().splitlines(keepends=True)
             path.write_text("".join(line for line in lines if "### BEGIN SOLUTION" not in line

@@ -10,13 +10,10 @@ bug; tests/test_grader_catches_bugs.py grades the result.
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO / "reference"
-PACKAGES = ("a1_bigram", "a2_mlp")
+from tests.submission import REFERENCE, REPO, copy_submission, substitute  # noqa: F401 (REFERENCE, REPO: re-exported)
 
 
 @dataclass(frozen=True)
@@ -222,21 +219,12 @@ BUGS = [
 
 def apply(bug: Bug, root: Path) -> None:
     """Apply ``bug`` to the submission under ``root`` (which holds a1_bigram/ and a2_mlp/)."""
-    path = Path(root) / bug.file
-    text = path.read_text()
-    count = text.count(bug.old)
-    if count != 1:
-        raise AssertionError(f"bug {bug.name}: the text to replace occurs {count} times in {bug.file} "
-                             f"(expected exactly once); the reference changed, update the corpus:\n{bug.old}")
-    path.write_text(text.replace(bug.old, bug.new))
+    substitute(root, bug.file, bug.old, bug.new, f"bug {bug.name}")
 
 
 def build_submission(bug: Bug | None, dest: Path) -> Path:
     """A copy of the reference packages under ``dest`` with ``bug`` applied (none: the reference itself)."""
-    dest = Path(dest)
-    for package in PACKAGES:
-        shutil.copytree(REFERENCE / package, dest / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    dest = copy_submission(dest)
     if bug is not None:
         apply(bug, dest)
     return dest
