@@ -65,7 +65,7 @@ def test_grading_the_same_submission_twice_gives_the_same_outcomes(key, bug_name
 
 @pytest.mark.parametrize("key", ["a1", "a2"])
 def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
-    result = grade_assignment(ASSIGNMENTS[key], copy_packages(REPO / "assignments", tmp_path))
+    result = grade_assignment(ASSIGNMENTS[key], copy_packages(REFERENCE.parent / "assignments", tmp_path))
     assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)
     seen = []
     for o in result.outcomes:

@@ -120,7 +120,6 @@ def test_no_hidden_check_and_every_public_one(bundle, tmp_path):
     run = bundle_run(bundle, textwrap.dedent("""
         import json
         from grader.specs import ASSIGNMENTS
-from tests.submission import copy_submission
         print(json.dumps({k: [[c.name, c.points, c.visibility] for c in a.checks] for k, a in ASSIGNMENTS.items()}))
     """), tmp_path)
     assert run.returncode == 0, run.stderr
@@ -249,7 +248,6 @@ TRAINING_VERDICTS = textwrap.dedent("""
     from grader.runner import Runtime, grade_assignment, run_check
     from grader.sandbox import Child
     from grader.specs import ASSIGNMENTS
-from tests.submission import copy_submission
     verdicts = {{}}
     for submission in {submissions!r}:
         for key in ("a1", "a2"):

@@ -101,6 +101,9 @@ CASES = [
          "import sys\nsys.setrecursionlimit(10**9)\nclass R:\n    def __repr__(self):\n        return repr(R())\nrepr(R())",
          ("crashed", r"died in Linear\.forward: signal SIGSEGV"), stopped_by="the process dies alone (SIGSEGV)"),
     Case("output_flood", "forward", "import sys\nwhile True:\n    sys.stdout.write('x' * (1 << 20))",
+         ("timeout", r"^timed out after 2 s in Linear\.forward"),
+         stopped_by="bounded output (a head and tail per request; printing never fails) and the per-check limit"),
+    Case("output_flood_through_the_descriptor", "forward", "import os\nwhile True:\n    os.write(1, b'x' * (1 << 20))",
          ("error", r"OSError: \[Errno 27\] File too large"), stopped_by="RLIMIT_FSIZE"),
     # -- exits ------------------------------------------------------------------------------------------
     Case("sys_exit_import", "import", "import sys\nsys.exit(0)",
