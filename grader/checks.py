@@ -18,8 +18,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
-from grader.sandbox import Reply
-from grader.spec import Check, FunctionUnit, Rng, Unit
+from grader.sandbox import Reply, decode_args, encode_args
+from grader.spec import Check, FunctionUnit, Unit
 from grader.strategies import first_failure, rng_for, seeds
 
 FD_EPS = 1e-6
@@ -453,15 +453,7 @@ def agreement(check: Check, rt) -> tuple[str, str]:
 # -- plain functions -------------------------------------------------------------------------------------
 
 def call_request(unit: FunctionUnit, args: list, repeat: int = 1) -> tuple[dict, dict]:
-    specs, arrays = [], {}
-    for i, arg in enumerate(args):
-        if isinstance(arg, np.ndarray):
-            arrays[f"a{i}"] = arg
-            specs.append({"array": f"a{i}"})
-        elif isinstance(arg, Rng):
-            specs.append({"rng": arg.seed})
-        else:
-            specs.append({"json": arg})
+    specs, arrays = encode_args(args)
     return {"label": unit.label, "target": unit.target, "args": specs, "repeat": repeat}, arrays
 
 
@@ -485,9 +477,7 @@ def read_function_result(unit: FunctionUnit, dims: dict, meta: dict, arrays: dic
 
 def reference_call(unit: FunctionUnit, args: list):
     fn = load_reference(unit.target)
-    real = [np.random.default_rng(a.seed) if isinstance(a, Rng) else (a.copy() if isinstance(a, np.ndarray) else a)
-            for a in args]
-    value = fn(*real)
+    value = fn(*decode_args(*encode_args(args), make_rng=np.random.default_rng))
     return np.asarray(value, dtype=unit.result_dtype) if unit.result != "strings" else value
 
 

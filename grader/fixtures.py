@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.spec import Assignment, FunctionUnit, Rng, Unit
+from grader.sandbox import decode_args, encode_args
+from grader.spec import Assignment, FunctionUnit, Unit
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 SEED_BASE = 1000
@@ -45,15 +46,8 @@ def build(assignment: Assignment) -> dict[str, np.ndarray]:
                 stored.update({key + f"expected:{k}": np.asarray(v) for k, v in expected.items()})
             else:
                 args = unit.args(dims, rng_for(SEED_BASE + i))
-                encoded = []
-                for j, arg in enumerate(args):
-                    if isinstance(arg, np.ndarray):
-                        stored[key + f"arg{j}"] = arg
-                        encoded.append({"array": f"arg{j}"})
-                    elif isinstance(arg, Rng):
-                        encoded.append({"rng": arg.seed})
-                    else:
-                        encoded.append({"json": arg})
+                encoded, arrays = encode_args(args, prefix="arg")
+                stored.update({key + name: a for name, a in arrays.items()})
                 stored[key + "args"] = np.array(json.dumps(encoded))
                 stored[key + "expected"] = np.asarray(reference_call(unit, args))
     return stored
@@ -118,12 +112,6 @@ class Fixtures:
         for i in self._indices(label):
             key = f"{label}|{i}|"
             dims = json.loads(str(self.data[key + "dims"]))
-            args = []
-            for spec in json.loads(str(self.data[key + "args"])):
-                if "array" in spec:
-                    args.append(self.data[key + spec["array"]])
-                elif "rng" in spec:
-                    args.append(Rng(spec["rng"]))
-                else:
-                    args.append(spec["json"])
+            specs = json.loads(str(self.data[key + "args"]))
+            args = decode_args(specs, {s["array"]: self.data[key + s["array"]] for s in specs if "array" in s})
             yield dims, args, self.data[key + "expected"]

@@ -12,6 +12,8 @@ from typing import Any, Callable
 import numpy as np
 from hypothesis import strategies as st
 
+from grader.sandbox import Rng  # noqa: F401 (a function argument; part of the spec's vocabulary)
+
 Arrays = dict[str, np.ndarray]
 
 
@@ -67,13 +69,6 @@ class FunctionUnit:
     mistakes: Callable[..., list] | None = None
     rtol: float = 1e-6
     depends_on: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rng:
-    """An argument the student's process turns into ``np.random.default_rng(seed)``."""
-
-    seed: int
 
 
 Mechanism = Callable[["Check", Any], tuple[str, str]]

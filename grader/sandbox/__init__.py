@@ -12,5 +12,6 @@ The engine (grader/runner.py, checks.py, behaviour.py) uses only what this modul
 imports may reach ``reference`` or the engine (tests/test_layout.py keeps that honest); see grader/SECURITY.md.
 """
 from grader.sandbox.parent import Child, Limits, Reply
+from grader.sandbox.protocol import Rng, decode_args, encode_args
 
-__all__ = ["Child", "Limits", "Reply"]
+__all__ = ["Child", "Limits", "Reply", "Rng", "decode_args", "encode_args"]

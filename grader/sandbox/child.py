@@ -379,14 +379,7 @@ class Runner:
     def op_call(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Call a function with arguments that are arrays, JSON values or a seeded np.random.Generator."""
         fn = self.load(h["target"])
-        args = []
-        for spec in h["args"]:
-            if "array" in spec:
-                args.append(arrays[spec["array"]].copy())
-            elif "rng" in spec:
-                args.append(np.random.default_rng(spec["rng"]))
-            else:
-                args.append(spec["json"])
+        args = protocol.decode_args(h["args"], arrays, make_rng=np.random.default_rng)
         results = []
         out_arrays: dict = {}
         for repeat in range(h.get("repeat", 1)):

@@ -18,6 +18,7 @@ import struct
 import time
 
 import numpy as np
+from dataclasses import dataclass
 
 MAGIC = b"MMNP"
 ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats: nothing with Python objects inside
@@ -80,6 +81,43 @@ def decode(body: bytes, max_elements: int = 50_000_000) -> tuple[dict, dict[str,
         raise
     except Exception as err:  # struct, json, numpy format errors: all mean the same thing to the parent
         raise ProtocolError(f"malformed message: {type(err).__name__}: {err}") from None
+
+
+@dataclass(frozen=True)
+class Rng:
+    """A function argument that the student's process turns into ``np.random.default_rng(seed)``."""
+
+    seed: int
+
+
+def encode_args(args: list, prefix: str = "a") -> tuple[list[dict], dict[str, np.ndarray]]:
+    """A function's arguments as plain data: each becomes {"array": NAME} (the array under NAME in the
+    returned dict), {"rng": seed} (an Rng) or {"json": value}. The one encoding of the request, the stored
+    fixtures and the child."""
+    specs, arrays = [], {}
+    for i, arg in enumerate(args):
+        if isinstance(arg, np.ndarray):
+            arrays[f"{prefix}{i}"] = arg
+            specs.append({"array": f"{prefix}{i}"})
+        elif isinstance(arg, Rng):
+            specs.append({"rng": arg.seed})
+        else:
+            specs.append({"json": arg})
+    return specs, arrays
+
+
+def decode_args(specs: list[dict], arrays: dict[str, np.ndarray], make_rng=Rng) -> list:
+    """The arguments back from ``encode_args``: arrays copied (the callee may not modify the originals), an
+    "rng" made by ``make_rng(seed)`` (Rng by default; the child passes np.random.default_rng)."""
+    args = []
+    for spec in specs:
+        if "array" in spec:
+            args.append(arrays[spec["array"]].copy())
+        elif "rng" in spec:
+            args.append(make_rng(spec["rng"]))
+        else:
+            args.append(spec["json"])
+    return args
 
 
 def write_frame(fd: int, frame: bytes, deadline: float | None = None) -> None:
