@@ -114,11 +114,22 @@ def describe(result: dict) -> str:
             f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + ".")
 
 
+def warning(result: dict) -> list[str]:
+    from grader.bench import overloaded
+
+    if not overloaded(result):
+        return []
+    return [f"**The machine was oversubscribed** (load average {max(result['load_before'], result['load_after']):.1f} "
+            f"on {result['machine']['cpus']} CPUs): absolute times are inflated, and the two-thread figures "
+            "(wall time, threads waiting for each other's turn on a core) measure the contention more than the "
+            "code. The one-thread ratios, interleaved and timed in CPU time, are the figures to read.", ""]
+
+
 def markdown(result: dict) -> str:
-    return "\n".join(["# makemore bench", "", describe(result), "", *step_section(result),
+    return "\n".join(["# makemore bench", "", describe(result), "", *warning(result), *step_section(result),
                       *training_section(result), *grading_section(result)])
 
 
 def readme_tables(result: dict) -> str:
-    return "\n".join([describe(result), "", *step_section(result), *training_section(result),
+    return "\n".join([describe(result), "", *warning(result), *step_section(result), *training_section(result),
                       *grading_section(result)])
