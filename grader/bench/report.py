@@ -46,7 +46,7 @@ def step_section(result: dict) -> list[str]:
                           "NumPy GFLOP/s (of GEMM)", "PyTorch GFLOP/s"], rows), ""]
         gemm_rows = [[name, run["threads"], f"{run['gemm'][name] / 1e9:.1f}", f"{run['gemm_after'][name] / 1e9:.1f}"]
                      for run in result["steps"] for name in run["gemm"]]
-        n = result["options"]["gemm_size"]
+        n = result["options"].get("gemm_size", 512)
         lines += [f"NumPy's GEMM rate (({n}, {n}) @ ({n}, {n})), at the start and the end of the step timings:", "",
                   *table(["dtype", "threads", "GFLOP/s (start)", "GFLOP/s (end)"], gemm_rows), ""]
     scaling = [s for run in result["steps"] for s in run["scaling"]]
