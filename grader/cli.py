@@ -208,7 +208,7 @@ def cmd_bench(args) -> int:
         overrides["rounds"] = args.rounds
     options = make(**overrides)
     if options.models:
-        from grader.bench.registry import discover
+        from grader.bench.models import discover
 
         known = {m.name for m in discover()}
         unknown = [m for m in options.models if m not in known]

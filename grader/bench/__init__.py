@@ -166,10 +166,6 @@ def measure_batch(options: Options) -> list[dict]:
     return measure(options.class_size, [1, 2], log=options.log)
 
 
-def overloaded(result: dict) -> bool:
-    return max(result["load_before"], result.get("load_after", 0)) > (result["machine"]["cpus"] or 1)
-
-
 def machine() -> dict:
     import numpy as np
 

@@ -114,9 +114,12 @@ def describe(result: dict) -> str:
             f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + ".")
 
 
-def warning(result: dict) -> list[str]:
-    from grader.bench import overloaded
+def overloaded(result: dict) -> bool:
+    """More runnable processes than CPUs, at the start or the end of the run."""
+    return max(result["load_before"], result.get("load_after", 0)) > (result["machine"]["cpus"] or 1)
 
+
+def warning(result: dict) -> list[str]:
     if not overloaded(result):
         return []
     return [f"**The machine was oversubscribed** (load average {max(result['load_before'], result['load_after']):.1f} "

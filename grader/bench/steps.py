@@ -116,7 +116,7 @@ def scaling_rows(models, config) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    from grader.bench.registry import discover
+    from grader.bench.models import discover
 
     config = json.loads((argv or sys.argv[1:])[0])
     torch = None if config["no_torch"] else torch_or_none()
