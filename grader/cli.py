@@ -370,6 +370,7 @@ def cmd_fixtures(args) -> int:
 
 def cmd_bench(args) -> int:
     from grader import bench
+    from grader.bench import report
 
     make = bench.quick_options if args.quick else bench.Options
     overrides = {"out": Path(args.out), "no_torch": args.no_torch, "models": tuple(args.models),
@@ -385,7 +386,7 @@ def cmd_bench(args) -> int:
         overrides["rounds"] = args.rounds
     options = make(**overrides)
     if options.models:
-        from grader.bench.registry import discover
+        from grader.bench.models import discover
 
         known = {m.name for m in discover()}
         unknown = [m for m in options.models if m not in known]
@@ -393,9 +394,13 @@ def cmd_bench(args) -> int:
             print(f"unknown model {', '.join(unknown)}; choose from {', '.join(sorted(known))}", file=sys.stderr)
             return 2
     options.log = lambda line: print(line, file=sys.stderr, flush=True)
-    result = bench.run(options)
-    print(bench.report.markdown(result))
-    print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}", file=sys.stderr)
+    if args.from_json:  # the tables of an earlier run, nothing measured
+        result = json.loads(Path(args.from_json).read_text())
+        print(report.markdown(result))
+    else:
+        result = bench.run(options)
+        print(report.markdown(result))
+        print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}", file=sys.stderr)
     if args.readme:
         if not bench.rewrite_readme(result):
             print("README.md has no makemore bench markers: nothing rewritten", file=sys.stderr)
@@ -592,6 +597,8 @@ def add_kit_commands(sub) -> None:
     ben.add_argument("--no-grading", action="store_true", help="skip `makemore grade` and the batch throughput")
     ben.add_argument("--class-size", type=int, default=40, help="generated submissions for the batch throughput")
     ben.add_argument("--data", help="word list for the training runs (default: data/names.txt)")
+    ben.add_argument("--from-json", metavar="FILE", help="measure nothing: print (and with --readme, write) the "
+                     "tables of an earlier run's bench.json")
     ben.set_defaults(run=cmd_bench)
 
 

@@ -52,7 +52,7 @@ def bugs() -> dict[str, tuple[dict, dict]]:
                       partial(["linear.gradcheck"], ["embedding.gradcheck", "tanh.gradcheck"], "bias")),
         "tanh_no_square": (patched(tanh, "(1.0 - self.out**2)", "(1.0 - self.out)"),
                            partial(["tanh.gradcheck"], ["linear.gradcheck", "embedding.gradcheck"])),
-        "embedding_assign": (patched(emb, "dweight = onehot.T @ dout.reshape(-1, embedding_dim)",
+        "embedding_assign": (patched(emb, "dweight = onehot.T @ dout.reshape(-1, dout.shape[-1])",
                                      "dweight = np.zeros_like(self.params['weight'])\n        dweight[self.idx] = dout"),
                              partial(["embedding.gradcheck"], ["linear.gradcheck", "tanh.gradcheck"], "np.add.at")),
         "no_transpose": (patched(lin, 'return dout @ self.params["weight"].T', 'return dout @ self.params["weight"]'),

@@ -69,24 +69,32 @@ def thread_env(threads: int) -> dict:
     return env
 
 
-def run_measured(cmd: list[str], env: dict, timeout: float | None = None) -> dict:
-    """Run ``cmd``; wall seconds, exit code, output, and the peak RSS (MiB) of the process and the children
-    it waited for (wait4's ru_maxrss, kibibytes on Linux)."""
+# Runs a command and reports its rusage on the last line of stderr. The command is started from this small
+# process, not from the bench's own: Linux records the RSS a process had before exec (with vfork, the parent's)
+# in the child's peak RSS, so a command started straight from a large parent would report the parent's size.
+RUSAGE_WRAPPER = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+sys.stderr.write("\\nmakemore-bench-rusage " + json.dumps({"returncode": os.waitstatus_to_exitcode(status),
+    "maxrss": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}) + "\\n")
+"""
+
+
+def run_measured(cmd: list[str], env: dict) -> dict:
+    """Run ``cmd``; wall seconds, exit code, output, CPU seconds (user + system) and the peak RSS (MiB) of the
+    process and the children it waited for (wait4's ru_maxrss: the largest of them, not their sum)."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=KIT_ROOT)
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        except ChildProcessError:  # pragma: no cover - reaped elsewhere
-            status, usage = proc.wait(timeout), None
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        rss = usage.ru_maxrss / (1024 if sys.platform != "darwin" else 1024 * 1024) if usage else None
-        return {"seconds": seconds, "returncode": proc.returncode, "stdout": out.read().decode(errors="replace"),
-                "stderr": err.read().decode(errors="replace"), "peak_rss_mib": rss,
-                "cpu_s": usage.ru_utime + usage.ru_stime if usage else None}
+    run = subprocess.run([sys.executable, "-S", "-c", RUSAGE_WRAPPER, *cmd], capture_output=True, env=env,
+                         cwd=KIT_ROOT)
+    seconds = time.perf_counter() - started
+    stderr = run.stderr.decode(errors="replace")
+    stderr, _, last = stderr.rstrip("\n").rpartition("\nmakemore-bench-rusage ")
+    usage = json.loads(last) if last.startswith("{") else {"returncode": run.returncode, "maxrss": None, "cpu_s": None}
+    kib = 1024 if sys.platform != "darwin" else 1024 * 1024  # ru_maxrss is KiB on Linux, bytes on macOS
+    return {"seconds": seconds, "returncode": usage["returncode"], "stdout": run.stdout.decode(errors="replace"),
+            "stderr": stderr, "peak_rss_mib": usage["maxrss"] / kib if usage["maxrss"] else None,
+            "cpu_s": usage["cpu_s"]}
 
 
 def measure_steps(options: Options) -> list[dict]:
@@ -155,7 +163,7 @@ def measure_batch(options: Options) -> list[dict]:
     from tests.bench.batch_throughput import measure
 
     options.log(f"batch: a class of {options.class_size} at -j 1 and -j 2 ...")
-    return measure(options.class_size, [1, 2])
+    return measure(options.class_size, [1, 2], log=options.log)
 
 
 def machine() -> dict:

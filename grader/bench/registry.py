@@ -1,7 +1,7 @@
 """The models ``makemore bench`` times: one entry per reference model, each with its PyTorch twin.
 
 An assignment's model joins the benchmark with one module ``grader/bench/models/aN.py`` that defines
-``MODELS = [BenchModel(...)]`` (found by ``discover()``; nothing else to register). A ``BenchModel`` says:
+``MODELS = [BenchModel(...)]`` (found by ``grader.bench.models.discover()``; nothing else to register). A ``BenchModel`` says:
 
 - ``numpy(dims, dtype, lr)``: build the reference model at ``dtype`` and return ``step(X, Y) -> loss``, one
   training step (forward, loss, backward, SGD update) on one minibatch; ``kit_step`` makes it from a model and
@@ -18,8 +18,6 @@ Dims are plain ints (the lecture's sizes by default); the builder must honour ev
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -78,13 +76,3 @@ def torch_sgd_step(params, loss, lr: float):
 def matmul_flops(*shapes: tuple[int, int, int]) -> float:
     """2 m k n for each (m, k, n) product."""
     return float(sum(2 * m * k * n for m, k, n in shapes))
-
-
-def discover() -> list[BenchModel]:
-    """Every ``MODELS`` list of the modules in grader/bench/models/, in module-name order (a1, a2, ...)."""
-    from grader.bench import models
-
-    found = []
-    for info in sorted(pkgutil.iter_modules(models.__path__), key=lambda m: m.name):
-        found.extend(importlib.import_module(f"grader.bench.models.{info.name}").MODELS)
-    return found

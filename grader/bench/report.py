@@ -46,7 +46,7 @@ def step_section(result: dict) -> list[str]:
                           "NumPy GFLOP/s (of GEMM)", "PyTorch GFLOP/s"], rows), ""]
         gemm_rows = [[name, run["threads"], f"{run['gemm'][name] / 1e9:.1f}", f"{run['gemm_after'][name] / 1e9:.1f}"]
                      for run in result["steps"] for name in run["gemm"]]
-        n = result["options"]["gemm_size"]
+        n = result["options"].get("gemm_size", 512)
         lines += [f"NumPy's GEMM rate (({n}, {n}) @ ({n}, {n})), at the start and the end of the step timings:", "",
                   *table(["dtype", "threads", "GFLOP/s (start)", "GFLOP/s (end)"], gemm_rows), ""]
     scaling = [s for run in result["steps"] for s in run["scaling"]]
@@ -114,11 +114,25 @@ def describe(result: dict) -> str:
             f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + ".")
 
 
+def overloaded(result: dict) -> bool:
+    """More runnable processes than CPUs, at the start or the end of the run."""
+    return max(result["load_before"], result.get("load_after", 0)) > (result["machine"]["cpus"] or 1)
+
+
+def warning(result: dict) -> list[str]:
+    if not overloaded(result):
+        return []
+    return [f"**The machine was oversubscribed** (load average {max(result['load_before'], result['load_after']):.1f} "
+            f"on {result['machine']['cpus']} CPUs): absolute times are inflated, and the two-thread figures "
+            "(wall time, threads waiting for each other's turn on a core) measure the contention more than the "
+            "code. The one-thread ratios, interleaved and timed in CPU time, are the figures to read.", ""]
+
+
 def markdown(result: dict) -> str:
-    return "\n".join(["# makemore bench", "", describe(result), "", *step_section(result),
+    return "\n".join(["# makemore bench", "", describe(result), "", *warning(result), *step_section(result),
                       *training_section(result), *grading_section(result)])
 
 
 def readme_tables(result: dict) -> str:
-    return "\n".join([describe(result), "", *step_section(result), *training_section(result),
+    return "\n".join([describe(result), "", *warning(result), *step_section(result), *training_section(result),
                       *grading_section(result)])

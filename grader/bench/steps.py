@@ -49,22 +49,24 @@ def time_steps(steps: list, batches: list, rounds: int, clock=time.perf_counter,
                target_seconds: float = 0.003) -> list[float]:
     """Median seconds per step of each stepper in ``steps``, interleaved round by round.
 
-    Each stepper first runs ``len(batches)`` warm-up steps; a round then runs ``per_round`` steps of each in
-    turn (sized so that the slowest block takes about ``target_seconds``: short blocks are rarely preempted).
-    ``clock`` is the wall clock, or the process's CPU time (``time.process_time``) when one thread does all
-    the work: then another process taking the core does not count as our time."""
+    ``batches``: the minibatches, shared by every stepper, or one list of minibatches per stepper (when their
+    sizes differ). Each stepper first runs its minibatches once as warm-up; a round then runs ``per_round``
+    steps of each in turn (sized so that the slowest block takes about ``target_seconds``: short blocks are
+    rarely preempted). ``clock`` is the wall clock, or the process's CPU time (``time.process_time``) when one
+    thread does all the work: then another process taking the core does not count as our time."""
+    own = batches if isinstance(batches[0], list) else [batches] * len(steps)
     estimate = []
-    for step in steps:
+    for step, mine in zip(steps, own):
         started = clock()
-        for X, Y in batches:
+        for X, Y in mine:
             step(X, Y)
-        estimate.append((clock() - started) / len(batches))
-    per_round = max(3, min(len(batches), int(target_seconds / max(max(estimate), 1e-7))))
+        estimate.append((clock() - started) / len(mine))
+    per_round = max(3, min(min(len(b) for b in own), int(target_seconds / max(max(estimate), 1e-7))))
     samples = [[] for _ in steps]
     for _ in range(rounds):
-        for i, step in enumerate(steps):
+        for i, (step, mine) in enumerate(zip(steps, own)):
             started = clock()
-            for X, Y in batches[:per_round]:
+            for X, Y in mine[:per_round]:
                 step(X, Y)
             samples[i].append((clock() - started) / per_round)
     return [statistics.median(s) for s in samples]
@@ -93,7 +95,8 @@ def step_rows(models, config, torch) -> list[dict]:
 
 
 def scaling_rows(models, config) -> list[dict]:
-    """NumPy step time as one size doubles twice (batch, and each size a model names in ``scaling``)."""
+    """NumPy step time as one size doubles twice (batch, and each size a model names in ``scaling``); the three
+    sizes of one axis are timed interleaved, like NumPy and PyTorch."""
     rows = []
     dtype = DTYPES[config["scaling_dtype"]]
     for model in models:
@@ -101,14 +104,14 @@ def scaling_rows(models, config) -> list[dict]:
         for axis, key in axes.items():
             base = config["scaling_batch"] if key is None else model.dims[key]
             sizes = [base, base * 2, base * 4]
-            times = []
+            steps, batches = [], []
             for size in sizes:
                 dims = dict(model.dims) if key is None else {**model.dims, key: size}
                 batch_size = size if key is None else config["scaling_batch"]
                 rng = np.random.default_rng(1)
-                batches = [model.batch(dims, batch_size, rng) for _ in range(config["pool"])]
-                times.append(time_steps([model.numpy(dims, dtype, model.lr)], batches, config["rounds"],
-                                        clock_for(config["threads"]))[0])
+                batches.append([model.batch(dims, batch_size, rng) for _ in range(config["pool"])])
+                steps.append(model.numpy(dims, dtype, model.lr))
+            times = time_steps(steps, batches, config["rounds"], clock_for(config["threads"]))
             growth = [b / a for a, b in zip(times, times[1:])]
             rows.append({"model": model.name, "axis": axis, "key": key or "batch", "sizes": sizes,
                          "numpy_s": times, "growth": growth, "worse_than_linear": any(g > 2.2 for g in growth)})
@@ -116,7 +119,7 @@ def scaling_rows(models, config) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    from grader.bench.registry import discover
+    from grader.bench.models import discover
 
     config = json.loads((argv or sys.argv[1:])[0])
     torch = None if config["no_torch"] else torch_or_none()

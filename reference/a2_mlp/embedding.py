@@ -34,9 +34,9 @@ class Embedding:
         ### BEGIN SOLUTION: scatter-add dout into the rows of a zero table (np.add.at, or a one-hot matmul); plain assignment loses repeats
         # weight[idx] is onehot(idx) @ weight, so dweight = onehot(idx).T @ dout: each token's row gets the sum
         # of the rows of dout where it occurs (what np.add.at(dweight, idx, dout) computes, several times faster)
-        num_embeddings, embedding_dim = self.params["weight"].shape
+        num_embeddings = self.params["weight"].shape[0]
         onehot = np.eye(num_embeddings, dtype=dout.dtype)[self.idx.reshape(-1)]  # (N * T, num_embeddings)
-        dweight = onehot.T @ dout.reshape(-1, embedding_dim)
+        dweight = onehot.T @ dout.reshape(-1, dout.shape[-1])  # (N, T, D) -> (N * T, D)
         self.grads["weight"] = dweight
         return None
         ### END SOLUTION
