@@ -134,6 +134,8 @@ def training(check: Check, rt) -> tuple[str, str]:
     params = unit.params(dims, np.random.default_rng(opts.get("init_seed", 0)))
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "loss": opts["loss"],
               "loss_label": opts["loss"].rpartition(":")[2], "schedule": opts["schedule"]}
+    if opts.get("buffers"):  # a model with running statistics: send them back for the evaluation in eval mode
+        header["buffers"] = list(opts["buffers"])
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
     reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
@@ -146,8 +148,16 @@ def training(check: Check, rt) -> tuple[str, str]:
         trained[name] = reply.arrays["param:" + name]
         if not np.all(np.isfinite(trained[name])):
             return "failed", f"training made {unit.label}.params[{name!r}] NaN/inf: a gradient is far too large"
+    buffers = {}
+    for name in opts.get("buffers", ()) if reference_available() else ():
+        meta = reply.header.get("buffers", {}).get(name, {})
+        problem = check_array_type(f"{unit.label}.buffers[{name!r}] after training", meta,
+                                   params_shape_of_buffer(name, unit, dims))
+        if problem:
+            return "failed", problem
+        buffers[name] = reply.arrays["buffer:" + name]
     if reference_available():  # even with public_only: never take the student's process's word for it
-        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev)
+        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev, buffers)
     else:
         dev_loss = reply.header.get("dev_loss")
         if type(dev_loss) is not float:
@@ -161,12 +171,21 @@ def training(check: Check, rt) -> tuple[str, str]:
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
 
 
-def reference_dev_loss(unit, dims, params, loss_target, dev) -> float:
+def params_shape_of_buffer(name: str, unit, dims) -> tuple:
+    """The shape of a buffer of the reference model built with these sizes."""
+    return load_reference(unit.target)(**unit.init(dims)).buffers[name].shape
+
+
+def reference_dev_loss(unit, dims, params, loss_target, dev, buffers=None) -> float:
+    """The dev loss of the reference model holding the student's trained parameters (and running statistics:
+    the evaluation runs in eval mode, as grader.training.evaluate does)."""
     from grader.training import evaluate
 
     model = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         model.params[name][...] = value
+    for name, value in (buffers or {}).items():
+        model.buffers[name][...] = value
     return float(evaluate(model, load_reference(loss_target)(), *dev))
 
 
@@ -185,3 +204,22 @@ def calibrate(check: Check) -> float:
     loss_fn = load_reference(opts["loss"])()
     train(model, loss_fn, *splits.train, Schedule(**opts["schedule"]))
     return float(evaluate(model, loss_fn, *splits.dev))
+
+
+def rejects(check: Check, rt) -> tuple[str, str]:
+    """The unit must refuse an input, raising a given exception type (options: dims, error, why), e.g.
+    BatchNorm1d in training mode on a batch of one example, as PyTorch does."""
+    unit, opts = check.unit, check.options
+    dims = opts["dims"]
+    rng = np.random.default_rng(5)
+    params = unit.params(dims, rng)
+    reply = rt.request("layer", *layer_request(unit, dims, params, unit.inputs(dims, rng)), timeout=check.timeout)
+    if reply.ok:
+        return "failed", (f"{unit.label}.forward returned a result for {opts['why']}; raise "
+                          f"{opts['error']} with a message that says why")
+    error = reply.header.get("error", {})
+    if reply.status == "error" and error.get("type") == opts["error"]:
+        return "passed", ""
+    if error.get("type") == "NotImplementedError" or reply.status != "error":
+        expect_ok(reply)  # a stub: "not implemented"; a crash or a timeout: their own status
+    return "failed", f"{unit.label}.forward raised {reply.message} for {opts['why']}; expected {opts['error']}"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
 from grader.sandbox import Reply
-from grader.spec import Check, FunctionUnit, Rng, Unit
+from grader.spec import Check, FunctionUnit, Rng, Unit, WithBuffers, buffers_of
 from grader.strategies import first_failure, rng_for, seeds
 
 FD_EPS = 1e-6
@@ -71,8 +71,13 @@ def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) ->
     obj = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         obj.params[name][...] = value
+    for name, value in buffers_of(params).items():
+        obj.buffers[name][...] = value
+    if unit.mode == "eval":
+        obj.eval()
     out = obj.forward(*[a.copy() for a in inputs])
     result = {"out": np.asarray(out, dtype=np.float64)}
+    result.update({f"buffer:{k}": obj.buffers[k].copy() for k in buffers_of(params)})
     if dout is not None:
         dx = obj.backward(float(dout) if unit.scalar_output else dout.copy())
         if unit.differentiable:
@@ -85,7 +90,10 @@ def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) ->
 
 def layer_request(unit: Unit, dims: dict, params: dict, inputs: list, dout=None) -> tuple[dict, dict]:
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "nargs": len(inputs)}
+    if unit.mode != "train":
+        header["mode"] = unit.mode
     arrays = {f"param:{k}": v for k, v in params.items()}
+    arrays.update({f"buffer:{k}": v for k, v in buffers_of(params).items()})
     arrays.update({f"arg{i}": a for i, a in enumerate(inputs)})
     if dout is not None:
         header.update(backward=True, scalar_dout=unit.scalar_output)
@@ -105,6 +113,8 @@ def array_label(unit: Unit, key: str) -> str:
         return f"{unit.label}.forward's output"
     if key == "dx":
         return f"dx returned by {unit.label}.backward"
+    if key.startswith("buffer:"):
+        return f"{unit.label}.buffers[{key[7:]!r}] after forward"
     return f"{unit.label}.grads[{key[5:]!r}]"
 
 
@@ -126,6 +136,15 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
         if problem:
             raise StudentError("failed", problem)
         got["out"] = arrays["out"]
+    for name, value in buffers_of(params).items():
+        meta = h.get("buffers", {}).get(name, {"kind": "missing"})
+        if meta.get("kind") == "missing":
+            raise StudentError("failed", f"{unit.label}.buffers has no {name!r}: keep the running statistics in "
+                                         f"self.buffers[{name!r}], updated in place")
+        problem = check_array_type(array_label(unit, "buffer:" + name), meta, value.shape)
+        if problem:
+            raise StudentError("failed", problem)
+        got["buffer:" + name] = arrays["buffer:" + name]
     if not backward:
         return got
     if unit.differentiable:
@@ -180,7 +199,10 @@ def make_example(unit: Unit, dims: dict, seed: int):
     rng = rng_for(seed)
     params = unit.params(dims, rng)
     inputs = unit.inputs(dims, rng)
-    return params, inputs, random_dout(unit, dims, rng)
+    dout = random_dout(unit, dims, rng)
+    if unit.buffers is not None:  # drawn last, so the examples of units without buffers stay as they were
+        params = WithBuffers(params, unit.buffers(dims, rng))
+    return params, inputs, dout
 
 
 # -- mechanisms ------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Built from the reference by ``makemore fixtures`` (and at release time); a kit test fails when a stored file
 differs from a fresh build. Keys: "LABEL|i|dims" (JSON text), "LABEL|i|param:NAME", "LABEL|i|argJ",
-"LABEL|i|dout", "LABEL|i|expected:KEY"; function units store "LABEL|i|args" (JSON: arrays by key, values,
+"LABEL|i|dout", "LABEL|i|expected:KEY" (and "LABEL|i|buffer:NAME" for a unit with buffers); function units store "LABEL|i|args" (JSON: arrays by key, values,
 seeds) and "LABEL|i|expected".
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.spec import Assignment, FunctionUnit, Rng, Unit
+from grader.spec import Assignment, FunctionUnit, Rng, Unit, WithBuffers, buffers_of
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 SEED_BASE = 1000
@@ -39,6 +39,7 @@ def build(assignment: Assignment) -> dict[str, np.ndarray]:
             if isinstance(unit, Unit):
                 params, inputs, dout = make_example(unit, dims, SEED_BASE + i)
                 stored.update({key + f"param:{k}": v for k, v in params.items()})
+                stored.update({key + f"buffer:{k}": v for k, v in buffers_of(params).items()})
                 stored.update({key + f"arg{j}": a for j, a in enumerate(inputs)})
                 stored[key + "dout"] = np.asarray(dout, dtype=np.float64)
                 expected = reference_layer(unit, dims, params, inputs, dout)
@@ -108,6 +109,8 @@ class Fixtures:
             key = f"{label}|{i}|"
             dims = json.loads(str(self.data[key + "dims"]))
             params = {k[len(key) + 6:]: v for k, v in self.data.items() if k.startswith(key + "param:")}
+            buffers = {k[len(key) + 7:]: v for k, v in self.data.items() if k.startswith(key + "buffer:")}
+            params = WithBuffers(params, buffers) if buffers else params
             inputs = [self.data[key + f"arg{j}"] for j in range(len([k for k in self.data if k.startswith(key + "arg")]))]
             dout = self.data[key + "dout"]
             dout = float(dout) if unit.scalar_output else dout

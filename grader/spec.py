@@ -30,6 +30,10 @@ class Unit:
     mistakes(dims, inputs, params, dout, expected) -> {label: [(description, wrong array)]}: known wrong
     answers, recognised by name in a failure message. regions(dims, inputs) -> {label: [(mask, meaning)]}.
     depends_on: labels of units this one is built from (a failure there explains one here).
+    mode: "train" or "eval": the grader calls the object's eval() before forward for "eval" (the train/eval
+    convention of assignments/README.md). buffers(dims, rng) -> the values the grader injects into the
+    object's ``buffers`` (running statistics) before forward; they are read back after forward and compared
+    like the outputs (keys "buffer:NAME").
     """
 
     label: str
@@ -46,6 +50,21 @@ class Unit:
     mistakes: Callable[..., dict] | None = None
     regions: Callable[..., dict] | None = None
     depends_on: tuple[str, ...] = ()
+    mode: str = "train"
+    buffers: Callable[[dict, np.random.Generator], Arrays] | None = None
+
+
+class WithBuffers(dict):
+    """The parameter values of an example (a plain dict of them), and in ``.buffers`` the buffer values the
+    grader injects with them (a unit with buffers); code that only knows params sees a dict."""
+
+    def __init__(self, params: dict, buffers: dict):
+        super().__init__(params)
+        self.buffers = buffers
+
+
+def buffers_of(params: dict) -> dict:
+    return getattr(params, "buffers", {})
 
 
 @dataclass

@@ -4,6 +4,9 @@ Works with any model that follows the kit's convention (assignments/README.md): 
 ``model.grads`` are dicts of float64 arrays with the same keys, ``model.forward(X)`` returns logits (N, V) for
 contexts X (N, block_size), ``model.backward(dlogits)`` fills ``model.grads``. The loss is any object with
 ``forward(logits, targets) -> float`` and ``backward() -> dlogits`` (SoftmaxCrossEntropy).
+
+A model with BatchNorm has ``train()``/``eval()`` (assignments/README.md): ``train`` puts it in training mode,
+``evaluate`` and ``sample`` run it in eval mode (running statistics) and restore the mode it was in.
 """
 from __future__ import annotations
 
@@ -49,10 +52,21 @@ def sgd_step(params: dict, grads: dict, lr: float) -> None:
         value -= lr * grads[name]
 
 
+def set_mode(model, training: bool) -> bool:
+    """Call ``model.train()`` or ``model.eval()`` where the model has them; returns the mode it was in before
+    (True for a model without modes, which always behaves the same)."""
+    was = getattr(model, "training", True)
+    switch = getattr(model, "train" if training else "eval", None)
+    if callable(switch):
+        switch()
+    return was is not False
+
+
 def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
           log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000) -> History:
     """Minibatch SGD on (X, Y). Returns the minibatch loss every ``log_every`` steps (and the last)."""
     history = History()
+    set_mode(model, True)
     for step, ix in enumerate(minibatches(len(X), schedule)):
         logits = model.forward(X[ix])
         loss = loss_fn.forward(logits, Y[ix])
@@ -68,11 +82,14 @@ def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
 
 
 def evaluate(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
-    """Mean loss over all of (X, Y), computed in chunks to bound memory."""
+    """Mean loss over all of (X, Y), computed in chunks to bound memory, in eval mode."""
+    was_training = set_mode(model, False)
     total = 0.0
     for start in range(0, len(X), chunk):
         logits = model.forward(X[start:start + chunk])
         total += loss_fn.forward(logits, Y[start:start + chunk]) * len(logits)
+    if was_training:
+        set_mode(model, True)
     return total / len(X)
 
 
@@ -87,6 +104,7 @@ def sample(model, itos, num: int, seed: int = 2147483647, max_len: int = 50) -> 
     """Sample ``num`` words from a trained model, one character at a time from a context of '.' tokens."""
     rng = np.random.default_rng(seed)
     block_size = getattr(model, "block_size", 1)
+    was_training = set_mode(model, False)
     words = []
     for _ in range(num):
         context = [0] * block_size
@@ -99,4 +117,6 @@ def sample(model, itos, num: int, seed: int = 2147483647, max_len: int = 50) -> 
             out.append(itos[ix])
             context = context[1:] + [ix]
         words.append("".join(out))
+    if was_training:
+        set_mode(model, True)
     return words

@@ -3,7 +3,7 @@ and helpers to run the reference on them in this process."""
 import numpy as np
 
 from grader.checks import load_reference, perturbation_targets, perturbations
-from grader.spec import Unit
+from grader.spec import Unit, buffers_of
 from grader.specs import ASSIGNMENTS
 
 
@@ -21,6 +21,10 @@ def reference_outputs_under_perturbations(unit: Unit, dims: dict, params: dict, 
     obj = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         obj.params[name][...] = value
+    for name, value in buffers_of(params).items():
+        obj.buffers[name][...] = value
+    if unit.mode == "eval":
+        obj.eval()
     args = [a.copy() for a in inputs]
     outs = []
     for name, index, delta in perturbations(perturbation_targets(unit, params, inputs)):

@@ -306,6 +306,11 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
             else:
                 for k in list(grads):
                     fix(grads, k, f"grad:{k}")
+        if "buffers" in header:  # running statistics after forward (units with buffers)
+            buffers = header["buffers"]
+            header["buffers"] = {str(k): _meta(v, arrays.get(f"buffer:{k}")) for k, v in buffers.items()} \
+                if type(buffers) is dict else {}
+            used.update(f"buffer:{k}" for k in header["buffers"])
         again = header.get("grads_again")
         if again is not None:
             if type(again) is not dict:
@@ -329,6 +334,10 @@ def reconcile(op: str, header: dict, arrays: dict, request: dict | None = None) 
         header["params"] = {str(k): _meta(v, arrays.get(f"param:{k}")) for k, v in params.items()} \
             if type(params) is dict else {}
         used.update(f"param:{k}" for k in header["params"])
+        buffers = header.get("buffers")
+        header["buffers"] = {str(k): _meta(v, arrays.get(f"buffer:{k}")) for k, v in buffers.items()} \
+            if type(buffers) is dict else {}
+        used.update(f"buffer:{k}" for k in header["buffers"])
         dev_loss = header.get("dev_loss")
         header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
     elif op == "perturb":

@@ -1,8 +1,9 @@
 """Every assignment's spec, by key. An assignment is data: units and checks (see grader/spec.py)."""
 from grader.specs.a1 import A1
 from grader.specs.a2 import A2
+from grader.specs.a3 import A3
 
-ASSIGNMENTS = {a.key: a for a in (A1, A2)}
+ASSIGNMENTS = {a.key: a for a in (A1, A2, A3)}
 
 
 def resolve(name: str):
