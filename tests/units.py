@@ -31,6 +31,6 @@ def reference_outputs_under_perturbations(unit: Unit, dims: dict, params: dict, 
         target = obj.params[name[6:]] if name.startswith("param:") else args[int(name[3:])]
         saved = target.flat[index]
         target.flat[index] = saved + delta
-        outs.append(np.asarray(obj.forward(*args), dtype=np.float64))
+        outs.append(np.array(obj.forward(*args), dtype=np.float64, copy=True))  # the output may be a view
         target.flat[index] = saved
     return np.stack(outs)

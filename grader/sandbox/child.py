@@ -229,12 +229,13 @@ class Runner:
             saved = target.flat[index]
             target.flat[index] = saved + delta
             try:
-                out = obj.forward(*args)
+                # copied before the input is restored: an output may be a view of it (a reshape)
+                out = np.array(obj.forward(*args), dtype=np.float64, copy=True)
             except BaseException as exc:  # noqa: BLE001
                 raise StudentFailure(self.failure_report(exc, f"{label}.forward")) from None
             finally:
                 target.flat[index] = saved
-            outs.append(np.array(out, dtype=np.float64, copy=True))
+            outs.append(out)
         stacked = np.stack(outs) if outs else np.zeros((0,))
         return {"out": {"kind": "array"}}, {"outs": stacked}
 

@@ -2,8 +2,9 @@
 from grader.specs.a1 import A1
 from grader.specs.a2 import A2
 from grader.specs.a3 import A3
+from grader.specs.a5 import A5
 
-ASSIGNMENTS = {a.key: a for a in (A1, A2, A3)}
+ASSIGNMENTS = {a.key: a for a in (A1, A2, A3, A5)}
 
 
 def resolve(name: str):
