@@ -12,7 +12,7 @@ from tests.units import all_units, reference_outputs_under_perturbations
 UNITS = all_units()
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.label)
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: f"{u.target.partition('.')[0]}:{u.label}")
 def test_reference_backward_matches_finite_differences(unit):
     @given(st.tuples(unit.grad_dims, seeds()))
     def check(example):
@@ -31,7 +31,7 @@ def test_reference_backward_matches_finite_differences(unit):
     check()
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.label)
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: f"{u.target.partition('.')[0]}:{u.label}")
 def test_reference_outputs_have_the_documented_shapes(unit):
     @given(st.tuples(unit.dims, seeds()))
     def check(example):
