@@ -141,7 +141,8 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
         if meta.get("kind") == "missing":
             raise StudentError("failed", f"{unit.label}.buffers has no {name!r}: keep the running statistics in "
                                          f"self.buffers[{name!r}], updated in place")
-        problem = check_array_type(array_label(unit, "buffer:" + name), meta, value.shape)
+        # the shape is compared with the values (after forward's output), so a wrong output is named first
+        problem = check_array_type(array_label(unit, "buffer:" + name), meta, tuple(meta.get("shape", ())))
         if problem:
             raise StudentError("failed", problem)
         got["buffer:" + name] = arrays["buffer:" + name]
@@ -221,6 +222,10 @@ def contract(check: Check, rt) -> tuple[str, str]:
         for key, value in got.items():
             if not np.all(np.isfinite(value)):
                 return with_dims(f"{array_label(unit, key)} contains NaN or inf on ordinary inputs", dims)
+        for name, value in buffers_of(params).items():
+            problem = check_array_type(array_label(unit, "buffer:" + name), reply.header["buffers"][name], value.shape)
+            if problem:
+                return with_dims(problem + " (update the running statistics in place, with the shape they have)", dims)
         mutated = reply.header.get("mutated", [])
         if mutated:
             which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
@@ -343,7 +348,21 @@ def agreement(check: Check, rt) -> tuple[str, str]:
     unit: Unit = check.unit
 
     def compare(dims, params, inputs, dout, expected):
-        reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+        except StudentError as err:
+            if err.status != "error" or ".backward raised" not in err.message:
+                raise
+            # backward crashed: a wrong forward is the likelier cause, so name it first if there is one
+            reply = rt.request("layer", *layer_request(unit, dims, params, inputs), timeout=check.timeout)
+            if not reply.ok:
+                raise err from None
+            got = read_layer_reply(unit, dims, reply, params, inputs, backward=False)
+            problem = compare_layer(unit, dims, {k: v for k, v in expected.items() if k in got}, got, inputs,
+                                    params, dout)
+            if problem:
+                return add_note(problem, f"(and then {err.message.splitlines()[0]})")
+            raise err from None
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         return compare_layer(unit, dims, expected, got, inputs, params, dout)
 

@@ -17,6 +17,7 @@ from grader.specs import ASSIGNMENTS
 from tests.corpus.bugs import BUGS, PACKAGES, REPO, apply, build_submission
 
 ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives"
+SECOND_ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives_b"  # a3 and a5 in a third style
 
 
 def copy_packages(source: Path, dest: Path) -> Path:
@@ -30,10 +31,24 @@ def summary(result) -> list[tuple]:
     return [(o.name, o.status, o.points, o.max_points, o.message) for o in result.outcomes]
 
 
-@pytest.mark.parametrize("key", ["a1", "a2"])
+@pytest.mark.parametrize("key", ["a1", "a2", "a3", "a5"])
 def test_a_correct_submission_in_another_style_gets_full_marks(key, tmp_path):
     result = grade_assignment(ASSIGNMENTS[key], copy_packages(ALTERNATIVES, tmp_path))
     assert result.mode == "full"  # the hidden checks ran too
+    lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
+    assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
+    assert result.score == result.max_score == 100
+
+
+@pytest.mark.parametrize("key", ["a3", "a5"])
+def test_a_second_correct_style_gets_full_marks(key, tmp_path):
+    """alternatives_b holds a3 and a5 only: the reference's a1 and a2 complete the submission."""
+    submission = build_submission(None, tmp_path)
+    for package in ("a3_batchnorm", "a5_wavenet"):
+        shutil.rmtree(submission / package)
+        shutil.copytree(SECOND_ALTERNATIVES / package, submission / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    result = grade_assignment(ASSIGNMENTS[key], submission)
     lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
     assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
     assert result.score == result.max_score == 100
@@ -45,6 +60,9 @@ def test_the_alternative_really_is_written_differently():
         for path in (ALTERNATIVES / package).glob("*.py"):
             if path.name != "__init__.py":
                 assert path.read_text() != (REPO / "reference" / package / path.name).read_text(), path
+    for path in SECOND_ALTERNATIVES.glob("*/*.py"):
+        if path.name not in ("__init__.py", "wavenet.py"):
+            assert path.read_text() != (ALTERNATIVES / path.relative_to(SECOND_ALTERNATIVES)).read_text(), path
     text = "".join(p.read_text() for p in ALTERNATIVES.glob("*/*.py"))
     for style in ("np.einsum", "np.add.at", "@property", "onehot.T @ dlogits", "for n in range"):
         assert style in text, style
@@ -64,7 +82,7 @@ def test_grading_the_same_submission_twice_gives_the_same_outcomes(key, bug_name
     assert summary(first) == summary(second)
 
 
-@pytest.mark.parametrize("key", ["a1", "a2"])
+@pytest.mark.parametrize("key", ["a1", "a2", "a3", "a5"])
 def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
     result = grade_assignment(ASSIGNMENTS[key], copy_packages(REPO / "assignments", tmp_path))
     assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)

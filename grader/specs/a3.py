@@ -112,6 +112,7 @@ BATCHNORM_EVAL = Unit(
     dims=dims(N=(1, 8), C=(1, 6)), grad_dims=distinct_dims(("N", "C")),
     init=lambda d: {"num_features": d["C"]}, params=bn_params, buffers=bn_buffers, mode="eval",
     inputs=bn_inputs, out_shape=lambda d: (d["N"], d["C"]), mistakes=bn_eval_mistakes,
+    depends_on=("BatchNorm1d",),  # the same class: a mistake in its shared code shows in both modes
 )
 
 
@@ -151,13 +152,33 @@ def lecture_init(d, rng):
     return params
 
 
+def mlp_bn_mistakes(d, inputs, params, dout, expected):
+    """dC = demb assigned at idx instead of scatter-added; demb from the reference (hidden checks' machine
+    only: computing it here would print the solution into the public grader)."""
+    from grader.checks import load_reference, reference_available
+    from grader.specs.common import repeated_index_mistake
+
+    if not reference_available():
+        return {}
+    model = load_reference(MLP_BN.target)(**mlp_bn_init(d))
+    for name, value in params.items():
+        model.params[name][...] = value
+    idx = inputs[0]
+    model.forward(idx)
+    model.backward(dout)
+    # the embedding's upstream gradient, recovered from the first Linear: demb = dhpreact1 @ W1.T
+    dhpreact = model.bns[0].backward((model.dh[0] * (1 - model.h[0] ** 2)))
+    demb = (dhpreact @ params["W1"].T).reshape(*idx.shape, -1)
+    return {"grad:C": repeated_index_mistake(idx, demb, params["C"].shape, "dC")}
+
+
 MLP_DIMS = ("N", "V", "T", "D", "H")
 MLP_BN = Unit(
     label="BatchNormMLP", target="a3_batchnorm.mlp_bn:BatchNormMLP",
     dims=dims(N=(2, 6), V=(2, 8), T=(1, 4), D=(1, 4), H=(1, 8), L=(1, 3)),
     grad_dims=distinct_dims(MLP_DIMS, high=8, fixed={"L": 2}),
     init=mlp_bn_init, params=mlp_bn_params, inputs=token_ids, out_shape=lambda d: (d["N"], d["V"]),
-    differentiable=(),
+    differentiable=(), mistakes=mlp_bn_mistakes,
     regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
                                            "wrong only in rows of C whose token appears more than once in idx: "
                                            "those rows must add up the gradients of every occurrence (np.add.at)")]},

@@ -18,15 +18,14 @@ def linear_params(d, rng):
 
 def linear_mistakes(d, inputs, params, dout, expected):
     x = inputs[0]
-    mistakes = {"grad:weight": []}
+    mistakes = {"grad:weight": [], "out": [("the bias is not added: out = x @ weight + bias", x @ params["weight"])]}
     if x.ndim == 3:
         mistakes["grad:weight"].append((
             "it is the gradient of the last position only (or of one batch element): sum x.T @ dout over every "
             "batch element *and* position, e.g. reshape x and dout to (B * T, features) first",
             x[:, -1].T @ dout[:, -1]))
-    if "bias" in params:
-        mistakes["grad:bias"] = [("it is summed over the batch only: sum over every leading axis (batch and "
-                                  "positions), dout.reshape(-1, fan_out).sum(0)", dout.sum(axis=0))]
+    if "bias" not in params:
+        mistakes["out"] = []
     return mistakes
 
 

@@ -5,7 +5,7 @@ of the reference it replaces (``old`` must occur exactly once, so the corpus can
 reference changes), the replacement, the check that must lose points, and a substring the failure message of
 that check must contain: the diagnosis a student would need to find the mistake.
 
-``build_submission(bug, dest)`` copies reference/a1_bigram and reference/a2_mlp into ``dest`` and applies the
+``build_submission(bug, dest)`` copies the reference packages (a1_bigram, a2_mlp, ...) into ``dest`` and applies the
 bug; tests/test_grader_catches_bugs.py grades the result.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "reference"
-PACKAGES = ("a1_bigram", "a2_mlp")
+PACKAGES = ("a1_bigram", "a2_mlp", "a3_batchnorm", "a5_wavenet")
 
 
 @dataclass(frozen=True)
@@ -217,6 +217,123 @@ BUGS = [
         "self.idx = idx[:, 0]", "self.idx = idx",
         "bigram_net.contract", "axis of size 1",
         "indexing with the (N, 1) contexts gives logits of shape (N, 1, V)"),
+    # -- a3: BatchNorm1d, training mode ------------------------------------------------------------------
+    Bug("bn_unbiased_variance", "a3_batchnorm/batchnorm.py",
+        "var = x.var(axis=0)  # biased (divides by n)", "var = x.var(axis=0, ddof=1)",
+        "batchnorm.fixture", "unbiased variance",
+        "torch.var's default (and the lecture's x.var(0)) is unbiased"),
+    Bug("bn_no_eps", "a3_batchnorm/batchnorm.py",
+        "self.inv_std = 1.0 / np.sqrt(var + self.eps)", "self.inv_std = 1.0 / np.sqrt(var)",
+        "batchnorm.fixture", "eps is missing",
+        "the formula without its safety term"),
+    Bug("bn_wrong_axis", "a3_batchnorm/batchnorm.py",
+        "        self.inv_std = 1.0 / np.sqrt(var + self.eps)\n",
+        "        if self.training:  # normalising each example over its features (that is LayerNorm)\n"
+        "            mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)\n"
+        "        self.inv_std = 1.0 / np.sqrt(var + self.eps)\n",
+        "batchnorm.fixture", "over the batch (axis=0)",
+        "axis=1 out of habit: rows are examples"),
+    Bug("bn_running_stats_not_updated", "a3_batchnorm/batchnorm.py",
+        "            self.buffers[\"running_mean\"][...] = (1 - momentum) * self.buffers[\"running_mean\"] + momentum * mean\n"
+        "            self.buffers[\"running_var\"][...] = (1 - momentum) * self.buffers[\"running_var\"] + momentum * var * n / (n - 1)\n",
+        "",
+        "batchnorm.fixture", "running mean was not updated",
+        "forgetting the running statistics: training works, eval mode does not"),
+    Bug("bn_running_var_biased", "a3_batchnorm/batchnorm.py",
+        "+ momentum * var * n / (n - 1)", "+ momentum * var",
+        "batchnorm.fixture", "store the unbiased one",
+        "storing the variance it normalised with (PyTorch stores the unbiased one)"),
+    Bug("bn_momentum_swapped", "a3_batchnorm/batchnorm.py",
+        "(1 - momentum) * self.buffers[\"running_mean\"] + momentum * mean",
+        "momentum * self.buffers[\"running_mean\"] + (1 - momentum) * mean",
+        "batchnorm.fixture", "momentum is the wrong way round",
+        "reading momentum as the weight of the old value"),
+    Bug("bn_dx_statistics_constant", "a3_batchnorm/batchnorm.py",
+        "        if not self.normalised_with_batch:\n            return dxhat * self.inv_std\n",
+        "        return dxhat * self.inv_std\n",
+        "batchnorm.gradcheck", "treats the batch mean and variance as constants",
+        "forgetting that the batch statistics depend on x"),
+    Bug("bn_dgamma_without_xhat", "a3_batchnorm/batchnorm.py",
+        "self.grads[\"gamma\"] = (dout * self.xhat).sum(axis=0)", "self.grads[\"gamma\"] = dout.sum(axis=0)",
+        "batchnorm.gradcheck", "dgamma = (dout * xhat).sum(0)",
+        "copying the bias gradient"),
+    Bug("bn_single_example_accepted", "a3_batchnorm/batchnorm.py",
+        "            if n < 2:\n                raise ValueError(f\"BatchNorm1d needs more than 1 value per channel in training mode, got a batch of {n}\")\n",
+        "",
+        "batchnorm.single_example", "raise ValueError",
+        "no guard: a batch of one gives beta and an infinite running variance"),
+    # -- a3: BatchNorm1d, eval mode -----------------------------------------------------------------------
+    Bug("bn_eval_uses_batch_statistics", "a3_batchnorm/batchnorm.py",
+        "        if self.training:\n            n = x.shape[0]", "        if True:  # forgot eval mode\n            n = x.shape[0]",
+        "batchnorm_eval.fixture", "batch's statistics in eval mode",
+        "no eval mode at all"),
+    Bug("bn_eval_updates_running_stats", "a3_batchnorm/batchnorm.py",
+        "        else:\n            mean, var = self.buffers[\"running_mean\"], self.buffers[\"running_var\"]\n",
+        "        else:\n            mean, var = self.buffers[\"running_mean\"].copy(), self.buffers[\"running_var\"].copy()\n"
+        "            self.buffers[\"running_mean\"][...] = 0.9 * self.buffers[\"running_mean\"] + 0.1 * x.mean(axis=0)\n"
+        "            self.buffers[\"running_var\"][...] = 0.9 * self.buffers[\"running_var\"] + 0.1 * x.var(axis=0, ddof=1)\n",
+        "batchnorm_eval.fixture", "changed in eval mode",
+        "updating the running statistics whatever the mode"),
+    # -- a3: the deeper MLP and the diagnostics -----------------------------------------------------------
+    Bug("mlp_bn_dC_assigned", "a3_batchnorm/mlp_bn.py",
+        "np.add.at(dC, self.idx, dx.reshape(*self.idx.shape, -1))", "dC[self.idx] = dx.reshape(*self.idx.shape, -1)",
+        "mlp_bn.gradcheck", "appears several times",
+        "fancy assignment: a repeated token keeps only its last gradient"),
+    Bug("activation_saturation_count", "a3_batchnorm/diagnostics.py",
+        "(np.abs(h) > SATURATION).mean()", "(np.abs(h) > SATURATION).sum()",
+        "activation_stats.fixture", "fraction",
+        "counting the saturated units instead of their fraction"),
+    Bug("update_ratio_without_lr", "a3_batchnorm/diagnostics.py",
+        "np.log10((lr * grad).std() / param.std())", "np.log10(grad.std() / param.std())",
+        "update_ratio.fixture", "leaves out the learning rate",
+        "the gradient is not the update"),
+    # -- a5: WaveNet ----------------------------------------------------------------------------------------
+    Bug("wavenet_bn_dim0_only", "a5_wavenet/layers.py",
+        "        self.x_shape = x.shape\n        return super().forward(x.reshape(-1, x.shape[-1])).reshape(x.shape)\n",
+        "        self.x_shape = x.shape\n"
+        "        xmean = x.mean(0, keepdims=True)  # the lecture's first version: dim 0 only\n"
+        "        xvar = x.var(0, keepdims=True)\n"
+        "        self.buffers[\"running_mean\"] = 0.9 * self.buffers[\"running_mean\"] + 0.1 * xmean\n"
+        "        self.buffers[\"running_var\"] = 0.9 * self.buffers[\"running_var\"] + 0.1 * xvar\n"
+        "        return self.params[\"gamma\"] * (x - xmean) / np.sqrt(xvar + self.eps) + self.params[\"beta\"]\n",
+        "batchnorm.fixture", "the lecture's own bug",
+        "the lecture's code before its fix: statistics per position"),
+    Bug("flatten_strided", "a5_wavenet/layers.py",
+        "out = x.reshape(B, T // self.n, C * self.n)",
+        "out = x.reshape(B, self.n, T // self.n, C).transpose(0, 2, 1, 3).reshape(B, T // self.n, C * self.n)",
+        "flatten.fixture", "consecutive",
+        "splitting the sequence into n blocks instead of pairing neighbours"),
+    Bug("flatten_interleaved", "a5_wavenet/layers.py",
+        "out = x.reshape(B, T // self.n, C * self.n)",
+        "out = x.reshape(B, T // self.n, self.n, C).transpose(0, 1, 3, 2).reshape(B, T // self.n, C * self.n)",
+        "flatten.fixture", "interleaved",
+        "channel-major concatenation"),
+    Bug("flatten_no_squeeze", "a5_wavenet/layers.py",
+        "return out[:, 0, :] if out.shape[1] == 1 else out", "return out",
+        "flatten.contract", "axis of size 1",
+        "keeping a position axis of size 1 at the top of the hierarchy"),
+    Bug("flatten_backward_no_reshape", "a5_wavenet/layers.py",
+        "return dout.reshape(self.x_shape)", "return dout",
+        "flatten.contract", "reshape",
+        "forgetting that a reshape must be undone in backward"),
+    Bug("linear3d_bias_summed_over_batch_only", "a5_wavenet/layers.py",
+        "self.grads[\"bias\"] = dout2.sum(axis=0)", "self.grads[\"bias\"] = dout.sum(axis=0)",
+        "linear.contract", "grads['bias'] has shape",
+        "the 2-D habit: summing over axis 0 only"),
+    Bug("linear3d_forward_without_bias", "a5_wavenet/layers.py",
+        "        if \"bias\" in self.params:\n            out = out + self.params[\"bias\"]\n", "",
+        "linear.fixture", "the bias is not added",
+        "forgetting the bias"),
+    Bug("sequential_grads_not_prefixed", "a5_wavenet/layers.py",
+        "self.grads = {f\"{i}.{k}\": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}",
+        "self.grads = {k: v for layer in self.layers for k, v in layer.grads.items()}",
+        "wavenet.contract", "grads has no '0.weight'",
+        "the layers' own names collide: every Linear has a 'weight'"),
+    Bug("sequential_backward_in_forward_order", "a5_wavenet/layers.py",
+        "for layer in reversed(self.layers):\n            dout = layer.backward(dout)",
+        "for layer in self.layers:\n            dout = layer.backward(dout)",
+        "wavenet.contract", "raised",
+        "backward through the layers in forward order"),
 ]
 
 
