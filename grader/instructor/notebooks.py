@@ -157,7 +157,7 @@ def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
     import sys
     import tempfile
 
-    model = {"a1": "bigram-net", "a2": "mlp"}.get(key)
+    model = {"a1": "bigram-net", "a2": "mlp", "a3": "mlp_bn", "a5": "wavenet"}.get(key)
     if model is None:
         print(f"no training for {key}")
         return
@@ -165,9 +165,13 @@ def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
         _, prepared = _export(notebook, key, tmp)
         if prepared.folder is None:
             return
+        # a3 also writes the lecture's diagnostics (a 5-layer network, as the lecture's plots), shown below
+        plots = ["--plots", str(Path(tmp) / "plots"), "--n-layers", "5", "--n-hidden", "100"] if key == "a3" else []
         run = subprocess.run([sys.executable, "-m", "grader.cli", "train", model, "--submission",
-                              str(prepared.folder), "--steps", str(steps), "--log-every", str(max(1, steps // 50))],
-                             capture_output=True, text=True, cwd=str(KIT_ROOT))
+                              str(prepared.folder), "--steps", str(steps), "--log-every", str(max(1, steps // 50)),
+                              *plots], capture_output=True, text=True, cwd=str(KIT_ROOT))
+        images = [Path(tmp) / "plots" / name for name in ("activations.png", "gradients.png", "update_ratios.png")]
+        images = [path.read_bytes() for path in images if path.exists()]
     steps_seen, losses = [], []
     for line in run.stdout.splitlines():
         head, _, tail = line.partition(": loss ")
@@ -177,6 +181,11 @@ def plot_training(notebook: str, key: str, steps: int = 20_000) -> None:
         else:
             print(line)
     print(run.stderr[-3000:], end="")
+    if images:
+        from IPython.display import Image, display
+
+        for data in images:
+            display(Image(data=data))
     try:
         import matplotlib.pyplot as plt
     except ImportError:
