@@ -35,6 +35,7 @@ class BatchNormMLP:
         self.block_size = block_size
         self.n_layers = n_layers
         self.params = {"C": rng.standard_normal((vocab_size, n_embd))}
+        self.buffers = {}
         self.bns = []
         fan_in = block_size * n_embd
         for i in range(1, n_layers + 1):
@@ -43,14 +44,12 @@ class BatchNormMLP:
             self.bns.append(bn)
             self.params[f"bngain{i}"] = bn.params["gamma"]
             self.params[f"bnbias{i}"] = bn.params["beta"]
+            self.buffers[f"bnmean_running{i}"] = bn.buffers["running_mean"]
+            self.buffers[f"bnvar_running{i}"] = bn.buffers["running_var"]
             fan_in = n_hidden
         out = n_layers + 1
         self.params[f"W{out}"] = rng.standard_normal((fan_in, vocab_size)) / fan_in**0.5 * 0.01
         self.params[f"b{out}"] = np.zeros(vocab_size)
-        self.buffers = {}
-        for i, bn in enumerate(self.bns, start=1):
-            self.buffers[f"bnmean_running{i}"] = bn.buffers["running_mean"]
-            self.buffers[f"bnvar_running{i}"] = bn.buffers["running_var"]
         self.grads = {}
         self.training = True
 

@@ -137,16 +137,16 @@ class Sequential:
 
     def train(self):
         self.training = True
-        for layer in self.layers:
-            if hasattr(layer, "train"):
-                layer.train()
+        for child in self.layers:
+            if hasattr(child, "train"):
+                child.train()
         return self
 
     def eval(self):
         self.training = False
-        for layer in self.layers:
-            if hasattr(layer, "eval"):
-                layer.eval()
+        for child in self.layers:
+            if hasattr(child, "eval"):
+                child.eval()
         return self
 
     def forward(self, x):
