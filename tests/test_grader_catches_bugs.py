@@ -40,7 +40,10 @@ def test_the_corpus_is_well_formed(tmp_path):
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_the_grader_catches_the_bug(bug: Bug, tmp_path):
-    result = grade_assignment(ASSIGNMENTS[bug.assignment], build_submission(bug, tmp_path))
+    # A training check costs more than all the other checks together: it runs when it is the check under
+    # test (test_calibration.py and the correct alternatives cover it on right code).
+    result = grade_assignment(ASSIGNMENTS[bug.assignment], build_submission(bug, tmp_path),
+                              checks=lambda c: c.mechanism.__name__ != "training" or c.name == bug.failing_check)
     outcomes = {o.name: o for o in result.outcomes}
     target = outcomes[bug.failing_check]
     assert target.status in ("failed", "error"), f"{bug.failing_check}: {target.status} {target.message}"
