@@ -198,6 +198,8 @@ def training(check: Check, rt) -> tuple[str, str]:
               "loss_label": opts["loss"].rpartition(":")[2], "schedule": opts["schedule"]}
     if opts.get("optimizer"):  # the student's optimiser, e.g. "a7_transformer.adamw:AdamW"
         header.update(optimizer=opts["optimizer"], optimizer_args=opts.get("optimizer_args", {}))
+    if opts.get("buffers"):  # a model with running statistics: send them back for the evaluation in eval mode
+        header["buffers"] = list(opts["buffers"])
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
     try:
@@ -218,8 +220,16 @@ def training(check: Check, rt) -> tuple[str, str]:
         trained[name] = reply.arrays["param:" + name]
         if not np.all(np.isfinite(trained[name])):
             return "failed", f"training made {unit.label}.params[{name!r}] NaN/inf: a gradient is far too large"
+    buffers = {}
+    for name in opts.get("buffers", ()) if reference_available() else ():
+        meta = reply.header.get("buffers", {}).get(name, {})
+        problem = check_array_type(f"{unit.label}.buffers[{name!r}] after training", meta,
+                                   params_shape_of_buffer(name, unit, dims))
+        if problem:
+            return "failed", problem
+        buffers[name] = reply.arrays["buffer:" + name]
     if reference_available():  # even with public_only: never take the student's process's word for it
-        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev, splits.train)
+        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev, splits.train, buffers)
     else:
         dev_loss = reply.header.get("dev_loss")
         if type(dev_loss) is not float:
@@ -234,10 +244,20 @@ def training(check: Check, rt) -> tuple[str, str]:
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
 
 
-def reference_dev_loss(unit, dims, params, loss_target, dev, train=None) -> float:
+def params_shape_of_buffer(name: str, unit, dims) -> tuple:
+    """The shape of a buffer of the reference model built with these sizes."""
+    return load_reference(unit.target)(**unit.init(dims)).buffers[name].shape
+
+
+def reference_dev_loss(unit, dims, params, loss_target, dev, train=None, buffers=None) -> float:
+    """The dev loss (the kit's cross-entropy) of the reference model holding the student's trained parameters
+    and running statistics, in eval mode (grader.training.dev_loss); a model with ``calibrate`` (a4) gets its
+    batch statistics from the training set first."""
     from grader.training import dev_loss
 
     model = reference_object(unit, dims, params)
+    for name, value in (buffers or {}).items():
+        model.buffers[name][...] = value
     calibrate_statistics(model, train)
     return dev_loss(model, *dev)
 
@@ -322,3 +342,22 @@ def causality(check: Check, rt) -> tuple[str, str]:
 
 def with_sizes(dims: dict) -> str:
     return "\n    (with " + ", ".join(f"{k}={v}" for k, v in dims.items()) + ")"
+
+
+def rejects(check: Check, rt) -> tuple[str, str]:
+    """The unit must refuse an input, raising a given exception type (options: dims, error, why), e.g.
+    BatchNorm1d in training mode on a batch of one example, as PyTorch does."""
+    unit, opts = check.unit, check.options
+    dims = opts["dims"]
+    rng = np.random.default_rng(5)
+    params = unit.params(dims, rng)
+    reply = rt.request("layer", *layer_request(unit, dims, params, unit.inputs(dims, rng)), timeout=check.timeout)
+    if reply.ok:
+        return "failed", (f"{unit.label}.forward returned a result for {opts['why']}; raise "
+                          f"{opts['error']} with a message that says why")
+    error = reply.header.get("error", {})
+    if reply.status == "error" and error.get("type") == opts["error"]:
+        return "passed", ""
+    if error.get("type") == "NotImplementedError" or reply.status != "error":
+        expect_ok(reply)  # a stub: "not implemented"; a crash or a timeout: their own status
+    return "failed", f"{unit.label}.forward raised {reply.message} for {opts['why']}; expected {opts['error']}"

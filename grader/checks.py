@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
 from grader.sandbox import Reply, decode_args, encode_args
-from grader.spec import Check, FunctionUnit, Unit
+from grader.spec import Check, FunctionUnit, Unit, WithBuffers, buffers_of
 from grader.strategies import first_failure, rng_for, seeds
 
 FD_EPS = 1e-6
@@ -78,15 +78,21 @@ def reference_object(unit: Unit, dims: dict, params: dict):
     obj = load_reference(unit.target)(**unit.init(dims))
     for name, value in params.items():
         obj.params[name][...] = value
+    for name, value in buffers_of(params).items():
+        obj.buffers[name][...] = value
+    if unit.mode == "eval":
+        obj.eval()
     return obj
 
 
 def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) -> dict:
-    """The reference's forward output, input gradient and parameter gradients, as the child would send them."""
+    """The reference's forward output, input gradient and parameter gradients, as the child would send them;
+    a unit with buffers also gives them after forward ("buffer:NAME")."""
     obj = reference_object(unit, dims, params)
     out = obj.forward(*[a.copy() for a in inputs])
     outs = out if unit.out_names else (out,)
     result = {key: np.asarray(o, dtype=np.float64) for key, o in zip(unit.output_keys(), outs)}
+    result.update({f"buffer:{k}": obj.buffers[k].copy() for k in buffers_of(params)})
     if dout is not None:
         if unit.out_names:
             dx = obj.backward(*[d.copy() for d in dout])
@@ -102,7 +108,10 @@ def reference_layer(unit: Unit, dims: dict, params: dict, inputs: list, dout) ->
 
 def layer_request(unit: Unit, dims: dict, params: dict, inputs: list, dout=None) -> tuple[dict, dict]:
     header = {"label": unit.label, "target": unit.target, "init": unit.init(dims), "nargs": len(inputs)}
+    if unit.mode != "train":
+        header["mode"] = unit.mode
     arrays = {f"param:{k}": v for k, v in params.items()}
+    arrays.update({f"buffer:{k}": v for k, v in buffers_of(params).items()})
     arrays.update({f"arg{i}": a for i, a in enumerate(inputs)})
     if dout is not None:
         header.update(backward=True, scalar_dout=unit.scalar_output)
@@ -132,6 +141,8 @@ def array_label(unit: Unit, key: str) -> str:
         return f"{unit.label}.grads[{key.removeprefix('grad:')!r}]"
     if key == "dx":
         return f"{unit.input_grad} returned by {unit.label}.backward"
+    if key.startswith("buffer:"):
+        return f"{unit.label}.buffers[{key.removeprefix('buffer:')!r}] after forward"
     return f"{key} returned by {unit.label}.backward"
 
 
@@ -155,6 +166,16 @@ def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs:
         if problem:
             raise StudentError("failed", problem)
         got["out"] = arrays["out"]
+    for name, value in buffers_of(params).items():
+        meta = h.get("buffers", {}).get(name, {"kind": "missing"})
+        if meta.get("kind") == "missing":
+            raise StudentError("failed", f"{unit.label}.buffers has no {name!r}: keep the running statistics in "
+                                         f"self.buffers[{name!r}], updated in place")
+        # the shape is compared with the values (after forward's output), so a wrong output is named first
+        problem = check_array_type(array_label(unit, "buffer:" + name), meta, tuple(meta.get("shape", ())))
+        if problem:
+            raise StudentError("failed", problem)
+        got["buffer:" + name] = arrays["buffer:" + name]
     if not backward:
         return got
     if unit.grad_names:
@@ -256,7 +277,10 @@ def make_example(unit: Unit, dims: dict, seed: int):
     rng = rng_for(seed)
     params = unit.params(dims, rng)
     inputs = unit.inputs(dims, rng)
-    return params, inputs, random_dout(unit, dims, rng)
+    dout = random_dout(unit, dims, rng)
+    if unit.buffers is not None:  # drawn last, so the examples of units without buffers stay as they were
+        params = WithBuffers(params, unit.buffers(dims, rng))
+    return params, inputs, dout
 
 
 # -- mechanisms ------------------------------------------------------------------------------------------
@@ -283,6 +307,10 @@ def contract(check: Check, rt) -> tuple[str, str]:
         for key, value in got.items():
             if not np.all(np.isfinite(value)):
                 return with_dims(f"{array_label(unit, key)} contains NaN or inf on ordinary inputs", dims)
+        for name, value in buffers_of(params).items():
+            problem = check_array_type(array_label(unit, "buffer:" + name), reply.header["buffers"][name], value.shape)
+            if problem:
+                return with_dims(problem + " (update the running statistics in place, with the shape they have)", dims)
         mutated = reply.header.get("mutated", [])
         if mutated:
             which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
@@ -491,10 +519,21 @@ def agreement(check: Check, rt) -> tuple[str, str]:
         try:
             reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         except StudentError as err:
-            if not err.backward_missing:
+            if err.backward_missing:
+                return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
+                                     " (its output is right)")
+            if err.status != "error" or ".backward raised" not in err.message:
                 raise
-            return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
-                                 " (its output is right)")
+            # backward crashed: a wrong forward is the likelier cause, so name it first if there is one
+            reply = rt.request("layer", *layer_request(unit, dims, params, inputs), timeout=check.timeout)
+            if not reply.ok:
+                raise err from None
+            got = read_layer_reply(unit, dims, reply, params, inputs, backward=False)
+            problem = compare_layer(unit, dims, {k: v for k, v in expected.items() if k in got}, got, inputs,
+                                    params, dout)
+            if problem:
+                return add_note(problem, f"(and then {err.message.splitlines()[0]})")
+            raise err from None
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         return compare_layer(unit, dims, expected, got, inputs, params, dout)
 

@@ -172,23 +172,44 @@ def cmd_train(args) -> int:
             return train_recurrent(args, impl)
         if args.model == "transformer":
             return train_transformer(args, impl)
+        sizes = MODEL_SIZES.get(args.model, {})
+        for name, value in sizes.items():  # each model's lecture sizes unless given
+            if getattr(args, name) is None:
+                setattr(args, name, value)
         block_size = 1 if args.model == "bigram-net" else args.block_size
         splits = load_splits(args.data, block_size=block_size, seed=args.seed)
         rng = np.random.default_rng(args.init_seed)
         V = len(splits.vocab)
-        if args.model == "bigram-net":
+        if args.model in ("mlp_bn", "wavenet"):
+            if args.model == "mlp_bn":
+                model = impl("a3_batchnorm.mlp_bn:BatchNormMLP")(
+                    vocab_size=V, block_size=block_size, n_embd=args.n_embd, n_hidden=args.n_hidden,
+                    n_layers=args.n_layers, rng=rng)
+            else:
+                model = impl("a5_wavenet.wavenet:WaveNet")(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
+                                                           n_hidden=args.n_hidden, rng=rng)
+            steps = args.steps or 200_000
+            # the lectures' decay: after half the steps in part 3 (BatchNorm), after 3/4 in part 5 (WaveNet)
+            schedule = Schedule(steps=steps, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
+                                lr_after_decay=(args.lr or 0.1) / 10,
+                                decay_at=steps // 2 if args.model == "mlp_bn" else steps * 3 // 4, seed=args.seed)
+        elif args.model == "bigram-net":
             model = impl("a1_bigram.bigram_net:BigramNet")(vocab_size=V, rng=rng)
             schedule = Schedule(steps=args.steps or 20_000, batch_size=args.batch_size or 128, lr=args.lr or 10.0,
                                 lr_after_decay=(args.lr or 10.0) / 10, seed=args.seed)
         else:
             network = {"mlp": "a2_mlp.mlp:MLP", "backprop-ninja": "a4_backprop_ninja.network:BackpropNinjaMLP"}
-            model = impl(network[args.model])(vocab_size=V, block_size=block_size, n_embd=args.n_embd or 10,
+            model = impl(network[args.model])(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
                                               n_hidden=args.n_hidden, rng=rng)
             schedule = Schedule(steps=args.steps or 200_000, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
                                 lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
         loss_fn = impl("a4_backprop_ninja.fused:CrossEntropy" if args.model == "backprop-ninja"
                        else "a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
         n_params = sum(p.size for p in model.params.values())
+        if args.model == "mlp_bn" and args.plots is not None:  # the a3 diagnostics need their own loop
+            return train_with_diagnostics(model, loss_fn, splits, schedule, args, impl)
+        if args.plots is not None:
+            print("--plots is for mlp_bn (the a3 diagnostics); training without them", file=sys.stderr)
         print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps"
               f" in {args.dtype}")
         return run_training(model, loss_fn, splits, schedule, args)
@@ -238,6 +259,33 @@ def run_training(model, loss_fn, splits, schedule, args, optimizer=None) -> int:
         return 1
     # makemore.py's sequence split has no third part: its dev split is the test split
     for split in ("train", "test") if splits.dev is splits.test else ("train", "dev", "test"):
+        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
+    return 0
+
+
+def train_with_diagnostics(model, loss_fn, splits, schedule, args, impl) -> int:
+    """a3's ``--plots DIR``: train while recording the update-to-data ratios, then the lecture's per-layer
+    statistics as a table and, with matplotlib, as PNGs (grader/train_diagnostics.py)."""
+    from grader import train_diagnostics as diag
+    from grader.training import evaluate, sample
+
+    started = time.time()
+    log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)  # noqa: E731
+    ratios = diag.train_with_update_ratios(model, loss_fn, *splits.train, schedule,
+                                           impl("a3_batchnorm.diagnostics:update_ratio"), log=log,
+                                           log_every=args.log_every or max(1, schedule.steps // 20))
+    print(f"trained in {time.time() - started:.1f} s")
+    rows = diag.layer_statistics(model, loss_fn, *splits.train, impl("a3_batchnorm.diagnostics:activation_stats"),
+                                 impl("a3_batchnorm.diagnostics:gradient_stats"))
+    print(diag.format_table(rows, ratios))
+    try:
+        for path in diag.write_plots(args.plots, rows, ratios):
+            print(f"wrote {path}")
+    except ImportError:
+        print("matplotlib is not installed (pip install makemore-numpy[plot]): the statistics above are "
+              "all there is", file=sys.stderr)
+    for split in ("train", "dev", "test"):
         print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
     print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
     return 0
@@ -296,6 +344,15 @@ def train_transformer(args, impl) -> int:
     print(f"transformer: {n_params} parameters, {len(splits.train[0])} training words, block_size "
           f"{splits.block_size}, {schedule.steps} steps of your AdamW in {args.dtype}")
     return run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
+
+
+# Each model's sizes in its lecture (block_size, n_embd, n_hidden, n_layers), used where not given.
+MODEL_SIZES = {
+    "mlp": {"block_size": 3, "n_embd": 10, "n_hidden": 200},
+    "mlp_bn": {"block_size": 3, "n_embd": 10, "n_hidden": 200, "n_layers": 1},
+    "backprop-ninja": {"block_size": 3, "n_embd": 10, "n_hidden": 200},
+    "wavenet": {"block_size": 8, "n_embd": 24, "n_hidden": 128},
+}
 
 
 def cmd_list(args) -> int:
@@ -528,8 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "backprop-ninja", "rnn", "gru", "lstm",
-                                         "transformer"))
+    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "mlp_bn", "backprop-ninja", "wavenet",
+                                         "rnn", "gru", "lstm", "transformer"))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
     train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/, a6_rnn/ (default: assignments/)")
     train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
@@ -537,14 +594,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "60000 for rnn, 75000 for gru and lstm, 15000 for transformer)")
     train.add_argument("--batch-size", type=int)
     train.add_argument("--lr", type=float, help="learning rate; SGD's is divided by 10 after half the steps "
-                       "(rnn/gru/lstm/transformer: AdamW at a constant 5e-4, as makemore.py)")
-    train.add_argument("--block-size", type=int, default=3)
-    train.add_argument("--n-embd", type=int, help="embedding size (default 10 for mlp, 64 for rnn/gru/lstm/transformer)")
+                       "(wavenet: after 3/4; rnn/gru/lstm/transformer: AdamW at a constant 5e-4, as makemore.py)")
+    train.add_argument("--block-size", type=int, help="context length (default: the model's lecture's, 3 or 8)")
+    train.add_argument("--n-embd", type=int, help="embedding size (default 10 for mlp, 24 for wavenet, 64 for "
+                       "rnn/gru/lstm/transformer)")
+    train.add_argument("--n-hidden", type=int, help="hidden units per layer (default: 200, wavenet 128)")
+    train.add_argument("--n-layers", type=int, help="mlp_bn: Linear-BatchNorm-Tanh layers (default 1; the "
+                       "lecture's deep diagnostics network: --n-layers 5 --n-hidden 100)")
+    train.add_argument("--plots", metavar="DIR", help="mlp_bn: write the lecture's diagnostics (activation and "
+                       "gradient histograms per layer, update-to-data ratios per step) as PNGs into DIR; "
+                       "without matplotlib they print as a table")
     train.add_argument("--n-embd2", type=int, default=64, help="hidden state size of rnn/gru/lstm")
     train.add_argument("--n-layer", type=int, default=4, help="transformer blocks")
     train.add_argument("--n-head", type=int, default=4, help="attention heads per block")
     train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
-    train.add_argument("--n-hidden", type=int, default=200)
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
     train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches "
                        "(rnn/gru/lstm: makemore.py's train/test split)")

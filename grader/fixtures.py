@@ -2,7 +2,7 @@
 
 Built from the reference by ``makemore fixtures`` (and at release time); a kit test fails when a stored file
 differs from a fresh build. Keys: "LABEL|i|dims" (JSON text), "LABEL|i|param:NAME", "LABEL|i|argJ",
-"LABEL|i|dout" (or "LABEL|i|doutJ" per output), "LABEL|i|expected:KEY"; function units store "LABEL|i|args" (JSON: arrays by key, values,
+"LABEL|i|dout" (or "LABEL|i|doutJ" per output), "LABEL|i|expected:KEY" (and "LABEL|i|buffer:NAME" for a unit with buffers); function units store "LABEL|i|args" (JSON: arrays by key, values,
 seeds) and "LABEL|i|expected".
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.sandbox import decode_args, encode_args
-from grader.spec import Assignment, FunctionUnit, Unit
+from grader.spec import Assignment, FunctionUnit, Unit, WithBuffers, buffers_of
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 SEED_BASE = 1000
@@ -40,6 +40,7 @@ def build(assignment: Assignment) -> dict[str, np.ndarray]:
             if isinstance(unit, Unit):
                 params, inputs, dout = make_example(unit, dims, SEED_BASE + i)
                 stored.update({key + f"param:{k}": v for k, v in params.items()})
+                stored.update({key + f"buffer:{k}": v for k, v in buffers_of(params).items()})
                 stored.update({key + f"arg{j}": a for j, a in enumerate(inputs)})
                 if isinstance(dout, tuple):  # one upstream gradient per output (an LSTM cell's h and c)
                     stored.update({key + f"dout{j}": np.asarray(d, dtype=np.float64) for j, d in enumerate(dout)})
@@ -105,6 +106,8 @@ class Fixtures:
             key = f"{label}|{i}|"
             dims = json.loads(str(self.data[key + "dims"]))
             params = {k[len(key) + 6:]: v for k, v in self.data.items() if k.startswith(key + "param:")}
+            buffers = {k[len(key) + 7:]: v for k, v in self.data.items() if k.startswith(key + "buffer:")}
+            params = WithBuffers(params, buffers) if buffers else params
             inputs = [self.data[key + f"arg{j}"] for j in range(len([k for k in self.data if k.startswith(key + "arg")]))]
             if unit.out_names:
                 dout = tuple(self.data[key + f"dout{j}"] for j in range(len(unit.out_names)))

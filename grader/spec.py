@@ -37,6 +37,10 @@ class Unit:
     recurrent cell), one per index of ``differentiable``; empty: backward returns dx alone (or None).
     out_names: when forward returns a tuple (an LSTM cell's (h, c)), the names of its entries; out_shape then
     returns one shape per name, and backward takes one upstream gradient per output, in that order.
+    mode: "train" or "eval": the grader calls the object's eval() before forward for "eval" (the train/eval
+    convention of assignments/README.md). buffers(dims, rng) -> the values the grader injects into the
+    object's ``buffers`` (running statistics) before forward; they are read back after forward and compared
+    like the outputs (keys "buffer:NAME").
     """
 
     label: str
@@ -69,6 +73,21 @@ class Unit:
         if self.grad_names:
             return list(self.grad_names)
         return ["dx"] if self.differentiable else []
+    mode: str = "train"
+    buffers: Callable[[dict, np.random.Generator], Arrays] | None = None
+
+
+class WithBuffers(dict):
+    """The parameter values of an example (a plain dict of them), and in ``.buffers`` the buffer values the
+    grader injects with them (a unit with buffers); code that only knows params sees a dict."""
+
+    def __init__(self, params: dict, buffers: dict):
+        super().__init__(params)
+        self.buffers = buffers
+
+
+def buffers_of(params: dict) -> dict:
+    return getattr(params, "buffers", {})
 
 
 @dataclass

@@ -11,6 +11,9 @@ A model says what input it consumes with the attribute ``consumes`` (``model_inp
   targets Y (B, T) with -1 where nothing is predicted (grader/data.py build_sequences).
 The loop, ``evaluate`` (a mean over the targets that are not -1) and ``sample`` treat both alike; only
 ``sample`` needs to know which input to build.
+
+A model with BatchNorm has ``train()``/``eval()`` (assignments/README.md): ``train`` puts it in training mode,
+``evaluate``, ``dev_loss`` and ``sample`` run it in eval mode (running statistics) and restore the mode it was in.
 """
 from __future__ import annotations
 
@@ -114,6 +117,16 @@ def model_input(model) -> str:
     return getattr(model, "consumes", "context")
 
 
+def set_mode(model, training: bool) -> bool:
+    """Call ``model.train()`` or ``model.eval()`` where the model has them; returns the mode it was in before
+    (True for a model without modes, which always behaves the same)."""
+    was = getattr(model, "training", True)
+    switch = getattr(model, "train" if training else "eval", None)
+    if callable(switch):
+        switch()
+    return was is not False
+
+
 def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
           log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000,
           optimizer=None) -> History:
@@ -125,6 +138,7 @@ def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
     sets the steps, batch size and seed."""
     history = History()
     update = make_optimizer(model.params, schedule)
+    set_mode(model, True)
     for step, ix in enumerate(minibatches(len(X), schedule)):
         logits = model.forward(X[ix])
         loss = loss_fn.forward(logits, Y[ix])
@@ -145,6 +159,7 @@ def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
 def evaluate(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
     """Mean loss over every counted target of (X, Y) (targets of -1 are not counted: the loss of a chunk is
     a mean over its counted targets, so chunks are weighted by how many they hold), in chunks of rows."""
+    was_training = set_mode(model, False)
     total, counted = 0.0, 0
     for start in range(0, len(X), chunk):
         targets = Y[start:start + chunk]
@@ -153,6 +168,8 @@ def evaluate(model, loss_fn, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) ->
             continue
         total += float(loss_fn.forward(model.forward(X[start:start + chunk]), targets)) * n
         counted += n
+    if was_training:
+        set_mode(model, True)
     return total / counted
 
 
@@ -164,6 +181,7 @@ def dev_loss(model, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
     Context models: X (n, block_size) int64, Y (n,) int64, logits (n, V). Sequence models: X (n, T), Y (n, T)
     with -1 where there is no target, logits (n, T, V); the mean is over the positions with a target (PyTorch's
     ``cross_entropy(..., ignore_index=-1)``)."""
+    was_training = set_mode(model, False)
     total, count = 0.0, 0
     for start in range(0, len(X), chunk):
         logits = np.asarray(model.forward(X[start:start + chunk]), dtype=np.float64)
@@ -174,6 +192,8 @@ def dev_loss(model, X: np.ndarray, Y: np.ndarray, chunk: int = 8192) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
             total -= float(np.log(probs[np.arange(len(probs)), targets[valid]]).sum())
         count += int(valid.sum())
+    if was_training:
+        set_mode(model, True)
     return total / max(1, count)
 
 
@@ -195,6 +215,7 @@ def sample(model, itos, num: int, seed: int = 2147483647, max_len: int = 50) -> 
     block_size = getattr(model, "block_size", 1)
     sequence = model_input(model) == "sequence"
     max_len = min(max_len, block_size - 1) if sequence else max_len
+    was_training = set_mode(model, False)
     words = []
     for _ in range(num):
         context = [0] if sequence else [0] * block_size
@@ -208,6 +229,8 @@ def sample(model, itos, num: int, seed: int = 2147483647, max_len: int = 50) -> 
             out.append(itos[ix])
             context = (context + [ix])[-block_size:] if sequence else context[1:] + [ix]
         words.append("".join(out))
+    if was_training:
+        set_mode(model, True)
     return words
 
 

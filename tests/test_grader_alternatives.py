@@ -22,6 +22,7 @@ from tests.submission import PACKAGES, REFERENCE, copy_submission
 
 ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives"
 SECOND_A6 = Path(__file__).parent / "corpus" / "alternatives_stack"  # a6 again, one cell with a stack of caches
+SECOND_ALTERNATIVES = Path(__file__).parent / "corpus" / "alternatives_b"  # a3 and a5 in a third style
 
 
 def copy_packages(source: Path, dest: Path) -> Path:
@@ -33,9 +34,10 @@ def summary(result) -> list[tuple]:
     return [(o.name, o.status, o.points, o.max_points, o.message) for o in result.outcomes]
 
 
-@pytest.mark.parametrize("key, source", [("a1", ALTERNATIVES), ("a2", ALTERNATIVES), ("a6", ALTERNATIVES),
-                                         ("a6", SECOND_A6), ("a7", ALTERNATIVES)],
-                         ids=["a1", "a2", "a6", "a6-stack", "a7"])
+@pytest.mark.parametrize("key, source", [("a1", ALTERNATIVES), ("a2", ALTERNATIVES), ("a3", ALTERNATIVES),
+                                         ("a5", ALTERNATIVES), ("a6", ALTERNATIVES), ("a6", SECOND_A6),
+                                         ("a7", ALTERNATIVES)],
+                         ids=["a1", "a2", "a3", "a5", "a6", "a6-stack", "a7"])
 def test_a_correct_submission_in_another_style_gets_full_marks(key, source, tmp_path):
     if source is SECOND_A6:  # only a6_rnn differs; the other packages are the first alternative's
         copy_packages(ALTERNATIVES, tmp_path)
@@ -62,6 +64,20 @@ def test_attention_written_with_einsum_gets_full_marks(tmp_path):
     assert result.score == result.max_score == 100
 
 
+@pytest.mark.parametrize("key", ["a3", "a5"])
+def test_a_second_correct_style_gets_full_marks(key, tmp_path):
+    """alternatives_b holds a3 and a5 only: the reference's a1 and a2 complete the submission."""
+    submission = build_submission(None, tmp_path)
+    for package in ("a3_batchnorm", "a5_wavenet"):
+        shutil.rmtree(submission / package)
+        shutil.copytree(SECOND_ALTERNATIVES / package, submission / package,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    result = grade_assignment(ASSIGNMENTS[key], submission)
+    lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
+    assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
+    assert result.score == result.max_score == 100
+
+
 def test_the_alternative_really_is_written_differently():
     """Guard against the alternative drifting back into a copy of the reference."""
     for package in PACKAGES:
@@ -69,6 +85,9 @@ def test_the_alternative_really_is_written_differently():
             reference = (REFERENCE / package / path.name).read_text()
             if "### BEGIN SOLUTION" in reference:  # given files (no solution to write) are copied as they are
                 assert path.read_text() != reference, path
+    for path in SECOND_ALTERNATIVES.glob("*/*.py"):
+        if path.name not in ("__init__.py", "wavenet.py"):
+            assert path.read_text() != (ALTERNATIVES / path.relative_to(SECOND_ALTERNATIVES)).read_text(), path
     text = "".join(p.read_text() for p in ALTERNATIVES.glob("*/*.py"))
     for style in ("np.einsum", "np.add.at", "@property", "onehot.T @ dlogits", "for n in range",
                   "for h in range(self.n_head)"):
@@ -91,7 +110,7 @@ def test_grading_the_same_submission_twice_gives_the_same_outcomes(key, bug_name
     assert summary(first) == summary(second)
 
 
-@pytest.mark.parametrize("key", ["a1", "a2", "a6"])
+@pytest.mark.parametrize("key", ["a1", "a2", "a3", "a5", "a6"])
 def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
     result = grade_assignment(ASSIGNMENTS[key], copy_packages(REFERENCE.parent / "assignments", tmp_path))
     assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)

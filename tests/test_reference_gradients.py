@@ -32,7 +32,7 @@ def finite_difference_problems(unit, dims: dict, seed: int) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.label)
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: f"{u.target.partition('.')[0]}:{u.label}")
 def test_reference_backward_matches_finite_differences(unit):
     @settings(max_examples=FD_EXAMPLES.get(unit.label, settings().max_examples))
     @given(st.tuples(unit.grad_dims, seeds()))
@@ -42,7 +42,7 @@ def test_reference_backward_matches_finite_differences(unit):
     check()
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.label)
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: f"{u.target.partition('.')[0]}:{u.label}")
 def test_reference_outputs_have_the_documented_shapes(unit):
     @given(st.tuples(unit.dims, seeds()))
     def check(example):

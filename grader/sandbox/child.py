@@ -260,6 +260,30 @@ class Runner:
             mine[...] = value
         return obj
 
+    def set_state(self, obj, h: dict, arrays: dict, label: str) -> list[str]:
+        """Copy the grader's buffers (running statistics) into obj.buffers and switch to eval mode if asked
+        (the train/eval convention of assignments/README.md). Returns the names of the buffers set."""
+        buffers = {k[7:]: v for k, v in arrays.items() if k.startswith("buffer:")}
+        if buffers:
+            own = getattr(obj, "buffers", None)
+            for name, value in buffers.items():
+                mine = own.get(name) if isinstance(own, dict) else None
+                if type(mine) is not np.ndarray or mine.shape != value.shape or mine.dtype != value.dtype:
+                    found = ", ".join(map(repr, own)) if isinstance(own, dict) else type(own).__name__
+                    raise StudentFailure({"type": "Contract", "where": f"{label}.buffers", "message":
+                                          f"{label}.buffers should hold a {value.dtype} array {name!r} of shape "
+                                          f"{value.shape} (found: {found or 'none'})"})
+                mine[...] = value
+        if h.get("mode") == "eval":
+            self.call(f"{label}.eval", getattr(obj, "eval"))
+        return list(buffers)
+
+    def pack_buffers(self, obj, names, out_arrays: dict) -> dict:
+        own = getattr(obj, "buffers", None)
+        own = own if isinstance(own, dict) else {}
+        return {k: self.pack(own.get(k), f"buffer:{k}", out_arrays) if k in own else {"kind": "missing"}
+                for k in names}
+
     # -- describing what the student returned ----------------------------------------------------------
     def pack(self, value, name: str, arrays: dict) -> dict:
         """A description of ``value`` for the parent; arrays go into ``arrays`` under ``name``."""
@@ -293,6 +317,7 @@ class Runner:
         label = h["label"]
         params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         obj = self.construct(h["target"], h.get("init", {}), params, label)
+        buffer_names = self.set_state(obj, h, arrays, label)
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
         originals = [a.copy() for a in args]
         out_arrays: dict = {}
@@ -300,6 +325,8 @@ class Runner:
         result = {"out": self.pack(out, "out", out_arrays)}
         if type(out) is tuple:  # an LSTM cell's (h, c); type(), as isinstance could run a lazy object's code
             result["outs"] = [self.pack(o, f"out{i}", out_arrays) for i, o in enumerate(out[:8])]
+        if buffer_names:
+            result["buffers"] = self.pack_buffers(obj, buffer_names, out_arrays)
         mutated = [i for i, (a, o) in enumerate(zip(args, originals)) if not np.array_equal(a, o)]
         if h.get("backward"):
             if h.get("n_douts"):  # one upstream gradient per output: backward(*douts)
@@ -372,6 +399,7 @@ class Runner:
         label = h["label"]
         params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
         obj = self.construct(h["target"], h.get("init", {}), params, label)
+        self.set_state(obj, h, arrays, label)
         args = [arrays[f"arg{i}"].copy() for i in range(h["nargs"])]
         outs = []
         self.progress(f"{label}.forward")
@@ -383,14 +411,16 @@ class Runner:
             saved = target.flat[index]
             target.flat[index] = saved + delta
             try:
+                # copied before the input is restored: an output may be a view of it (a reshape)
                 out = obj.forward(*args)
+                if type(out) is tuple:  # a tuple output, flattened (the parent flattens dout the same way)
+                    out = np.concatenate([np.ravel(np.asarray(o, dtype=np.float64)) for o in out])
+                out = np.array(out, dtype=np.float64, copy=True)
             except BaseException as exc:  # noqa: BLE001
                 raise StudentFailure(self.failure_report(exc, f"{label}.forward")) from None
             finally:
                 target.flat[index] = saved
-            if type(out) is tuple:  # a tuple output, flattened (the parent flattens dout the same way)
-                out = np.concatenate([np.ravel(np.asarray(o, dtype=np.float64)) for o in out])
-            outs.append(np.array(out, dtype=np.float64, copy=True))
+            outs.append(out)
         stacked = np.stack(outs) if outs else np.zeros((0,))
         return {"out": {"kind": "array"}}, {"outs": stacked}
 
@@ -445,7 +475,10 @@ class Runner:
         out_arrays: dict = {}
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
         losses = history.losses[::max(1, len(history.losses) // 10)]
-        return {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}, out_arrays
+        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}
+        if h.get("buffers"):  # the running statistics, for the parent's own evaluation in eval mode
+            result["buffers"] = self.pack_buffers(model, h["buffers"], out_arrays)
+        return result, out_arrays
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         return {"python": sys.version.split()[0], "numpy": np.__version__,

@@ -392,6 +392,11 @@ def _reconcile_layer(header: dict, arrays: dict, request: dict) -> set[str]:
             continue
         for k in list(grads):
             fix(grads, k, f"{prefix}:{k}")
+    if "buffers" in header:  # running statistics after forward (units with buffers)
+        buffers = header["buffers"]
+        header["buffers"] = {str(k): _meta(v, arrays.get(f"buffer:{k}")) for k, v in buffers.items()} \
+            if type(buffers) is dict else {}
+        used.update(f"buffer:{k}" for k in header["buffers"])
     calls = header.get("calls")
     if calls is not None:  # the same layer called again: backward twice, new inputs, a fresh object
         header["calls"] = {}
@@ -435,9 +440,12 @@ def _reconcile_train(header: dict, arrays: dict, request: dict) -> set[str]:
     params = header.get("params")
     header["params"] = {str(k): _meta(v, arrays.get(f"param:{k}")) for k, v in params.items()} \
         if type(params) is dict else {}
+    buffers = header.get("buffers")  # the running statistics of a model with buffers
+    header["buffers"] = {str(k): _meta(v, arrays.get(f"buffer:{k}")) for k, v in buffers.items()} \
+        if type(buffers) is dict else {}
     dev_loss = header.get("dev_loss")
     header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
-    return {f"param:{k}" for k in header["params"]}
+    return {f"param:{k}" for k in header["params"]} | {f"buffer:{k}" for k in header["buffers"]}
 
 
 def _reconcile_perturb(header: dict, arrays: dict, request: dict) -> set[str]:

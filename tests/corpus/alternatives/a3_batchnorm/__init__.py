@@ -1,0 +1,1 @@
+"""A correct a3 written another way."""

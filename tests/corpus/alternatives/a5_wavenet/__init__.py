@@ -1,0 +1,1 @@
+"""A correct a5 written another way."""

@@ -1,0 +1,1 @@
+"""A second correct a3, in yet another style."""

@@ -1,0 +1,1 @@
+"""A second correct a5, in yet another style."""
