@@ -22,6 +22,8 @@ class Transformer:
     LayerNorm ones and zeros. dtype float64 for grading; float32 trains faster (gradients stay in that dtype).
     """
 
+    consumes = "sequence"  # the kit's loop feeds (B, T) sequences in makemore.py's format (grader/training.py)
+
     def __init__(self, vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, rng=None, dtype=np.float64):
         rng = np.random.default_rng(0) if rng is None else rng
         self.block_size = block_size
