@@ -1,6 +1,6 @@
 """Tests that need an optional extra (torch for the autograd oracle, the data extra to rebuild names.txt) skip
-where it is missing, except where MAKEMORE_REQUIRE_EXTRAS=1 (CI, which installs `.[test]`): there a missing
-extra fails, so the oracle can never be skipped silently where it must run."""
+where it is missing, except where MAKEMORE_REQUIRE_EXTRAS=1 or CI=true (CI sets it, and installs `.[test]`):
+there a missing extra fails, so the oracle can never be skipped silently where it must run."""
 from __future__ import annotations
 
 import importlib
@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-REQUIRED = os.environ.get("MAKEMORE_REQUIRE_EXTRAS") == "1"
+REQUIRED = os.environ.get("MAKEMORE_REQUIRE_EXTRAS") == "1" or os.environ.get("CI", "").lower() == "true"
 
 
 def import_or_skip(name: str):

@@ -11,7 +11,7 @@ from grader.strategies import seeds
 from tests.extras import import_or_skip
 from tests.units import all_units
 
-torch = import_or_skip("torch")  # pip install torch==2.13.0 (CPU build); CI: MAKEMORE_REQUIRE_EXTRAS=1
+torch = import_or_skip("torch")  # pip install torch==2.13.0 (CPU build); under CI (CI=true) a missing torch fails
 F = torch.nn.functional
 
 
