@@ -177,7 +177,8 @@ class Assignment:
         ``every_check`` (all assignments' checks: a2 trains with a1's loss). Training credit needs them all
         passed, so that a wrong gradient the loop happens to tolerate never earns the training points.
         A check of another assignment is left out when it needs that assignment's stored answers (agreement)."""
-        units = {c.unit.label: c.unit for c in every_check if isinstance(c.unit, Unit)}
+        # depends_on names units of this assignment (labels repeat across assignments: a2's MLP, a7's MLP block)
+        units = {c.unit.label: c.unit for c in self.checks if isinstance(c.unit, Unit)}
         labels, todo = set(), [check.unit.label]
         while todo:
             label = todo.pop()
@@ -185,12 +186,13 @@ class Assignment:
                 labels.add(label)
                 todo.extend(units[label].depends_on)
         loss = check.options.get("loss")
-        own = {c.name for c in self.checks}
+        own = {id(c) for c in self.checks}
         chosen = {}
         for other in every_check:
-            uses = isinstance(other.unit, Unit) and (other.unit.label in labels or other.unit.target == loss)
+            uses = isinstance(other.unit, Unit) and ((id(other) in own and other.unit.label in labels)
+                                                     or other.unit.target == loss)
             if (uses and other.visibility == "public" and other.kind in ("contract", "gradcheck", "agreement")
-                    and (other.name in own or other.kind != "agreement")):
+                    and (id(other) in own or other.kind != "agreement")):
                 chosen.setdefault(other.name, other)
         return list(chosen.values())
 

@@ -73,7 +73,7 @@ def test_the_grader_catches_the_bug(bug: Bug, tmp_path):
     # a wrong gradient never earns training points, however well the loop tolerates it (issue 10, item 7)
     for check in assignment.checks:
         needed = {c.name for c in assignment.prerequisites(check, EVERY_CHECK)} if check.kind == "training" else ()
-        if bug.failing_check in needed:
+        if bug.failing_check in needed and check.name in outcomes:  # (SLOW_CHECKS are not run for their unit)
             assert outcomes[check.name].status == "failed", outcomes[check.name].message
             message = outcomes[check.name].message
             assert message.startswith("not run: training is graded once every gradient it uses passes its "
