@@ -165,6 +165,9 @@ class Assignment:
     title: str
     checks: list[Check]
     requires: tuple[str, ...] = ()  # other packages the student's code imports (a1_bigram for the loss)
+    # modules of earlier assignments this assignment's own code imports (a5: a2's Embedding and Tanh, a3's
+    # BatchNorm1d): like the modules its checks use, they are borrowed (grader/instructor/submissions.py)
+    imports: tuple[str, ...] = ()
     fixture_dims: dict = field(default_factory=dict)  # unit label -> sizes of its stored golden examples
 
     @property
@@ -199,7 +202,7 @@ class Assignment:
     def borrowed_modules(self) -> list[str]:
         """'pkg/module.py' of every module this assignment's checks load from another assignment's package
         (a2's checks use a1's loss), sorted."""
-        targets = set()
+        targets = set(self.imports)
         for check in self.checks:
             for target in (getattr(check.unit, "target", None), check.options.get("loss")):
                 if isinstance(target, str):

@@ -99,3 +99,21 @@ def test_the_sandbox_package_exports_only_what_the_engine_uses():
                 assert node.module == "grader.sandbox", f"grader/{name}.py reaches into {node.module}"
                 engine_uses.update(a.name for a in node.names)
     assert engine_uses <= set(grader.sandbox.__all__)
+
+
+def test_every_import_of_an_earlier_assignment_is_declared():
+    """A module an assignment's code imports from an earlier one is borrowed (filled from the reference on the
+    instructor's side, a5 needs a3's BatchNorm1d): the spec must say so, or a student who hands in a5 alone
+    loses a3's points inside a5."""
+    import re
+
+    from grader.specs import ASSIGNMENTS
+
+    for assignment in ASSIGNMENTS.values():
+        found = set()
+        for path in (KIT_ROOT / "reference" / assignment.package).glob("*.py"):
+            for module in re.findall(r"from \.?\.?(a\d_\w+)\.(\w+) import", path.read_text()):
+                if module[0] != assignment.package:
+                    found.add(f"{module[0]}/{module[1]}.py")
+        assert found <= set(assignment.borrowed_modules()), (assignment.key, found)
+    assert "a3_batchnorm/batchnorm.py" in ASSIGNMENTS["a5"].borrowed_modules()  # the scan above found it

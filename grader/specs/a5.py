@@ -162,6 +162,7 @@ A5 = Assignment(
     fixture_dims=FIXTURE_DIMS,
     key="a5", package="a5_wavenet", title="WaveNet: a hierarchy of fused positions, by hand",
     requires=("a1_bigram", "a2_mlp", "a3_batchnorm"),
+    imports=("a2_mlp.embedding", "a2_mlp.tanh", "a3_batchnorm.batchnorm"),
     checks=[
         *layer_checks("linear", LINEAR, (4, 8, 4, 4), "dx, grads['weight'] and grads['bias'] over (B, T, fan_in)"),
         *layer_checks("flatten", FLATTEN, (3, 6, 4, 3), "dx"),
