@@ -94,11 +94,13 @@ def test_no_reference_function_body_anywhere_in_the_bundle(bundle):
     assert len(bodies) >= 10  # every layer's forward and backward, the counting functions...
     texts = bundle_texts(bundle)
     for name, body in bodies:
-        hits = [path for path, text in texts.items() if body in text]
+        # the kit gives what a later assignment asks for on purpose only where release.GIVEN_BEFORE_WRITTEN says
+        allowed = {path for path, source in release.GIVEN_BEFORE_WRITTEN if name.startswith(f"reference/{source}:")}
+        hits = [path for path, text in texts.items() if body in text and path not in allowed]
         assert not hits, f"the body of {name} is in {hits}"
         for line in body.splitlines():
             if len(line) >= release.MIN_LINE:
-                hits = [path for path, text in texts.items() if line in text]
+                hits = [path for path, text in texts.items() if line in text and path not in allowed]
                 assert not hits, f"a line of {name} ({line!r}) is in {hits}"
     assert release.audit(bundle) == []
 
@@ -274,13 +276,13 @@ TRAINING_VERDICTS = textwrap.dedent("""
 """)
 
 LOSS = "a1_bigram/cross_entropy.py"
-LOSS_RETURN = "return float(-log_probs[np.arange(n), targets].mean())"
+LOSS_RETURN = "return float(-log_probs[np.arange(n), targets].sum() / n)"
 
 
 def test_training_verdicts_are_the_same_in_the_kit_and_in_the_bundle(bundle, submission, tmp_path):
     """The dev loss was the student's loss forward in the bundle and the reference's in the kit: a dropped
     minus earned bigram_net.training locally only, a forward-only .sum lost both locally only."""
-    folders = [str(submission((LOSS, LOSS_RETURN, "return float(log_probs[np.arange(n), targets].mean())"))),
+    folders = [str(submission((LOSS, LOSS_RETURN, "return float(log_probs[np.arange(n), targets].sum() / n)"))),
                str(submission((LOSS, LOSS_RETURN, "return float(-log_probs[np.arange(n), targets].sum())")))]
     code = TRAINING_VERDICTS.format(submissions=folders)
     kit = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

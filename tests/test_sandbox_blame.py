@@ -64,7 +64,10 @@ def test_a_batch_marks_the_blocked_submission_for_regrade(tmp_path, monkeypatch)
     assert [c["name"] for c in record["result"]["checks"] if c["internal"]] != []
     (tmp_path / "out").mkdir()
     gradebook.write_all({"alice": record}, tmp_path / "out")
-    assert (tmp_path / "out" / "gradebook.csv").read_text().strip().splitlines()[-1].endswith(",regrade")
+    import csv
+
+    rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open(encoding="utf-8")))
+    assert rows[-1]["status"] == "regrade"
     assert "to regrade (the grader failed, not the student): 1" in (tmp_path / "out" / "summary.md").read_text()
 
 
