@@ -28,6 +28,15 @@ def test_cast_params_keeps_the_layers_and_the_model_on_the_same_arrays():
     np.testing.assert_array_equal(model.hidden.params["weight"], before - 1.0)
 
 
+def test_cast_params_to_the_dtype_they_have_keeps_the_very_arrays():
+    """`makemore train transformer` builds the student's AdamW on model.params before the loop casts: a cast that
+    copied arrays already of the right dtype would leave the optimiser updating arrays the model no longer uses."""
+    model = MLP(vocab_size=7, block_size=2, n_embd=3, n_hidden=5)
+    held_by_an_optimiser = dict(model.params)
+    cast_params(model, np.float64)
+    assert all(model.params[k] is held_by_an_optimiser[k] for k in held_by_an_optimiser)
+
+
 @pytest.mark.parametrize("make", [lambda: MLP(vocab_size=7, block_size=2, n_embd=3, n_hidden=5),
                                   lambda: BigramNet(vocab_size=7)], ids=["mlp", "bigram_net"])
 def test_a_float32_model_stays_float32_through_a_training_step(make):

@@ -117,3 +117,17 @@ def test_every_import_of_an_earlier_assignment_is_declared():
                     found.add(f"{module[0]}/{module[1]}.py")
         assert found <= set(assignment.borrowed_modules()), (assignment.key, found)
     assert "a3_batchnorm/batchnorm.py" in ASSIGNMENTS["a5"].borrowed_modules()  # the scan above found it
+
+
+def test_a_training_check_needs_only_its_own_units_and_its_loss():
+    """Labels repeat across assignments (a2's MLP, a7's MLP block): a2's training must not wait on a7's GELU."""
+    from grader.specs import ASSIGNMENTS
+
+    every_check = [c for a in ASSIGNMENTS.values() for c in a.checks]
+    for assignment in ASSIGNMENTS.values():
+        own = {id(c) for c in assignment.checks}
+        for check in (c for c in assignment.checks if c.kind == "training"):
+            needed = assignment.prerequisites(check, every_check)
+            assert needed, check.name
+            strangers = [c.name for c in needed if id(c) not in own and c.unit.target != check.options.get("loss")]
+            assert not strangers, (assignment.key, check.name, strangers)
