@@ -12,6 +12,7 @@ from grader.specs import ASSIGNMENTS
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "reference"
+STUBS = REPO / "assignments"
 PACKAGES = tuple(sorted({assignment.package for assignment in ASSIGNMENTS.values()}))
 
 
@@ -28,12 +29,18 @@ def substitute(root: Path, file: str, old: str, new: str, name: str = "") -> Non
 
 def copy_submission(dest: Path, *changes: tuple[str, str, str], source: Path = REFERENCE,
                     packages: tuple[str, ...] = PACKAGES) -> Path:
-    """``source``'s packages copied under ``dest`` (those it has), then each (file, old, new) change applied."""
+    """``source``'s packages copied under ``dest`` (those it has), then each (file, old, new) change applied.
+
+    Another source than the reference (a correct alternative) holds only what a student writes: it is laid
+    over the stubs of its package, as a student's work is, so the given files (a4's forward chain, a7's
+    init.py) come from the kit rather than from copies kept in tests/corpus."""
     dest = Path(dest)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
     for package in packages:
         if (Path(source) / package).is_dir():
-            shutil.copytree(Path(source) / package, dest / package,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
+            if Path(source) != REFERENCE:
+                shutil.copytree(STUBS / package, dest / package, ignore=ignore)
+            shutil.copytree(Path(source) / package, dest / package, ignore=ignore, dirs_exist_ok=True)
     for file, old, new in changes:
         substitute(dest, file, old, new)
     return dest

@@ -22,6 +22,7 @@ from reference.a4_backprop_ninja import fused as ref_fused
 from reference.a4_backprop_ninja import manual_backward as ref_mb
 from tests.corpus.bugs import REFERENCE, REPO, apply
 from tests.corpus.bugs_a4 import A4_BUGS
+from tests.submission import copy_submission
 
 A4 = ASSIGNMENTS["a4"]
 PACKAGE = "a4_backprop_ninja"
@@ -261,8 +262,7 @@ def test_random_upstream_gradients_reveal_what_the_true_chain_hides(tmp_path):
 
 @pytest.mark.parametrize("root", ALTERNATIVES, ids=lambda p: p.name)
 def test_a_correct_a4_in_another_style_gets_full_marks(root, tmp_path):
-    shutil.copytree(root / PACKAGE, tmp_path / PACKAGE, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    result = grade_assignment(A4, tmp_path)
+    result = grade_assignment(A4, copy_submission(tmp_path, source=root, packages=(PACKAGE,)))
     lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
     assert not lost, "a correct alternative lost points:\n" + "\n".join(lost)
     assert result.mode == "full" and result.score == 100
