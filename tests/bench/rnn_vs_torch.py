@@ -37,7 +37,7 @@ from grader.training import AdamW, evaluate  # noqa: E402
 from reference.a6_rnn.rnn import RNN  # noqa: E402
 from reference.a6_rnn.sequence_loss import SequenceCrossEntropy  # noqa: E402
 
-SHARED_NAMES = Path(__file__).resolve().parents[4] / "shared" / "data" / "names.txt"
+SHARED_NAMES = Path(__file__).resolve().parents[3] / "shared" / "data" / "names.txt"
 
 
 def torch_model(kit_params: dict, cell: str):
