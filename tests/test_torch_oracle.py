@@ -1,4 +1,5 @@
-"""The reference against an independent oracle: PyTorch's autograd (skipped where torch is not installed, failed there in CI)."""
+"""The reference against an independent oracle: PyTorch's autograd, and torch's own BatchNorm for the running
+statistics (skipped where torch is not installed, failed there in CI). One table: every unit of every assignment."""
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import make_example, reference_layer
+from grader.spec import buffers_of
 from grader.strategies import seeds
 from tests.extras import import_or_skip
 from tests.units import all_units
@@ -131,9 +133,70 @@ A7_LAYERS = {
 }
 
 
-# a3 and a5 (BatchNorm, with running statistics) have their own table: tests/test_torch_oracle_batchnorm.py
-@pytest.mark.parametrize("unit", [u for u in all_units() if not u.target.startswith(("a3_", "a5_"))],
-                         ids=lambda u: f"{u.target}:{u.label}")
+# -- a3 and a5: BatchNorm (torch's own, running statistics included), the BatchNorm MLP, WaveNet -----------
+
+def batch_norm(x, gamma, beta, buffers, training):
+    """torch's BatchNorm1d on (N, C) or, channels last, on (B, T, C); updates ``buffers`` in place."""
+    channels_first = x.permute(0, 2, 1) if x.dim() == 3 else x
+    out = F.batch_norm(channels_first, buffers["running_mean"], buffers["running_var"], gamma, beta,
+                       training=training, momentum=0.1, eps=1e-5)
+    return out.permute(0, 2, 1) if x.dim() == 3 else out
+
+
+def wavenet(p, idx, buffers):
+    x = p["0.weight"][idx]
+    i = 1
+    while f"{i + 1}.weight" in p and f"{i + 2}.gamma" in p:
+        B, T, C = x.shape
+        x = x.reshape(B, T // 2, 2 * C)
+        if x.shape[1] == 1:
+            x = x[:, 0]
+        x = x @ p[f"{i + 1}.weight"]
+        bn = {"running_mean": buffers[f"{i + 2}.running_mean"], "running_var": buffers[f"{i + 2}.running_var"]}
+        x = torch.tanh(batch_norm(x, p[f"{i + 2}.gamma"], p[f"{i + 2}.beta"], bn, True))
+        i += 4
+    return x @ p[f"{i}.weight"] + p[f"{i}.bias"]
+
+
+def mlp_bn(p, idx):
+    x = p["C"][idx].reshape(len(idx), -1)
+    i = 1
+    while f"bngain{i}" in p:
+        stats = {"running_mean": torch.zeros(p[f"bngain{i}"].shape, dtype=torch.float64),
+                 "running_var": torch.ones(p[f"bngain{i}"].shape, dtype=torch.float64)}
+        x = torch.tanh(batch_norm(x @ p[f"W{i}"], p[f"bngain{i}"], p[f"bnbias{i}"], stats, True))
+        i += 1
+    return x @ p[f"W{i}"] + p[f"b{i}"]
+
+
+def torch_forward_batchnorm(label, p, inputs, dims, buffers, training):
+    """a3 and a5 written with torch, from the lectures (and torch's own BatchNorm, which updates ``buffers``)."""
+    if label.startswith("BatchNorm1d"):
+        return batch_norm(inputs[0], p["gamma"], p["beta"], buffers, training)
+    if label == "FlattenConsecutive":
+        x = inputs[0]
+        out = x.reshape(x.shape[0], -1, x.shape[2] * dims["n"])
+        return out[:, 0] if out.shape[1] == 1 else out
+    if label == "BatchNormMLP":
+        return mlp_bn(p, inputs[0])
+    if label == "WaveNet":
+        model_buffers = {f"{i}.{k}": torch.zeros(p[f"{i}.gamma"].shape, dtype=torch.float64) if k == "running_mean"
+                         else torch.ones(p[f"{i}.gamma"].shape, dtype=torch.float64)
+                         for i in range(100) if f"{i}.gamma" in p for k in ("running_mean", "running_var")}
+        return wavenet(p, inputs[0], model_buffers)
+    if label == "Linear":  # a5's Linear over (..., fan_in), with or without a bias
+        out = inputs[0] @ p["weight"]
+        return out + p["bias"] if "bias" in p else out
+    if label == "Tanh":
+        return torch.tanh(inputs[0])
+    raise KeyError(label)
+
+
+
+A3_A5 = ("a3_", "a5_")
+
+
+@pytest.mark.parametrize("unit", all_units(), ids=lambda u: f"{u.target}:{u.label}")
 def test_reference_matches_torch_autograd(unit):
     @given(st.tuples(unit.dims, seeds()))
     def check(example):
@@ -142,12 +205,18 @@ def test_reference_matches_torch_autograd(unit):
         expected = reference_layer(unit, dims, params, inputs, dout)
         p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         t_inputs = [torch.tensor(a, requires_grad=(i in unit.differentiable)) for i, a in enumerate(inputs)]
-        label = f"a7.{unit.label}" if unit.target.startswith("a7_") else unit.label
-        out = torch_forward(label, p, t_inputs, dims)
+        buffers = {k: torch.tensor(v) for k, v in buffers_of(params).items()}
+        if unit.target.startswith(A3_A5):
+            out = torch_forward_batchnorm(unit.label, p, t_inputs, dims, buffers, unit.mode == "train")
+        else:
+            label = f"a7.{unit.label}" if unit.target.startswith("a7_") else unit.label
+            out = torch_forward(label, p, t_inputs, dims)
         outs, douts = (out, dout) if unit.out_names else ((out,), (dout,))
         torch.autograd.backward(outs, [torch.tensor(d, dtype=torch.float64) for d in douts])
         for key, o in zip(unit.output_keys(), outs):
             np.testing.assert_allclose(expected[key], o.detach().numpy(), rtol=1e-10, atol=1e-12)
+        for name, value in buffers.items():  # running statistics after forward, against torch's
+            np.testing.assert_allclose(expected[f"buffer:{name}"], value.numpy(), rtol=1e-10, atol=1e-12)
         for name in params:
             np.testing.assert_allclose(expected[f"grad:{name}"], p[name].grad.numpy(), rtol=1e-9, atol=1e-12)
         for key, i in zip(unit.input_grad_keys(), unit.differentiable):
