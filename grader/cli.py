@@ -470,7 +470,7 @@ def cmd_release(args) -> int:
     from grader.instructor import release
 
     try:
-        summary = release.build(Path(args.outdir), force=args.force)
+        summary = release.build(Path(args.outdir), force=args.force, kit=args.kit)
     except release.ReleaseError as err:
         print(f"release failed: {err}", file=sys.stderr)
         return 1
@@ -670,6 +670,9 @@ def add_instructor_commands(sub) -> None:
     rel = sub.add_parser("release", help="(instructors) write the student bundle: stubs, data, public grader, notebooks")
     rel.add_argument("outdir")
     rel.add_argument("--force", action="store_true", help="replace OUTDIR if it is not empty")
+    rel.add_argument("--kit", help="what the notebooks' setup cell pip-installs on Colab/JupyterHub, where no kit is "
+                                   "beside the notebook: your course's wheel URL or git URL (the kit is not on PyPI; "
+                                   "default: the setup cell asks the student to set it)")
     rel.set_defaults(run=cmd_release)
 
     bat = sub.add_parser("batch", help="(instructors) grade a folder of submissions, one student per entry")

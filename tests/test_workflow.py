@@ -412,3 +412,27 @@ def test_html_feedback_is_a_real_page_in_a_headless_browser(tmp_path):
     if keep:
         for shot in shots.values():
             shutil.copy(shot, Path(keep) / shot.name)
+
+
+@pytest.mark.parametrize("kit", [None, "https://course.example/makemore_numpy-0.1-py3-none-any.whl"])
+def test_the_setup_cell_installs_the_kit_the_instructor_named_or_says_to_set_it(kit, tmp_path, monkeypatch):
+    """On Colab (the notebook alone, no kit installed) the setup cell pip-installs KIT, which `makemore release
+    --kit URL` sets; the kit is not on PyPI, so without it the cell says what to do instead of a pip error."""
+    import importlib.util
+
+    from grader.instructor import notebooks
+    from grader.specs import ASSIGNMENTS
+
+    notebook = notebooks.build(ASSIGNMENTS["a1"], notebooks.stub_sources(), kit=kit)
+    setup = next(c.source for c in notebook.cells if c.get("metadata", {}).get("makemore", {}).get("role") == "setup")
+    installed = []
+    monkeypatch.chdir(tmp_path)  # no grader/ beside the notebook
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # nor installed
+    monkeypatch.setattr(subprocess, "run", lambda cmd, check: installed.append(cmd))
+    if kit is None:
+        with pytest.raises(RuntimeError, match="KIT is not set"):
+            exec(setup, {})
+        assert not installed
+    else:
+        exec(setup, {})
+        assert installed and installed[0][-1] == kit

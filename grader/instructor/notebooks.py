@@ -81,15 +81,18 @@ def lecture_order(assignment, paths: list[str]) -> list[str]:
     return sorted(paths, key=lambda p: (order.index(p) if p in order else len(order), p))
 
 
-DEFAULT_KIT = "makemore-numpy"  # what the setup cell pip-installs where the kit is not beside the notebook
+DEFAULT_KIT = None  # the kit is not on PyPI: `makemore release --kit URL` sets what the setup cell installs
 
 SETUP = """# Setup: run this cell first. Beside the kit (a checkout or the student bundle) it uses that kit; on Colab or
-# JupyterHub, with the notebook alone, it installs the kit with pip (your instructor sets KIT).
+# JupyterHub, with the notebook alone, it installs the kit with pip from KIT (your instructor sets it).
 import importlib.util, os, subprocess, sys
 KIT = {kit!r}
 if os.path.isdir(os.path.join(os.path.abspath('..'), 'grader')):
     sys.path.insert(0, os.path.abspath('..'))
 elif importlib.util.find_spec('grader') is None:
+    if not KIT:
+        raise RuntimeError('The kit is not installed and KIT is not set: put the wheel or git URL your course gives '
+                           'for the kit in KIT above (or open this notebook inside the unzipped student bundle).')
     subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', KIT], check=True)
     importlib.invalidate_caches()"""
 
@@ -100,7 +103,7 @@ def kit_cell(source: str, role: str, **meta):
     return cell
 
 
-def build(assignment, files: dict[str, str], package_doc: str = "", kit: str = DEFAULT_KIT) -> nbformat.NotebookNode:
+def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | None = DEFAULT_KIT) -> nbformat.NotebookNode:
     """The notebook of ``assignment``; files: 'pkg/module.py' -> source (the stubs, or any other version).
     kit: what the setup cell installs with pip where no kit is beside the notebook (a PyPI name, a URL)."""
     nb = v4.new_notebook()
@@ -151,7 +154,7 @@ def package_doc(assignment, files: dict[str, str]) -> str:
     return module_doc(files.get(f"{assignment.package}/__init__.py", ""))
 
 
-def write_all(target: Path, files: dict[str, str] | None = None, kit: str = DEFAULT_KIT) -> list[Path]:
+def write_all(target: Path, files: dict[str, str] | None = None, kit: str | None = DEFAULT_KIT) -> list[Path]:
     from grader.specs import ASSIGNMENTS
 
     files = stub_sources() if files is None else files

@@ -145,8 +145,11 @@ def write_pyproject(target: Path) -> None:
     (target / "pyproject.toml").write_text(text)
 
 
-def build(out: Path, force: bool = False) -> dict:
-    """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary."""
+def build(out: Path, force: bool = False, kit: str | None = None) -> dict:
+    """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary.
+
+    kit: what the notebooks' setup cell pip-installs where no kit is beside the notebook (a wheel or git URL);
+    None leaves it unset, and that cell then tells the student to ask for it."""
     from grader import fixtures, generate
     from grader.instructor import notebooks
     from grader.specs import ASSIGNMENTS
@@ -200,7 +203,7 @@ def build(out: Path, force: bool = False) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(fixtures.to_bytes(fixtures.build(assignment)))
 
-    notebooks.write_all(out / "notebooks", stubs)
+    notebooks.write_all(out / "notebooks", stubs, kit=kit)
     (out / "README.md").write_text(student_readme())
     write_pyproject(out)
     shutil.copyfile(KIT_ROOT / "setup.py", out / "setup.py")  # puts data/names.txt into the wheel
