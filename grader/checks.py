@@ -455,9 +455,24 @@ def numeric_gradients(unit: Unit, dims: dict, params: dict, inputs: list, dout, 
     return central_differences(targets, outs, dout, unit), float32_forward
 
 
+class Mistakes:
+    """Known mistakes from several sources, in order, iterated only when a diagnosis asks (a unit's own may be
+    lazy: computed only then)."""
+
+    def __init__(self, *sources):
+        self.sources = sources
+
+    def __iter__(self):
+        return (mistake for source in self.sources for mistake in source)
+
+
 def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str,
                       own_forward: bool = False) -> Context:
+    """The diagnosis of ``key``: the known mistakes stored with a fixture's answers (``expected.mistakes``,
+    grader/fixtures.py: they include those only the instructor's grader can compute), then the unit's own."""
     mistakes = unit.mistakes(dims, inputs, params, dout, expected).get(key, []) if unit.mistakes else []
+    stored = getattr(expected, "mistakes", {}).get(key, [])
+    mistakes = Mistakes(stored, mistakes) if stored else mistakes
     regions = unit.regions(dims, inputs).get(key, []) if unit.regions else []
     return Context(batch_size=unit.batch_size(dims), known_mistakes=mistakes, regions=regions, own_forward=own_forward)
 
@@ -490,8 +505,10 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
     return run_examples(st.tuples(unit.grad_dims, seeds()), body, check.options.get("examples", 3))
 
 
-def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, params, dout) -> str | None:
-    for key in expected:
+def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, params, dout,
+                  keys=None) -> str | None:
+    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed."""
+    for key in expected if keys is None else keys:
         context = diagnosis_context(unit, dims, inputs, params, dout, expected, key)
         problem = compare_arrays(array_label(unit, key), np.asarray(expected[key]), got[key], context)
         if problem:
@@ -529,8 +546,8 @@ def agreement(check: Check, rt) -> tuple[str, str]:
             if not reply.ok:
                 raise err from None
             got = read_layer_reply(unit, dims, reply, params, inputs, backward=False)
-            problem = compare_layer(unit, dims, {k: v for k, v in expected.items() if k in got}, got, inputs,
-                                    params, dout)
+            problem = compare_layer(unit, dims, expected, got, inputs, params, dout,
+                                    keys=[k for k in expected if k in got])
             if problem:
                 return add_note(problem, f"(and then {err.message.splitlines()[0]})")
             raise err from None
@@ -584,7 +601,7 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
     """A function's result equals the reference's (hidden) or the stored fixtures' (public)."""
     unit: FunctionUnit = check.unit
 
-    def compare(dims, args, expected):
+    def compare(dims, args, expected, stored=()):
         reply = expect_ok(rt.request("call", *call_request(unit, args, repeat=2), timeout=check.timeout))
         got, again = (read_function_result(unit, dims, meta, reply.arrays, f"out{i}")
                       for i, meta in enumerate(reply.header["results"]))
@@ -592,7 +609,7 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
             return with_dims(f"state accumulates across calls: two calls of {unit.label} with the same arguments "
                              "gave different results. Keep nothing between calls (a table at module level that "
                              "grows with every call, a default argument that is modified)", dims)
-        mistakes = unit.mistakes(dims, args, expected) if unit.mistakes else []
+        mistakes = [*stored, *(unit.mistakes(dims, args, expected) if unit.mistakes else [])]  # stored: fixtures
         context = Context(known_mistakes=[(d, np.asarray(w, dtype=np.float64)) for d, w in mistakes])
         problem = compare_arrays(f"{unit.label}'s result", np.asarray(expected, np.float64),
                                  np.asarray(got, np.float64), context, rtol=unit.rtol)

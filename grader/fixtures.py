@@ -4,6 +4,12 @@ Built from the reference by ``makemore fixtures`` (and at release time); a kit t
 differs from a fresh build. Keys: "LABEL|i|dims" (JSON text), "LABEL|i|param:NAME", "LABEL|i|argJ",
 "LABEL|i|dout" (or "LABEL|i|doutJ" per output), "LABEL|i|expected:KEY" (and "LABEL|i|buffer:NAME" for a unit with buffers); function units store "LABEL|i|args" (JSON: arrays by key, values,
 seeds) and "LABEL|i|expected".
+
+Known mistakes are stored too: what each of the unit's known mistakes gives on the stored example, where it
+differs from the right answer, as "LABEL|i|mistake:KEY|n" (KEY "result" for a function) with the descriptions
+in "LABEL|i|mistakes" (JSON: {KEY: [description n, ...]}). Some mistakes need a correct backward to compute
+(reference/aN_mistakes.py, the instructor's grader only); stored, they are wrong outputs on fixed inputs beside
+the right ones the fixtures already publish, no code, and a student's local grader still names them.
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.diagnose import close
 from grader.sandbox import decode_args, encode_args
 from grader.spec import Assignment, FunctionUnit, Unit, WithBuffers, buffers_of
 
@@ -48,13 +55,39 @@ def build(assignment: Assignment) -> dict[str, np.ndarray]:
                     stored[key + "dout"] = np.asarray(dout, dtype=np.float64)
                 expected = reference_layer(unit, dims, params, inputs, dout)
                 stored.update({key + f"expected:{k}": np.asarray(v) for k, v in expected.items()})
+                if unit.mistakes:
+                    stored.update(stored_mistakes(key, expected, unit.mistakes(dims, inputs, params, dout, expected)))
             else:
                 args = unit.args(dims, rng_for(SEED_BASE + i))
                 encoded, arrays = encode_args(args, prefix="arg")
                 stored.update({key + name: a for name, a in arrays.items()})
                 stored[key + "args"] = np.array(json.dumps(encoded))
                 stored[key + "expected"] = np.asarray(reference_call(unit, args))
+                if unit.mistakes and unit.result != "strings":
+                    expected = stored[key + "expected"]
+                    stored.update(stored_mistakes(key, {"result": expected},
+                                                  {"result": unit.mistakes(dims, args, expected)}))
     return stored
+
+
+def stored_mistakes(key: str, expected: dict, mistakes: dict) -> dict[str, np.ndarray]:
+    """The arrays of ``mistakes`` ({KEY: iterable of (description, array)}, lazy ones included) that differ from
+    ``expected[KEY]`` (a mistake that gives the right answer here is no diagnosis), once each, with their index."""
+    arrays, index = {}, {}
+    for name, pairs in mistakes.items():
+        right = np.asarray(expected.get(name), dtype=np.float64) if name in expected else None
+        kept: list[np.ndarray] = []
+        for description, wrong in pairs:
+            wrong = None if wrong is None else np.asarray(wrong, dtype=np.float64)
+            if (right is None or wrong is None or wrong.shape != right.shape or not np.all(np.isfinite(wrong))
+                    or close(right, wrong) or any(close(other, wrong) for other in kept)):
+                continue
+            arrays[f"{key}mistake:{name}|{len(kept)}"] = wrong
+            index.setdefault(name, []).append(description)
+            kept.append(wrong)
+    if index:
+        arrays[key + "mistakes"] = np.array(json.dumps(index, sort_keys=True))
+    return arrays
 
 
 def to_bytes(stored: dict[str, np.ndarray]) -> bytes:
@@ -90,6 +123,15 @@ def _same(a, b) -> bool:
     return a.shape == b.shape and np.allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+class Answers(dict):
+    """The stored right answers of one example by key, and in ``.mistakes`` its stored known mistakes,
+    {KEY: [(description, wrong array)]}; code that only knows the answers sees a dict."""
+
+    def __init__(self, answers: dict, mistakes: dict):
+        super().__init__(answers)
+        self.mistakes = mistakes
+
+
 class Fixtures:
     """Read access to one assignment's stored examples, in the form the check mechanisms use."""
 
@@ -115,7 +157,7 @@ class Fixtures:
                 dout = self.data[key + "dout"]
                 dout = float(dout) if unit.scalar_output else dout
             expected = {k[len(key) + 9:]: v for k, v in self.data.items() if k.startswith(key + "expected:")}
-            yield dims, params, inputs, dout, expected
+            yield dims, params, inputs, dout, Answers(expected, self.mistakes(key))
 
     def function_calls(self, label: str):
         for i in self._indices(label):
@@ -123,4 +165,12 @@ class Fixtures:
             dims = json.loads(str(self.data[key + "dims"]))
             specs = json.loads(str(self.data[key + "args"]))
             args = decode_args(specs, {s["array"]: self.data[key + s["array"]] for s in specs if "array" in s})
-            yield dims, args, self.data[key + "expected"]
+            yield dims, args, self.data[key + "expected"], self.mistakes(key).get("result", [])
+
+    def mistakes(self, key: str) -> dict:
+        """{KEY: [(description, wrong array)]} stored for the example whose keys start with ``key``."""
+        if key + "mistakes" not in self.data:
+            return {}
+        index = json.loads(str(self.data[key + "mistakes"]))
+        return {name: [(text, self.data[f"{key}mistake:{name}|{n}"]) for n, text in enumerate(texts)]
+                for name, texts in index.items()}
