@@ -4,8 +4,11 @@ Each cell is graded alone with an injected upstream gradient (its single-step fo
 sequence model that runs it over time, so a wrong cell costs the cell's points and is named in the model's
 failure (depends_on), and a wrong time loop costs the model's points only.
 
-The known mistakes below are recognised by recomputing what each mistake would produce (``variants``): the
-forward and backward of the cells and the time loop with one thing done wrong, in plain NumPy.
+The known mistakes below are recognised by what each would produce. Those that follow from the right answer
+(a wrong mean, a missing start gradient) are computed here; those that need a correct backward (a cell or the
+time loop with one thing done wrong) by reference/a6_mistakes.py, which only the instructor's grader has: it
+would give the solution away. A student's grader names them too on the fixture checks, from the mistakes
+``makemore fixtures`` stores beside the answers (grader/fixtures.py).
 """
 import numpy as np
 
@@ -13,12 +16,8 @@ from grader import behaviour, checks
 from grader.checks import expect_ok
 from grader.diagnose import Context, compare_arrays, describe_received
 from grader.spec import Assignment, Check, FunctionUnit, Unit
-from grader.specs.common import layer_checks, repeated_index_mistake, repeated_rows, with_repeats
+from grader.specs.common import hidden_mistakes, layer_checks, repeated_index_mistake, repeated_rows, with_repeats
 from grader.strategies import dims, distinct_dims
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 # -- the masked sequence loss ----------------------------------------------------------------------------
@@ -34,41 +33,44 @@ def loss_inputs(d, rng):
     return [rng.standard_normal((B, T, V)) * 2, targets]
 
 
-def loss_parts(logits, targets):
-    """(per-position losses, dlogits of their sum, mask) with -1 read as the last class, as numpy indexing does."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    onehot = np.eye(logits.shape[-1])[targets]  # targets == -1 picks the last row of eye: numpy's wrap-around
-    return -(log_probs * onehot).sum(axis=-1), np.exp(log_probs) - onehot, targets != -1
-
-
 def loss_mistakes(d, inputs, params, dout, expected):
+    """The wrong means, from the right answer (the sum over the valid positions is n_valid times the mean); a
+    mask forgotten altogether from reference/a6_mistakes.py (hidden)."""
     logits, targets = inputs
-    losses, dsum, valid = loss_parts(logits, targets)
     B, T = targets.shape
-    n_valid = int(valid.sum())
-    masked_sum, masked_dsum = (losses * valid).sum(), dsum * valid[..., None]
+    n_valid = int((targets != -1).sum())
     out, dx = [], []
-    if not valid.all():
+    hidden = hidden_mistakes("a6")
+    if hidden is not None and n_valid < B * T:
+        loss_all, dsum_all = hidden.loss_without_mask(logits, targets)
         out.append(("the positions whose target is -1 are included: numpy reads -1 as the last class; average over "
                     "the valid positions only (targets != -1), as cross_entropy(..., ignore_index=-1) does",
-                    np.asarray(losses.mean())))
+                    np.asarray(loss_all)))
         dx.append(("the positions whose target is -1 are included (as the last class, numpy's -1): their "
                    "dlogits must be exactly 0 and the mean is over the valid positions only",
-                   dout * dsum / (B * T)))
+                   dout * dsum_all / (B * T)))
         dx.append(("dlogits is not 0 at the positions whose target is -1: the mask applies to the backward pass too",
-                   dout * dsum / n_valid))
-        out.append(("it is the sum over the valid positions divided by B * T (all positions): divide by the number of "
-                    "valid positions (targets != -1) instead", np.asarray(masked_sum / (B * T))))
-        dx.append(("it is divided by B * T (all positions): divide by the number of valid positions (targets != -1)",
-                   dout * masked_dsum / (B * T)))
+                   dout * dsum_all / n_valid))
+    loss, dlogits = expected.get("out"), expected.get("dx")  # (finite differences give dlogits alone)
+    sums = []  # (what was divided by, the divisor, the description of the loss, of dlogits)
+    if n_valid < B * T:
+        sums.append((B * T, "it is the sum over the valid positions divided by B * T (all positions): divide by the "
+                     "number of valid positions (targets != -1) instead",
+                     "it is divided by B * T (all positions): divide by the number of valid positions (targets != -1)"))
     if n_valid != B:
-        out.append(("it is the sum over the valid positions divided by B (a mean over the sequences): the mean is "
-                    "over the valid positions (targets != -1)", np.asarray(masked_sum / B)))
-        dx.append(("it is divided by B (the number of sequences): divide by the number of valid positions "
-                   "(targets != -1)", dout * masked_dsum / B))
-    out.append(("it is the sum over the valid positions, not their mean", np.asarray(masked_sum)))
-    dx.append(("it ignores the upstream gradient dloss: multiply dlogits by it", masked_dsum / n_valid))
+        sums.append((B, "it is the sum over the valid positions divided by B (a mean over the sequences): the mean "
+                     "is over the valid positions (targets != -1)",
+                     "it is divided by B (the number of sequences): divide by the number of valid positions "
+                     "(targets != -1)"))
+    for divisor, about_loss, about_dlogits in sums:
+        if loss is not None:
+            out.append((about_loss, np.asarray(loss * n_valid / divisor)))
+        if dlogits is not None:
+            dx.append((about_dlogits, dlogits * n_valid / divisor))
+    if loss is not None:
+        out.append(("it is the sum over the valid positions, not their mean", np.asarray(loss * n_valid)))
+    if dlogits is not None:
+        dx.append(("it ignores the upstream gradient dloss: multiply dlogits by it", dlogits / dout))
     return {"out": out, "dx": dx}
 
 
@@ -80,83 +82,7 @@ SEQUENCE_LOSS = Unit(
 )
 
 
-# -- cells: forward and backward, with the mistakes a student makes ----------------------------------------
-# Each *_step returns (outputs, backward) where backward(dh[, dc], mistake) -> {key: array}.
-
-def rnn_cell(p, x, h_prev, mistake=None):
-    xh = np.concatenate([x, h_prev], axis=1)
-    a = xh @ p["W"] + p["b"]
-    h = np.tanh(a)
-
-    def backward(dh):
-        local = 1 - a**2 if mistake == "preact" else 1 - h**2
-        da = dh * local
-        dxh = da @ p["W"].T
-        D = x.shape[1]
-        return {"dx": dxh[:, :D], "dh_prev": dxh[:, D:], "grad:W": xh.T @ da, "grad:b": da.sum(axis=0)}
-    return h, backward
-
-
-def gru_cell(p, x, h_prev, mistake=None):
-    D = x.shape[1]
-    xh = np.concatenate([x, h_prev], axis=1)
-    r_pre = xh @ p["W_r"] + p["b_r"]
-    r = sigmoid(r_pre)
-    xhr = np.concatenate([x, r * h_prev], axis=1)
-    hbar_pre = xhr @ p["W_hbar"] + p["b_hbar"]
-    hbar = np.tanh(hbar_pre)
-    z_pre = xh @ p["W_z"] + p["b_z"]
-    z = sigmoid(z_pre)
-    h = (1 - z) * h_prev + z * hbar
-
-    def backward(dh):
-        dr_local = r_pre * (1 - r_pre) if mistake in ("preact", "preact_r") else r * (1 - r)
-        dz_local = z_pre * (1 - z_pre) if mistake in ("preact", "preact_z") else z * (1 - z)
-        dhbar_local = 1 - hbar_pre**2 if mistake in ("preact", "preact_hbar") else 1 - hbar**2
-        dz = {"z_one_path_hbar": dh * hbar, "z_one_path_hprev": -dh * h_prev}.get(mistake, dh * (hbar - h_prev))
-        dz_pre = dz * dz_local
-        dhbar_pre = dh * z * dhbar_local
-        dxhr = dhbar_pre @ p["W_hbar"].T
-        dr_pre = dxhr[:, D:] * h_prev * dr_local
-        dxh = dz_pre @ p["W_z"].T + dr_pre @ p["W_r"].T
-        direct = dh * (1 - z)
-        through_reset = dxhr[:, D:] * r
-        through_gates = dxh[:, D:]
-        dh_prev = {"no_direct": through_reset + through_gates,
-                   "no_reset_path": direct + through_gates,
-                   "no_gate_paths": direct}.get(mistake, direct + through_reset + through_gates)
-        return {"dx": dxh[:, :D] + dxhr[:, :D], "dh_prev": dh_prev,
-                "grad:W_z": xh.T @ dz_pre, "grad:b_z": dz_pre.sum(axis=0),
-                "grad:W_r": xh.T @ dr_pre, "grad:b_r": dr_pre.sum(axis=0),
-                "grad:W_hbar": xhr.T @ dhbar_pre, "grad:b_hbar": dhbar_pre.sum(axis=0)}
-    return h, backward
-
-
-def lstm_cell(p, x, h_prev, c_prev, mistake=None):
-    D, H = x.shape[1], h_prev.shape[1]
-    xh = np.concatenate([x, h_prev], axis=1)
-    a = xh @ p["W"] + p["b"]
-    i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])
-    g = np.tanh(a[:, 2 * H:3 * H])
-    c = f * c_prev + i * g
-    tc = np.tanh(c)
-    h = o * tc
-
-    def backward(dh, dc):
-        through_h = dh * o * ((1 - c**2) if mistake == "tanh_c_preact" else (1 - tc**2))
-        dc_total = {"dc_no_h_path": dc, "dc_ignored": through_h}.get(mistake, dc + through_h)
-        di, df, dg, do = dc_total * g, dc_total * c_prev, dc_total * i, dh * tc
-        if mistake == "preact":
-            ai, af, ag, ao = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            da = np.concatenate([di * ai * (1 - ai), df * af * (1 - af), dg * (1 - ag**2), do * ao * (1 - ao)], axis=1)
-        else:
-            da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1)
-        dxh = da @ p["W"].T
-        dc_prev = {"no_forget_path": np.zeros_like(c), "forget_path_without_f": dc_total}.get(mistake, dc_total * f)
-        return {"dx": dxh[:, :D], "dh_prev": dxh[:, D:], "dc_prev": dc_prev,
-                "grad:W": xh.T @ da, "grad:b": da.sum(axis=0)}
-    return (h, c), backward
-
+# -- cells, with the mistakes a student makes (each a flag of reference/a6_mistakes.py's cells) ------------
 
 CELL_MISTAKES = {
     "rnn": {"preact": "the tanh derivative uses the pre-activation a = xh @ W + b: it is 1 - h**2 with h = tanh(a), "
@@ -210,14 +136,9 @@ def cell_inputs(kind):
 def cell_mistakes(kind):
     def mistakes(d, inputs, params, dout, expected):
         found: dict = {}
-        for mistake, description in CELL_MISTAKES[kind].items():
-            if kind == "lstm":
-                _, backward = lstm_cell(params, *inputs, mistake=mistake)
-                wrong = backward(*dout)
-            else:
-                _, backward = (rnn_cell if kind == "rnn" else gru_cell)(params, *inputs, mistake=mistake)
-                wrong = backward(dout)
-            for key, value in wrong.items():
+        hidden = hidden_mistakes("a6")
+        for mistake, description in CELL_MISTAKES[kind].items() if hidden is not None else ():
+            for key, value in hidden.cell_backward(kind, params, inputs, dout, mistake).items():
                 found.setdefault(key, []).append((description, value))
         if kind != "lstm":  # dx and dh_prev swapped in the split of dxh: possible only when D == H
             found.setdefault("dx", []).append(("dx and dh_prev are swapped: dxh[:, :D] is dx (x comes first in "
@@ -260,57 +181,6 @@ def model_params(kind):
     return params
 
 
-def run_model(kind, params, idx, dlogits, time_loop=None, cell_mistake=None):
-    """Forward and backward of the sequence model, with one mistake in the time loop (or none).
-
-    time_loop: None, "reversed_forward", "truncated", "overwrite_first", "overwrite_last", "forward_order",
-    "no_dc_carry". Returns {key: array} with "out" and "grad:NAME"."""
-    B, T = idx.shape
-    cp = {k[5:]: v for k, v in params.items() if k.startswith("cell.")}
-    H = params["start"].shape[1]
-    order = list(range(T))[::-1] if time_loop == "reversed_forward" else list(range(T))
-    emb = params["wte"][idx]
-    h = np.broadcast_to(params["start"], (B, H))
-    c = np.broadcast_to(params["start_c"], (B, H)) if kind == "lstm" else None
-    hs, steps = np.empty((B, T, H)), {}
-    for t in order:
-        if kind == "lstm":
-            (h, c), steps[t] = lstm_cell(cp, emb[:, t], h, c, cell_mistake)
-        else:
-            h, steps[t] = (rnn_cell if kind == "rnn" else gru_cell)(cp, emb[:, t], h, cell_mistake)
-        hs[:, t] = h
-    result = {"out": hs @ params["lm_head_W"] + params["lm_head_b"]}
-    grads = {"lm_head_W": hs.reshape(B * T, H).T @ dlogits.reshape(B * T, -1), "lm_head_b": dlogits.sum(axis=(0, 1))}
-    dhs = dlogits @ params["lm_head_W"].T
-    cell_grads = {k: np.zeros_like(v) for k, v in cp.items()}
-    demb = np.zeros_like(emb)
-    dh, dc = np.zeros((B, H)), np.zeros((B, H))
-    backward_order = order if time_loop == "forward_order" else order[::-1]
-    for n, t in enumerate(backward_order):
-        upstream = dhs[:, t] if time_loop == "truncated" else dhs[:, t] + dh
-        if kind == "lstm":
-            g = steps[t](upstream, np.zeros((B, H)) if time_loop in ("truncated", "no_dc_carry") else dc)
-            dc = g["dc_prev"]
-        else:
-            g = steps[t](upstream)
-        demb[:, t], dh = g["dx"], g["dh_prev"]
-        for k in cell_grads:
-            if time_loop == "overwrite_first" and n < T - 1 or time_loop == "overwrite_last" and n > 0:
-                continue  # a plain assignment keeps only one step: the last one written (t = 0) or the first
-            cell_grads[k] = cell_grads[k] + g["grad:" + k] if time_loop not in ("overwrite_first", "overwrite_last") \
-                else g["grad:" + k]
-    grads["start"] = dh.sum(axis=0, keepdims=True)
-    if kind == "lstm":
-        grads["start_c"] = dc.sum(axis=0, keepdims=True)
-    dwte = np.zeros_like(params["wte"])
-    np.add.at(dwte, idx, demb)
-    grads["wte"] = dwte
-    grads.update({f"cell.{k}": v for k, v in cell_grads.items()})
-    result.update({f"grad:{k}": v for k, v in grads.items()})
-    result["demb"] = demb
-    return result
-
-
 TIME_LOOP_MISTAKES = {
     "reversed_forward": "time runs backwards in forward: step t must use h_{t-1} from step t - 1, starting at t = 0 "
                         "from start (loop t = 0..T-1)",
@@ -331,20 +201,23 @@ def model_mistakes(kind):
     def mistakes(d, inputs, params, dout, expected):
         idx = inputs[0]
         found: dict = {}
-        loops = [m for m in TIME_LOOP_MISTAKES if m != "no_dc_carry" or kind == "lstm"]
-        for mistake in loops:
-            wrong = run_model(kind, params, idx, dout, time_loop=mistake)
-            for key, value in wrong.items():
-                if key.startswith("grad:") or (key == "out" and mistake == "reversed_forward"):
-                    found.setdefault(key, []).append((TIME_LOOP_MISTAKES[mistake], value))
-        right = run_model(kind, params, idx, dout)
+        hidden = hidden_mistakes("a6")
+        if hidden is not None:
+            loops = [m for m in TIME_LOOP_MISTAKES if m != "no_dc_carry" or kind == "lstm"]
+            for mistake in loops:
+                wrong = hidden.run_model(kind, params, idx, dout, time_loop=mistake)
+                for key, value in wrong.items():
+                    if key.startswith("grad:") or (key == "out" and mistake == "reversed_forward"):
+                        found.setdefault(key, []).append((TIME_LOOP_MISTAKES[mistake], value))
+            demb = hidden.run_model(kind, params, idx, dout)["demb"]
+            found.setdefault("grad:wte", []).extend(repeated_index_mistake(idx, demb, params["wte"].shape, "dwte"))
         found.setdefault("grad:start", []).append((
             "the start state's gradient is missing: start is h_0, so its gradient is the dh_prev that step 0 "
             "returns, summed over the batch", np.zeros_like(params["start"])))
-        found.setdefault("grad:start", []).append((
-            "the start state's gradient is the mean over the batch: start is broadcast to every row, so its "
-            "gradient is the sum of step 0's dh_prev over the batch", right["grad:start"] / idx.shape[0]))
-        found.setdefault("grad:wte", []).extend(repeated_index_mistake(idx, right["demb"], params["wte"].shape, "dwte"))
+        if expected.get("grad:start") is not None:
+            found["grad:start"].append((
+                "the start state's gradient is the mean over the batch: start is broadcast to every row, so its "
+                "gradient is the sum of step 0's dh_prev over the batch", expected["grad:start"] / idx.shape[0]))
         return found
     return mistakes
 

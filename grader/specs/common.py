@@ -1,7 +1,10 @@
 """What several assignments' specs share: the standard checks of a layer or a function, known mistakes."""
+import importlib
+
 import numpy as np
 
 from grader import checks
+from grader.checks import reference_available
 from grader.spec import Check, FunctionUnit, Unit
 
 
@@ -31,6 +34,13 @@ def function_checks(prefix: str, unit: FunctionUnit, points: tuple, what: str) -
         Check(f"{prefix}.reference", reference, checks.function_agreement, unit, "hidden",
               f"{what} match the reference on generated inputs", {"source": "reference"}),
     ]
+
+
+def hidden_mistakes(key: str):
+    """reference/KEY_mistakes.py where the reference is installed (the instructor's grader, and ``makemore
+    fixtures``, which stores what they give), else None: mistakes that need a correct backward to compute would
+    give the solution away in the student's grader."""
+    return importlib.import_module(f"reference.{key}_mistakes") if reference_available() else None
 
 
 def repeated_index_mistake(idx: np.ndarray, dout: np.ndarray, table_shape: tuple, what: str) -> list:
