@@ -116,6 +116,19 @@ def test_the_audit_finds_a_planted_solution(bundle, tmp_path):
         release.build(bundle)  # not empty: refuses to overwrite
 
 
+def test_the_audit_finds_the_grader_s_hidden_helpers(bundle, tmp_path):
+    """reference/a6_mistakes.py (a6's cells and time loop with a mistake flag: the solution with every flag at its
+    default) has no solution markers; pasted back into the bundle's spec, the audit still finds it."""
+    assert not any("a6_mistakes.py" in leak for leak in release.audit(bundle))
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle, copy)
+    hidden = (KIT_ROOT / "reference" / "a6_mistakes.py").read_text()
+    spec = copy / "grader" / "specs" / "a6.py"
+    spec.write_text(spec.read_text() + "\n\n" + hidden[hidden.index("def run_model("):])
+    leaks = release.audit(copy)
+    assert any(leak.startswith("grader/specs/a6.py: contains a6_mistakes.py function run_model") for leak in leaks), leaks
+
+
 def test_stubs_are_the_generated_ones(bundle):
     for relative, text in generate.student_files().items():
         assert (bundle / "assignments" / relative).read_text() == text
@@ -163,6 +176,33 @@ def test_the_bundle_grades_without_the_reference(bundle, tmp_path):
     assert {c["status"] for c in correct_result["checks"]} == {"passed"}
     assert stub_result["score"] == 0 and stub_result["max_score"] == public_points
     assert all(c["status"] == "not implemented" for c in stub_result["checks"])
+
+
+def test_the_bundle_names_mistakes_only_the_reference_can_compute(bundle, tmp_path):
+    """Issue 13: a6's BPTT mistakes are computed by reference/a6_mistakes.py, absent here; the bundle's fixture
+    check still names them, from the mistakes stored in its fixtures."""
+    from tests.corpus.bugs import BUGS, build_submission
+
+    graded = {}
+    for name, check in (("bptt_truncated_to_one_step", "rnn.fixture"),
+                        ("attention_scale_missing_in_backward", "attention.fixture")):
+        bug = next(b for b in BUGS if b.name == name)
+        graded[name] = (bug.assignment, check, str(build_submission(bug, tmp_path / name)))
+    run = bundle_run(bundle, textwrap.dedent(f"""
+        import json
+        from grader.runner import grade_assignment
+        from grader.specs import ASSIGNMENTS
+        found = {{}}
+        for name, (key, check, folder) in {graded!r}.items():
+            (outcome,) = grade_assignment(ASSIGNMENTS[key], folder, checks=(check,)).outcomes
+            found[name] = [outcome.status, outcome.message]
+        print(json.dumps(found))
+    """), tmp_path)
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert found["bptt_truncated_to_one_step"][0] == "failed"
+    assert "backpropagation truncated to one step" in found["bptt_truncated_to_one_step"][1]
+    assert "scaling is missing in backward" in found["attention_scale_missing_in_backward"][1]
 
 
 def test_notebooks_are_the_stubs(bundle, tmp_path):

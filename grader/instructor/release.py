@@ -6,7 +6,9 @@ reference at release time so the public checks still compare with real answers),
 (grader/instructor/notebooks.py), a README for students and a pyproject.toml without the reference package.
 
 ``audit(bundle)`` searches every file of the bundle for every solution region of the reference (each
-region whole, and each of its substantial lines); release refuses to finish if anything is found.
+region whole, and each of its substantial lines) and every function of the grader's hidden helpers at the top
+of reference/ (such as a6_mistakes.py: with its flags at their defaults, a solution); release refuses to
+finish if anything is found.
 """
 from __future__ import annotations
 
@@ -242,6 +244,28 @@ def solution_fingerprints(reference: Path | None = None) -> list[tuple[str, str]
     return prints
 
 
+def hidden_helper_fingerprints(reference: Path | None = None) -> list[tuple[str, str]]:
+    """(where, body) of every function of at least three lines in the modules at the top of reference/ (the
+    grader's hidden helpers, reference/aN_mistakes.py), body without its docstring: code whose place is the
+    instructor's grader only, whatever markers it has."""
+    import textwrap
+
+    from grader import generate
+
+    reference = reference or generate.REFERENCE
+    prints = []
+    for path in sorted(reference.glob("*.py")):
+        source = path.read_text()
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                start = node.body[0].end_lineno if ast.get_docstring(node) else node.lineno
+                body = textwrap.dedent("\n".join(lines[start:node.end_lineno])).strip()
+                if len([line for line in body.splitlines() if line.strip()]) >= 3:
+                    prints.append((f"{path.name} function {node.name}", body))
+    return prints
+
+
 def normalise(text: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines())
 
@@ -255,7 +279,8 @@ GIVEN_BEFORE_WRITTEN = {("grader/training.py", "a7_transformer/adamw.py")}
 def audit(bundle: Path, reference: Path | None = None) -> list[str]:
     """Every place where a reference solution (a region, or one of its lines) appears in the bundle, but for
     the pairs in GIVEN_BEFORE_WRITTEN."""
-    prints = [(where, normalise(text)) for where, text in solution_fingerprints(reference)]
+    prints = [(where, normalise(text)) for where, text in
+              solution_fingerprints(reference) + hidden_helper_fingerprints(reference)]
     leaks = []
     for path in sorted(Path(bundle).rglob("*")):
         if not path.is_file() or path.suffix in (".npz", ".pyc"):
