@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from grader import checks, fixtures
-from grader.diagnose import close
+from grader.diagnose import close, compare_arrays
 from grader.runner import grade_assignment
 from grader.spec import FunctionUnit
 from grader.specs import ASSIGNMENTS
@@ -51,15 +51,17 @@ def test_without_the_stored_mistakes_the_student_s_grader_cannot_name_it(student
     """The diagnosis above comes from the fixtures: the spec a student has cannot compute it."""
     monkeypatch.setattr(fixtures.Fixtures, "mistakes", lambda self, key: {})
     mistake = bug("bptt_truncated_to_one_step")
-    (outcome,) = grade_assignment(ASSIGNMENTS["a6"], build_submission(mistake, tmp_path), checks=("rnn.fixture",)).outcomes
+    submission = build_submission(mistake, tmp_path)
+    (outcome,) = grade_assignment(ASSIGNMENTS["a6"], submission, checks=("rnn.fixture",)).outcomes
     assert outcome.status == "failed" and "truncated" not in outcome.message, outcome.message
 
 
-FIXTURE_LAYERS = [(a, label, unit) for a in ASSIGNMENTS.values()
-                  for label, unit in fixtures.fixture_units(a).items() if unit.mistakes and not isinstance(unit, FunctionUnit)]
+FIXTURE_LAYERS = [(a, label, unit) for a in ASSIGNMENTS.values() for label, unit in fixtures.fixture_units(a).items()
+                  if unit.mistakes and not isinstance(unit, FunctionUnit)]
 
 
-@pytest.mark.parametrize("assignment, label, unit", FIXTURE_LAYERS, ids=[f"{a.key}-{l}" for a, l, _ in FIXTURE_LAYERS])
+@pytest.mark.parametrize("assignment, label, unit", FIXTURE_LAYERS,
+                         ids=[f"{a.key}-{label}" for a, label, _ in FIXTURE_LAYERS])
 def test_no_mistake_the_student_s_grader_computes_is_a_right_gradient(student_side, assignment, label, unit):
     """A mistakes function that returns the right gradient is code that computes the solution (a6's full BPTT
     with one flag changed gave every gradient that flag leaves alone): such code lives in reference/aN_mistakes.py,
@@ -71,8 +73,8 @@ def test_no_mistake_the_student_s_grader_computes_is_a_right_gradient(student_si
                 continue
             for description, wrong in pairs:
                 if wrong is not None and np.shape(wrong) == np.shape(expected[key]):
-                    assert not close(np.asarray(expected[key], dtype=np.float64), np.asarray(wrong, dtype=np.float64)), \
-                        f"{label}'s mistake {description[:60]!r} computes the right {key}"
+                    right, wrong = (np.asarray(a, dtype=np.float64) for a in (expected[key], wrong))
+                    assert not close(right, wrong), f"{label}'s mistake {description[:60]!r} computes the right {key}"
 
 
 def test_stored_mistakes_differ_from_the_answers_and_come_with_their_descriptions():
@@ -87,16 +89,31 @@ def test_stored_mistakes_differ_from_the_answers_and_come_with_their_description
     assert any("misses the direct path" in text for text, _ in answers.mistakes["dh_prev"])
 
 
-def test_a_stored_mistake_is_named_before_the_generic_diagnosis():
-    """The mechanism alone: a fixture example's stored mistake reaches the diagnosis of that key."""
-    unit = fixtures.fixture_units(ASSIGNMENTS["a2"])["Linear"]
-    params, inputs, dout = checks.make_example(unit, {"N": 3, "fan_in": 2, "fan_out": 4}, 0)
-    right = checks.reference_layer(unit, {"N": 3, "fan_in": 2, "fan_out": 4}, params, inputs, dout)
-    wrong = right["grad:weight"] + 1.0
-    answers = fixtures.Answers(right, {"grad:weight": [("a planted mistake", wrong)]})
-    context = checks.diagnosis_context(unit, {"N": 3, "fan_in": 2, "fan_out": 4}, inputs, params, dout, answers,
-                                       "grad:weight")
-    assert [text for text, _ in context.known_mistakes][0] == "a planted mistake"
-    plain = checks.diagnosis_context(unit, {"N": 3, "fan_in": 2, "fan_out": 4}, inputs, params, dout, dict(right),
-                                     "grad:weight")
-    assert "a planted mistake" not in [text for text, _ in plain.known_mistakes]
+def test_a_stored_mistake_is_named_before_the_unit_s_own_and_the_generic_diagnosis():
+    """The mechanism alone, on a2's Linear: a fixture example's stored mistake reaches the diagnosis of its key."""
+    unit, dims = fixtures.fixture_units(ASSIGNMENTS["a2"])["Linear"], {"N": 3, "fan_in": 2, "fan_out": 4}
+    params, inputs, dout = checks.make_example(unit, dims, 0)
+    right = checks.reference_layer(unit, dims, params, inputs, dout)
+    got = right["grad:bias"] / 3  # a2's own diagnosis of this: "the bias gradient is the sum ..."
+    answers = fixtures.Answers(right, {"grad:bias": [("a planted mistake", got)]})
+
+    def message(expected):
+        context = checks.diagnosis_context(unit, dims, inputs, params, dout, expected, "grad:bias")
+        return compare_arrays("dbias", right["grad:bias"], got, context)
+
+    assert "a planted mistake" in message(answers)
+    assert "a planted mistake" not in message(dict(right)) and "the bias gradient is the sum" in message(dict(right))
+
+
+def test_stale_fixtures_include_a_changed_mistake(monkeypatch):
+    """`makemore fixtures --check` (and tests/test_generate.py) see a known mistake reworded or recomputed."""
+    assignment = ASSIGNMENTS["a2"]
+    unit = fixtures.fixture_units(assignment)["Linear"]
+    own = unit.mistakes
+
+    def reworded(*args):
+        return {key: [("reworded: " + text, wrong * 1.5) for text, wrong in pairs] for key, pairs in own(*args).items()}
+
+    assert fixtures.stale(assignment) == []
+    monkeypatch.setattr(unit, "mistakes", reworded)
+    assert {"Linear|0|mistakes", "Linear|0|mistake:grad:bias|0"} <= set(fixtures.stale(assignment))

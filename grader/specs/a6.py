@@ -52,7 +52,7 @@ def loss_mistakes(d, inputs, params, dout, expected):
         dx.append(("dlogits is not 0 at the positions whose target is -1: the mask applies to the backward pass too",
                    dout * dsum_all / n_valid))
     loss, dlogits = expected.get("out"), expected.get("dx")  # (finite differences give dlogits alone)
-    sums = []  # (what was divided by, the divisor, the description of the loss, of dlogits)
+    sums = []  # (the divisor a student used, what their loss then says, what their dlogits then says)
     if n_valid < B * T:
         sums.append((B * T, "it is the sum over the valid positions divided by B * T (all positions): divide by the "
                      "number of valid positions (targets != -1) instead",
