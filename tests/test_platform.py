@@ -1,11 +1,17 @@
 """Other platforms, faked: native Windows gets one clear message, macOS and Linux on ARM name their missing
 layers (grader/sandbox/platforms.py). These machines cannot run those platforms, so the checks take the
 platform as arguments and the tests pass other ones."""
+from types import SimpleNamespace
+
 import pytest
 
 from grader import cli
 from grader.sandbox import platforms
 from grader.sandbox.platforms import UnsupportedPlatform, isolation_layers
+
+# platforms.py reads only os.name. The faked os is its own: setting the real os.name to "nt" would make every
+# pathlib.Path made meanwhile (by pytest too) a WindowsPath, which cannot be instantiated here
+NATIVE_WINDOWS = SimpleNamespace(name="nt")
 
 
 def test_linux_x86_64_with_a_recent_kernel_offers_every_layer():
@@ -51,7 +57,7 @@ def test_native_windows_cannot_confine_and_says_what_to_do():
 
 
 def test_grading_on_native_windows_prints_one_message_and_no_traceback(monkeypatch, capsys):
-    monkeypatch.setattr(platforms.os, "name", "nt")
+    monkeypatch.setattr(platforms, "os", NATIVE_WINDOWS)
     status = cli.main(["grade", "a1", "--reference"])
     err = capsys.readouterr().err
     assert status == 2
@@ -61,7 +67,7 @@ def test_grading_on_native_windows_prints_one_message_and_no_traceback(monkeypat
 def test_doctor_on_native_windows_gives_a_plain_verdict(monkeypatch):
     from grader import doctor
 
-    monkeypatch.setattr(platforms.os, "name", "nt")
+    monkeypatch.setattr(platforms, "os", NATIVE_WINDOWS)
     monkeypatch.setattr(doctor, "isolation_layers", lambda: isolation_layers("win32", "AMD64", "10", "nt"),
                         raising=False)
     diagnosis = doctor.diagnose()
