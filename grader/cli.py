@@ -326,8 +326,8 @@ def train_recurrent(args, impl) -> int:
 
 
 def train_transformer(args, impl) -> int:
-    """a7: makemore.py's Transformer on whole names (sequences), trained with your AdamW, the loss over the
-    positions with a target (a6's SequenceCrossEntropy convention)."""
+    """a7: makemore.py's Transformer on whole names (sequences), trained with your AdamW and your a6
+    SequenceCrossEntropy (the mean over the positions with a target)."""
     import numpy as np
 
     from grader.data import load_sequence_splits
@@ -338,7 +338,7 @@ def train_transformer(args, impl) -> int:
         vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,
         n_embd=args.n_embd or 64, rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
     optimizer = impl("a7_transformer.adamw:AdamW")(model.params, lr=args.lr or 5e-4, weight_decay=args.weight_decay)
-    loss_fn = impl("a7_transformer.masked_loss:MaskedCrossEntropy")()
+    loss_fn = impl("a6_rnn.sequence_loss:SequenceCrossEntropy")()
     schedule = Schedule(steps=args.steps or 15_000, batch_size=args.batch_size or 32, seed=args.seed)
     n_params = sum(p.size for p in model.params.values())
     print(f"transformer: {n_params} parameters, {len(splits.train[0])} training words, block_size "

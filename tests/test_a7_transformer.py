@@ -1,12 +1,13 @@
 """a7's reference beyond finite differences: AdamW against torch.optim.AdamW over several steps, causality of
-the model, float32 against float64, and the temporary sequence data and masked loss (until a6's merge)."""
+the model, float32 against float64 (with a6's masked loss, which a7 trains with), and makemore.py's sequences.
+The loss itself is a6's, checked against torch in tests/test_torch_oracle.py."""
 import numpy as np
 import pytest
 
 from grader.data import build_sequences
 from grader.data import Vocab
+from reference.a6_rnn.sequence_loss import SequenceCrossEntropy
 from reference.a7_transformer.adamw import AdamW, adamw_steps
-from reference.a7_transformer.masked_loss import MaskedCrossEntropy
 from reference.a7_transformer.transformer import Transformer
 
 
@@ -79,7 +80,7 @@ def test_float32_training_agrees_with_float64():
     targets = np.random.default_rng(6).integers(-1, 7, size=(4, 6))
     losses = []
     for model in (model64, model32):
-        loss_fn = MaskedCrossEntropy()
+        loss_fn = SequenceCrossEntropy()
         logits = model.forward(idx)
         assert logits.dtype == model.params["wte.weight"].dtype
         losses.append(loss_fn.forward(logits, targets))
@@ -98,19 +99,3 @@ def test_sequences_follow_makemore_format():
     with pytest.raises(ValueError, match="block_size"):
         build_sequences(["abcd"], Vocab.from_words(["abcd"]), 4)
 
-
-def test_masked_loss_matches_torch_ignore_index():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(7)
-    logits = rng.standard_normal((3, 5, 4)) * 3
-    targets = rng.integers(0, 4, size=(3, 5))
-    targets[0, 2:] = -1
-    targets[2, 4] = -1
-    loss_fn = MaskedCrossEntropy()
-    loss = loss_fn.forward(logits, targets)
-    dlogits = loss_fn.backward()
-    t_logits = torch.tensor(logits, requires_grad=True)
-    t_loss = torch.nn.functional.cross_entropy(t_logits.view(-1, 4), torch.tensor(targets).view(-1), ignore_index=-1)
-    t_loss.backward()
-    assert loss == pytest.approx(t_loss.item(), rel=1e-12)
-    np.testing.assert_allclose(dlogits, t_logits.grad.numpy(), rtol=1e-10, atol=1e-14)

@@ -312,3 +312,21 @@ def test_an_unmarked_notebook_that_defines_the_borrowed_loss_uses_it_in_a_bundle
     loss = texts(p.folder)["a1_bigram/cross_entropy.py"]
     assert "from a2_mlp._notebook import *" in loss
     assert any("the notebook's own definitions are used" in n for n in p.notes), p.notes
+
+
+def test_a7_handed_in_alone_trains_with_a6s_loss_from_the_reference_or_the_stub(tmp_path, monkeypatch):
+    """a7 trains with a6's masked loss (it keeps no copy): the instructor's side fills in the reference's, so a
+    student who hands in a7 alone is graded on a7 alone; in a bundle it is the stub, and the notes say which."""
+    A7 = resolve("a7")
+    own = {f"a7_transformer/{p.name}": p.read_text() for p in sorted((submissions.REFERENCE / "a7_transformer").glob("*.py"))}
+    write_folder(tmp_path / "dora", own)
+    p = prep(tmp_path / "dora", tmp_path, A7)
+    loss = "a6_rnn/sequence_loss.py"
+    assert texts(p.folder)[loss] == (submissions.REFERENCE / loss).read_text()
+    assert any(f"{loss} belongs to an earlier assignment: a7's checks use the reference's" in n for n in p.notes), p.notes
+    stubs = submissions.stub_sources()
+    assert texts(p.folder)["a6_rnn/rnn_cell.py"] == stubs["a6_rnn/rnn_cell.py"]  # not borrowed: a stub
+    monkeypatch.setattr(submissions, "REFERENCE", tmp_path / "no-reference")  # a bundle: no reference
+    p = submissions.prepare(tmp_path / "dora", A7, tmp_path / "bundle", stubs=stubs)  # (stubs.json's are cached)
+    assert texts(p.folder)[loss] == stubs[loss]
+    assert any(f"{loss} (from an earlier assignment) was not in the submission" in n for n in p.notes), p.notes

@@ -332,10 +332,11 @@ TRAINING_UNIT = Unit(**{**TRANSFORMER.__dict__, "params": makemore_init,
 # reference_loss: the reference's dev loss under exactly this budget (grader.behaviour.calibrate; checked by
 # tests/test_calibration.py); margin as in grader/specs/a1.py. Whole names as sequences with makemore.py's
 # format and split ("dev" = its test words), the loss over the positions whose target is not -1, your AdamW
-# (lr 1e-2: 200 steps of makemore.py's 5e-4 would barely move); 1 layer, 2 heads, n_embd 16.
+# (lr 1e-2: 200 steps of makemore.py's 5e-4 would barely move); 1 layer, 2 heads, n_embd 16. The loss is a6's
+# SequenceCrossEntropy, borrowed (the reference's on the instructor's side, grader/instructor/submissions.py).
 TRANSFORMER_TRAINING = dict(
     data="sequence", block_size=16, dims=TRAINING_DIMS, init_seed=0,
-    loss="a7_transformer.masked_loss:MaskedCrossEntropy",  # temporary: a6's masked loss at merge
+    loss="a6_rnn.sequence_loss:SequenceCrossEntropy",
     optimizer="a7_transformer.adamw:AdamW", optimizer_args={"lr": 1e-2, "weight_decay": 0.01},
     schedule={"steps": 200, "batch_size": 32, "seed": 1},
     reference_loss=2.3272, threshold=2.3272 + 0.03,
@@ -361,6 +362,7 @@ EXPENSIVE = {"block.gradcheck": (2, 30.0), "transformer.gradcheck": (1, 30.0)}
 A7 = Assignment(
     fixture_dims=FIXTURE_DIMS,
     key="a7", package="a7_transformer", title="Transformer: attention, LayerNorm, GELU, AdamW, backprop by hand",
+    requires=("a6_rnn",),  # the training check's loss: a6's masked SequenceCrossEntropy
     checks=[
         *layer_checks("layernorm", LAYERNORM, (2, 4, 2, 2), "dx, grads['weight'] and grads['bias']"),
         *layer_checks("gelu", GELU, (1, 3, 2, 2), "dx"),
@@ -376,7 +378,7 @@ A7 = Assignment(
               {"dims": CAUSAL_MODEL_DIMS, "tokens": True}),
         *function_checks("adamw", ADAMW, (6, 4), "the parameters after each AdamW step"),
         Check("transformer.training", 10, behaviour.training, TRAINING_UNIT, "public",
-              "trains to the calibrated dev loss with the kit's loop, your AdamW and the masked loss",
+              "trains to the calibrated dev loss with the kit's loop, your AdamW and a6's masked loss",
               TRANSFORMER_TRAINING, timeout=60.0),
     ],
 )

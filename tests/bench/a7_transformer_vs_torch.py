@@ -26,9 +26,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader.a7_sequences import load_sequence_splits, masked_mean_loss  # noqa: E402
+from grader.data import load_sequence_splits  # noqa: E402
+from grader.training import evaluate  # noqa: E402
+from reference.a6_rnn.sequence_loss import SequenceCrossEntropy  # noqa: E402
 from reference.a7_transformer.adamw import AdamW  # noqa: E402
-from reference.a7_transformer.masked_loss import MaskedCrossEntropy  # noqa: E402
 from reference.a7_transformer.transformer import Transformer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +141,7 @@ def torch_test_loss(torch, tmodel, X, Y):
 
 def cmd_steps(args):
     torch, splits, tmodel, toptim, model, optim = setup()
-    loss_fn = MaskedCrossEntropy()
+    loss_fn = SequenceCrossEntropy()
     X, Y = splits.train
     rng = np.random.default_rng(0)
     batches = [rng.integers(0, len(X), size=32) for _ in range(args.steps)]
@@ -169,7 +170,7 @@ def cmd_steps(args):
 
 def cmd_train(args):
     torch, splits, tmodel, toptim, model, optim = setup()
-    loss_fn = MaskedCrossEntropy()
+    loss_fn = SequenceCrossEntropy()
     X, Y = splits.train
     Xt, Yt = splits.test
     rng = np.random.default_rng(args.seed)
@@ -187,7 +188,7 @@ def cmd_train(args):
         wall["numpy"] += time.perf_counter() - started
         if step % args.eval_every == 0 or step == args.steps:
             losses = {"torch": torch_test_loss(torch, tmodel, Xt, Yt),
-                      "numpy": masked_mean_loss(model, MaskedCrossEntropy(), Xt, Yt)}
+                      "numpy": evaluate(model, SequenceCrossEntropy(), Xt, Yt)}
             for k, v in losses.items():
                 if v < best[k][0]:
                     best[k] = (v, step)
