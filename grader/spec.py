@@ -176,12 +176,13 @@ class Assignment:
 
     def prerequisites(self, check: Check, every_check: list[Check]) -> list[Check]:
         """The public gradient checks (contract, gradcheck, agreement) of every unit a training check uses:
-        its model, the layers the model is built from (depends_on, recursively) and its loss, found among
-        ``every_check`` (all assignments' checks: a2 trains with a1's loss). Training credit needs them all
-        passed, so that a wrong gradient the loop happens to tolerate never earns the training points.
-        A check of another assignment is left out when it needs that assignment's stored answers (agreement)."""
+        its model, the layers and functions the model is built from or trained with (depends_on, recursively:
+        a7's student-written AdamW) and its loss, found among ``every_check`` (all assignments' checks: a2
+        trains with a1's loss). Training credit needs them all passed, so that a wrong gradient (or update) the
+        loop happens to tolerate never earns the training points. A check of another assignment is left out
+        when it needs that assignment's stored answers (agreement)."""
         # depends_on names units of this assignment (labels repeat across assignments: a2's MLP, a7's MLP block)
-        units = {c.unit.label: c.unit for c in self.checks if isinstance(c.unit, Unit)}
+        units = {c.unit.label: c.unit for c in self.checks if isinstance(c.unit, (Unit, FunctionUnit))}
         labels, todo = set(), [check.unit.label]
         while todo:
             label = todo.pop()
@@ -192,10 +193,11 @@ class Assignment:
         own = {id(c) for c in self.checks}
         chosen = {}
         for other in every_check:
-            uses = isinstance(other.unit, Unit) and ((id(other) in own and other.unit.label in labels)
-                                                     or other.unit.target == loss)
-            if (uses and other.visibility == "public" and other.kind in ("contract", "gradcheck", "agreement")
-                    and (id(other) in own or other.kind != "agreement")):
+            uses = isinstance(other.unit, (Unit, FunctionUnit)) and (
+                (id(other) in own and other.unit.label in labels) or other.unit.target == loss)
+            agreement = other.kind in ("agreement", "function_agreement")
+            if (uses and other.visibility == "public" and (other.kind in ("contract", "gradcheck") or agreement)
+                    and (id(other) in own or not agreement)):
                 chosen.setdefault(other.name, other)
         return list(chosen.values())
 
