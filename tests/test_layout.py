@@ -131,3 +131,39 @@ def test_a_training_check_needs_only_its_own_units_and_its_loss():
             assert needed, check.name
             strangers = [c.name for c in needed if id(c) not in own and c.unit.target != check.options.get("loss")]
             assert not strangers, (assignment.key, check.name, strangers)
+
+
+def test_sequence_models_train_with_the_one_graded_masked_loss_borrowed_from_a_required_package():
+    """The -1 mask and the mean over the valid positions are written once (a6's SequenceCrossEntropy) and every
+    sequence model trains with it (a7 too, not with a given copy); every module an assignment borrows lies in a
+    package it requires: only those are filled in for a student who hands in that assignment alone
+    (grader/instructor/submissions.py)."""
+    from grader.specs import ASSIGNMENTS
+
+    masked = {c.unit.target for a in ASSIGNMENTS.values() for c in a.checks
+              if c.kind == "gradcheck" and c.unit.label == "SequenceCrossEntropy"}
+    sequence_trained = 0
+    for assignment in ASSIGNMENTS.values():
+        for check in (c for c in assignment.checks if c.kind == "training" and c.options.get("data") == "sequence"):
+            assert {check.options["loss"]} == masked, (assignment.key, check.options["loss"], masked)
+            sequence_trained += 1
+        packages = {path.partition("/")[0] for path in assignment.borrowed_modules()}
+        assert packages <= set(assignment.requires), (assignment.key, packages)
+    assert sequence_trained >= 2 and "a6_rnn/sequence_loss.py" in ASSIGNMENTS["a7"].borrowed_modules()
+
+
+def test_a_training_check_with_the_students_optimiser_needs_its_checks():
+    """a7 trains with the student's AdamW: a wrong update must cost the training points too, so the optimiser's
+    public check is among the training check's prerequisites (Assignment.prerequisites)."""
+    from grader.specs import ASSIGNMENTS
+
+    every_check = [c for a in ASSIGNMENTS.values() for c in a.checks]
+    found = 0
+    for assignment in ASSIGNMENTS.values():
+        for check in (c for c in assignment.checks if c.kind == "training" and c.options.get("optimizer")):
+            module = check.options["optimizer"].partition(":")[0]
+            needed = assignment.prerequisites(check, every_check)
+            assert any(c.unit.target.partition(":")[0] == module for c in needed), (check.name, module)
+            found += 1
+    assert found and "adamw.fixture" in [c.name for c in ASSIGNMENTS["a7"].prerequisites(
+        next(c for c in ASSIGNMENTS["a7"].checks if c.name == "transformer.training"), every_check)]
