@@ -87,3 +87,37 @@ def test_the_grader_catches_the_bug(bug: Bug, tmp_path):
             depends = next(c.unit for c in ASSIGNMENTS[bug.assignment].checks if c.name == o.name).depends_on
             if target.unit in depends:
                 assert f"uses your {target.unit}" in o.message, o.message
+
+
+def test_a_wrong_adamw_leaves_a7s_training_unrun_and_names_it(tmp_path, monkeypatch):
+    """a7 trains with the student's AdamW: a wrong update the loop tolerates (weight decay in the gradient, at
+    makemore.py's decay of 0.01) must not earn the training points. The entry is a7 alone, as a student hands
+    it in: a6's loss is the reference's (grader/instructor/submissions.py), so only AdamW is named. The whole
+    Block's and model's contract and finite differences (8 s of the prerequisites; they pass on this code, whose
+    only change is in adamw.py) are taken as passed; every other prerequisite runs."""
+    from grader import runner
+    from grader.instructor.submissions import prepare
+    from grader.spec import Outcome
+    from tests.submission import copy_submission
+
+    slow = {"block.contract", "block.gradcheck", "transformer.contract", "transformer.gradcheck"}
+    ran = []
+
+    def run_check(check, runtime):
+        ran.append(check.name)
+        if check.name in slow:
+            return Outcome(check.name, check.points, check.points, "passed", "(taken as passed)")
+        return real_run_check(check, runtime)
+
+    real_run_check = runner.run_check
+    monkeypatch.setattr(runner, "run_check", run_check)
+    bug = next(bug for bug in BUGS if bug.name == "adamw_weight_decay_in_gradient")
+    entry = copy_submission(tmp_path / "entry", packages=("a7_transformer",))
+    apply(bug, entry)
+    prepared = prepare(entry, ASSIGNMENTS["a7"], tmp_path / "work")
+    assert prepared.fatal is None and not (entry / "a6_rnn").exists()
+    [outcome] = grade_assignment(ASSIGNMENTS["a7"], prepared.folder, checks=["transformer.training"]).outcomes
+    assert outcome.status == "failed" and outcome.points == 0, outcome.message
+    assert outcome.message.startswith("not run: training is graded once every gradient it uses passes its checks, "
+                                      "and adamw.fixture fails"), outcome.message
+    assert {"sequence_loss.gradcheck", "attention.gradcheck", "adamw.fixture"} <= set(ran)  # a6's loss passed
