@@ -173,13 +173,14 @@ def training_config(assignment):
 
 def train_submission(submission: str | Path, key: str, steps: int | None = None, csv_path: str | Path | None = None,
                      stream=sys.stderr) -> TrainingLog:
-    """Train the submission's model of assignment ``key`` with its training check's sizes, loss and schedule
-    (``steps`` overrides the number of steps), in this process: the student's own code, not sandboxed."""
+    """Train the submission's model of assignment ``key`` with its training check's data, sizes, loss, schedule
+    and optimiser (``steps`` overrides the number of steps), in this process: the student's own code, not
+    sandboxed. Sequence data (a6, a7) is makemore.py's split, whose test split is the dev loss here."""
     import importlib
 
     import numpy as np
 
-    from grader.data import load_splits
+    from grader.data import load_sequence_splits, load_splits
     from grader.specs import resolve
     from grader.training import Schedule, evaluate, train
 
@@ -194,18 +195,21 @@ def train_submission(submission: str | Path, key: str, steps: int | None = None,
         module, _, attr = target.partition(":")
         return getattr(importlib.import_module(module), attr)
 
-    splits = load_splits(block_size=opts.get("block_size", 1))
+    sequences = opts.get("data") == "sequence"
+    splits = load_sequence_splits() if sequences else load_splits(block_size=opts.get("block_size", 1))
     dims = opts["dims"]
     model = load(unit.target)(**unit.init(dims))
     for name, value in unit.params(dims, np.random.default_rng(opts.get("init_seed", 0))).items():
         model.params[name][...] = value  # the training check's initial parameters, as the grader injects them
     loss_fn = load(opts["loss"])()
     schedule = Schedule(**dict(opts["schedule"], **({"steps": steps} if steps else {})))
+    optimizer = (load(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))  # a7: the student's AdamW
+                 if opts.get("optimizer") else None)
     Xdev, Ydev = (part[:DEV_SAMPLE] for part in splits.dev)  # a fixed sample: 20 evaluations stay cheap
     log = TrainingLog(schedule.steps, max(1, schedule.steps // REPORTS),
                       dev_loss=lambda: float(evaluate(model, loss_fn, Xdev, Ydev)), stream=stream)
     try:
-        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1)
+        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1, optimizer=optimizer)
     except Diverged:
         pass
     if csv_path:

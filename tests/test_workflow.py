@@ -171,6 +171,23 @@ def test_training_log_smooths_reports_dev_and_warns_on_divergence(tmp_path):
         nan(1, float("nan"), 50.0)
 
 
+def test_a_notebooks_training_run_uses_the_checks_sequences_and_the_students_optimiser(tmp_path):
+    """A notebook's "Train and plot" (grader/trainlog.py, run as plot_training runs it) trains a7 as its training
+    check does: makemore.py's sequences, a6's masked loss and the student's AdamW (it read context windows)."""
+    import subprocess
+    import sys
+
+    from grader import KIT_ROOT, trainlog
+
+    csv = tmp_path / "log.csv"
+    run = subprocess.run([sys.executable, "-m", "grader.trainlog", "--submission", str(KIT_ROOT / "reference"),
+                          "--assignment", "a7", "--steps", "4", "--csv", str(csv)],
+                         capture_output=True, text=True, cwd=str(KIT_ROOT), timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = trainlog.read_csv(csv)
+    assert [r.step for r in rows] == [0, 1, 2, 3] and all(2.5 < r.dev_loss < 4.0 for r in rows), rows
+
+
 def test_makemore_train_reports_dev_loss_at_intervals_and_writes_csv_and_plot(tmp_path, capsys):
     from grader.cli import main
 
