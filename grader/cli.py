@@ -337,9 +337,11 @@ def train_transformer(args, impl) -> int:
     model = impl("a7_transformer.transformer:Transformer")(
         vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,
         n_embd=args.n_embd or 64, rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
-    optimizer = impl("a7_transformer.adamw:AdamW")(model.params, lr=args.lr or 5e-4, weight_decay=args.weight_decay)
+    lr = args.lr or 5e-4  # makemore.py's; constant, as there (the schedule's lr is only what the log shows)
+    optimizer = impl("a7_transformer.adamw:AdamW")(model.params, lr=lr, weight_decay=args.weight_decay)
     loss_fn = impl("a6_rnn.sequence_loss:SequenceCrossEntropy")()
-    schedule = Schedule(steps=args.steps or 15_000, batch_size=args.batch_size or 32, seed=args.seed)
+    schedule = Schedule(steps=args.steps or 15_000, batch_size=args.batch_size or 32, lr=lr, lr_after_decay=lr,
+                        seed=args.seed)
     n_params = sum(p.size for p in model.params.values())
     print(f"transformer: {n_params} parameters, {len(splits.train[0])} training words, block_size "
           f"{splits.block_size}, {schedule.steps} steps of your AdamW in {args.dtype}")
