@@ -53,10 +53,14 @@ def step_section(result: dict) -> list[str]:
     if scaling:
         rows = [[s["model"], f"{s['axis']} ({s['key']})", " → ".join(map(str, s["sizes"])),
                  " → ".join(ms(t) for t in s["numpy_s"]), " , ".join(f"{g:.2f}x" for g in s["growth"]),
+                 " , ".join(f"{g:.2f}x" for g in s.get("flop_growth", [])) or "-",
                  "**worse than linear**" if s["worse_than_linear"] else "no"]
                 for s in scaling]
         lines += ["### How the NumPy step grows as one size doubles (one thread; linear would be 2.00x per doubling)",
-                  "", *table(["model", "size", "sizes", "step time", "growth per doubling", "flag"], rows), ""]
+                  "", *table(["model", "size", "sizes", "step time", "growth per doubling", "FLOP growth", "flag"],
+                             rows),
+                  "", "Flagged: a doubling that costs more than 1.1x both linear growth and the growth of the "
+                  "matrix products' FLOPs (which the architecture sets: 4x for a Transformer's width).", ""]
     return lines
 
 

@@ -96,7 +96,9 @@ def step_rows(models, config, torch) -> list[dict]:
 
 def scaling_rows(models, config) -> list[dict]:
     """NumPy step time as one size doubles twice (batch, and each size a model names in ``scaling``); the three
-    sizes of one axis are timed interleaved, like NumPy and PyTorch."""
+    sizes of one axis are timed interleaved, like NumPy and PyTorch. A doubling is flagged when the time grows
+    more than 10 % beyond both linear (2x) and the growth of the model's FLOP count (a Transformer's products
+    grow 4x with its width; attention's 4x with the context), i.e. when the code, not the arithmetic, grows."""
     rows = []
     dtype = DTYPES[config["scaling_dtype"]]
     for model in models:
@@ -113,8 +115,12 @@ def scaling_rows(models, config) -> list[dict]:
                 steps.append(model.numpy(dims, dtype, model.lr))
             times = time_steps(steps, batches, config["rounds"], clock_for(config["threads"]))
             growth = [b / a for a, b in zip(times, times[1:])]
+            flops = [model.flops(dims, config["scaling_batch"] if key else size) for dims, size in
+                     (({**model.dims, key: size} if key else model.dims, size) for size in sizes)]
+            flop_growth = [b / a for a, b in zip(flops, flops[1:])]
             rows.append({"model": model.name, "axis": axis, "key": key or "batch", "sizes": sizes,
-                         "numpy_s": times, "growth": growth, "worse_than_linear": any(g > 2.2 for g in growth)})
+                         "numpy_s": times, "growth": growth, "flop_growth": flop_growth,
+                         "worse_than_linear": any(g > 1.1 * max(2.0, f) for g, f in zip(growth, flop_growth))})
     return rows
 
 
