@@ -138,6 +138,36 @@ def set_mode(model, training: bool) -> bool:
     return was is not False
 
 
+_MALLOC_TUNED = []
+
+
+def reuse_freed_memory() -> bool:
+    """Have glibc's malloc serve blocks up to 32 MiB from its heap and keep freed memory for the next step
+    (mallopt M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 1 GiB), once per process; False where there is no
+    glibc (macOS, Windows, musl: nothing changes).
+
+    Why: a training step allocates and frees the same large temporaries every step (a Transformer's (B, T, 4C)
+    activations are 0.5 MiB at batch 32). By default glibc maps such blocks fresh from the kernel and returns
+    them on free, so every step pays a page fault per 4 KiB of every temporary: measured here, a7's GELU
+    backward took 2.5 ms instead of 0.4 ms. The cost: the process keeps its peak heap instead of returning
+    it, which does not grow with the number of steps."""
+    if _MALLOC_TUNED:
+        return _MALLOC_TUNED[0]
+    ok = False
+    try:
+        import ctypes
+        import sys
+
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None)
+            M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+            ok = bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+    except (OSError, AttributeError):  # no mallopt in this libc
+        ok = False
+    _MALLOC_TUNED.append(ok)
+    return ok
+
+
 def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
           log: Callable[[int, float, float], None] | None = None, log_every: int = 10_000,
           optimizer=None) -> History:
@@ -147,6 +177,7 @@ def train(model, loss_fn, X: np.ndarray, Y: np.ndarray, schedule: Schedule,
     optimizer: an object with ``step(grads)`` that updates ``model.params`` in place (a7's AdamW, written by
     the student and holding its own learning rate), used instead of the schedule's; the schedule then only
     sets the steps, batch size and seed."""
+    reuse_freed_memory()
     history = History()
     update = make_optimizer(model.params, schedule) if optimizer is None else lambda grads, lr: optimizer.step(grads)
     set_mode(model, True)

@@ -141,7 +141,10 @@ def scaling_rows(models, config) -> list[dict]:
 def main(argv=None) -> int:
     from grader.bench.models import discover
 
+    from grader.training import reuse_freed_memory
+
     config = json.loads((argv or sys.argv[1:])[0])
+    reuse_freed_memory()  # as grader/training.py's train() does, for NumPy and PyTorch alike
     torch = None if config["no_torch"] else torch_or_none()
     if torch is not None:
         torch.set_num_threads(config["threads"])
