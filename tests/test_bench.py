@@ -181,3 +181,16 @@ def test_makemore_train_reports_its_dtype_and_float64_losses(capsys):
     assert f"200 steps in {dtype}" in out
     dev = float(out.split("dev   loss ")[1].split()[0])
     assert 2.0 < dev < 3.3  # learned something from log(27) = 3.30 in 200 steps
+
+
+def test_training_keeps_freed_memory_where_glibc_allows():
+    """train() asks glibc's malloc (once per process) to reuse freed memory: large temporaries are otherwise
+    mapped fresh every step (grader/training.py reuse_freed_memory)."""
+    import platform
+    import sys
+
+    from grader.training import reuse_freed_memory
+
+    expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert reuse_freed_memory() is expected
+    assert reuse_freed_memory() is expected  # the second call changes nothing and answers the same
