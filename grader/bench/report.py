@@ -115,7 +115,16 @@ def describe(result: dict) -> str:
             f"{m['cpus']} CPUs ({m['processor']}), Python {m['python']}, NumPy {m['numpy']} ({m['blas']}), "
             f"PyTorch {m['torch'] or 'not installed'}; load average {result['load_before']:.1f} before, "
             f"{result['load_after']:.1f} after. Step times are medians over {result['options']['rounds']} rounds that "
-            f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + ".")
+            f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + "."
+            + skipped(result))
+
+
+def skipped(result: dict) -> str:
+    """The parts this run left out (--no-training, --no-grading, --quick), so a table's absence is explained."""
+    options = result["options"]
+    missing = [name for name, ran in (("the training runs", options.get("training", True)),
+                                      ("grading", options.get("grading", True))) if not ran]
+    return f" Not measured in this run: {' and '.join(missing)}." if missing else ""
 
 
 def overloaded(result: dict) -> bool:
