@@ -8,10 +8,10 @@ import pytest
 
 from grader import bench
 from grader.bench.models import discover
-from grader.bench.registry import context_batch
+from grader.bench.registry import context_batch, sequence_batch
 from grader.runner import grade_assignment
 from grader.specs import ASSIGNMENTS
-from grader.training import Schedule, cast_params, evaluate, train
+from grader.training import Schedule, cast_params, evaluate, minibatch_blocks, minibatches, train
 from reference.a1_bigram.bigram_net import BigramNet
 from reference.a1_bigram.cross_entropy import SoftmaxCrossEntropy
 from reference.a2_mlp.mlp import MLP
@@ -94,9 +94,36 @@ def fits_one_batch(step, X, Y) -> bool:
     return last < first
 
 
+def test_the_minibatch_blocks_hold_the_indices_of_one_draw_per_step():
+    """The loop draws a block of minibatches per call: the run must stay the one a draw per step gives."""
+    schedule = Schedule(steps=2500, batch_size=7, seed=5)
+    rng = np.random.default_rng(5)
+    per_step = [rng.integers(0, 1000, size=7) for _ in range(2500)]
+    blocks = list(minibatch_blocks(1000, schedule))
+    assert len(blocks) == 3 and blocks[-1].shape == (2500 - 2 * 1024, 7)
+    np.testing.assert_array_equal(np.concatenate(blocks), per_step)
+    np.testing.assert_array_equal(np.stack(list(minibatches(1000, schedule))), per_step)
+
+
+def test_sequence_batches_have_makemore_format():
+    X, Y = sequence_batch({"vocab_size": 5, "block_size": 6}, 50, np.random.default_rng(0))
+    assert X.shape == Y.shape == (50, 6) and X.dtype == Y.dtype == np.int64
+    assert (X[:, 0] == 0).all()
+    for x, y in zip(X, Y):
+        length = int(np.argmax(y == 0))  # the word ends where its target is the boundary token
+        assert 1 <= length <= 5 and (y[length + 1:] == -1).all() and (x[length + 1:] == 0).all()
+        np.testing.assert_array_equal(x[1:length + 1], y[:length])
+        assert (y[:length] > 0).all()
+
+
+def test_every_assignment_with_a_trained_model_is_in_the_bench():
+    assert [(m.name, m.assignment) for m in discover()] == [
+        ("bigram", "a1"), ("mlp", "a2"), ("mlp_bn", "a3"), ("wavenet", "a5"), ("rnn", "a6"), ("gru", "a6"),
+        ("lstm", "a6"), ("transformer", "a7")]
+
+
 def test_every_registered_model_builds_and_learns():
     models = discover()
-    assert {"bigram", "mlp"} <= {m.name for m in models}
     for model in models:
         X, Y = model.batch(model.dims, 8, np.random.default_rng(0))
         assert fits_one_batch(model.numpy(model.dims, np.float32, model.lr), X, Y), model.name
@@ -129,13 +156,18 @@ def test_bench_quick_writes_markdown_and_json_with_every_figure(tmp_path):
     assert "old table" not in text and "| mlp | float32 | 32 | 1 |" in text and text.endswith(f"{bench.README_END}\noutro\n")
 
 
-def test_every_torch_twin_trains_on_the_same_batches():
+@pytest.mark.parametrize("name", [m.name for m in discover()])
+def test_each_torch_twin_is_the_reference_model(name):
+    """Same weights, same architecture, same update: three SGD steps give the reference's losses in float64 (a
+    twin with another layer order, scale, mask or statistic would differ at the first or second step), on
+    the NumPy minibatches, at sizes halved so that a size the twin ignores shows too."""
     torch = pytest.importorskip("torch")
-    for model in discover():
-        if model.torch is None:
-            continue
-        X, Y = model.batch(model.dims, 8, np.random.default_rng(0))  # the NumPy batches the NumPy model gets
-        assert fits_one_batch(model.torch(model.dims, torch.float32, model.lr), X, Y), model.name
+    model = next(m for m in discover() if m.name == name)
+    dims = {**model.dims, **{key: model.dims[key] // 2 for key in model.scaling.values()}}
+    X, Y = model.batch(dims, 6, np.random.default_rng(1))
+    numpy_step, torch_step = model.numpy(dims, np.float64, model.lr), model.torch(dims, torch.float64, model.lr)
+    for _ in range(3):
+        assert float(torch_step(X, Y)) == pytest.approx(float(numpy_step(X, Y)), rel=1e-9, abs=1e-12), name
 
 
 def test_makemore_train_reports_its_dtype_and_float64_losses(capsys):
@@ -149,3 +181,16 @@ def test_makemore_train_reports_its_dtype_and_float64_losses(capsys):
     assert f"200 steps in {dtype}" in out
     dev = float(out.split("dev   loss ")[1].split()[0])
     assert 2.0 < dev < 3.3  # learned something from log(27) = 3.30 in 200 steps
+
+
+def test_training_keeps_freed_memory_where_glibc_allows():
+    """train() asks glibc's malloc (once per process) to reuse freed memory: large temporaries are otherwise
+    mapped fresh every step (grader/training.py reuse_freed_memory)."""
+    import platform
+    import sys
+
+    from grader.training import reuse_freed_memory
+
+    expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert reuse_freed_memory() is expected
+    assert reuse_freed_memory() is expected  # the second call changes nothing and answers the same

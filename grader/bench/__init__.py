@@ -58,9 +58,10 @@ class Options:
 
 
 def quick_options(**overrides) -> Options:
-    """A few seconds: one thread, batch 32, float32, few rounds, no training runs, no grading."""
+    """A few seconds per model: one thread, batch 32, float32, three rounds of one step, no training runs, no
+    grading. The figures are rough: it shows that every part runs, not how fast."""
     return Options(**{"quick": True, "threads": (1,), "batch_sizes": (32,), "dtypes": ("float32",), "rounds": 3,
-                      "pool": 4, "gemm_size": 128, "training": False, "grading": False, **overrides})
+                      "pool": 3, "gemm_size": 128, "training": False, "grading": False, **overrides})
 
 
 def thread_env(threads: int) -> dict:
@@ -100,7 +101,7 @@ def run_measured(cmd: list[str], env: dict) -> dict:
 def measure_steps(options: Options) -> list[dict]:
     results = []
     for threads in options.threads:
-        config = {"threads": threads, "no_torch": options.no_torch, "models": list(options.models),
+        config = {"threads": threads, "quick": options.quick, "no_torch": options.no_torch, "models": list(options.models),
                   "dtypes": list(options.dtypes), "batch_sizes": list(options.batch_sizes), "pool": options.pool,
                   "rounds": options.rounds, "gemm_size": options.gemm_size, "scaling": threads == 1, "scaling_dtype": options.dtypes[0],
                   "scaling_batch": options.batch_sizes[0]}

@@ -11,8 +11,13 @@ An assignment's model joins the benchmark with one module ``grader/bench/models/
 - ``flops(dims, batch)``: the floating-point operations of one step's matrix products (2 m k n each:
   forward, and the two products of each backward), the work a GEMM-bound step cannot avoid.
 - ``batch(dims, batch_size, rng)``: a minibatch (X, Y) as the kit's loop feeds it; ``context_batch`` (contexts
-  (N, block_size) and next-token targets (N,)) by default; a sequence model passes its own.
+  (N, block_size) and next-token targets (N,)) by default; ``sequence_batch`` for the models that consume
+  makemore.py's (B, T) sequences (a6, a7).
 - ``scaling``: which size to double for "embedding width" and "context length" (keys of ``dims``).
+
+A twin starts from the reference's initial weights where the architecture allows (``torch_params`` copies
+them), so the two steps compute the same loss up to rounding (tests/test_bench.py checks it) and the timing
+compares the same arithmetic.
 
 Dims are plain ints (the lecture's sizes by default); the builder must honour every key named in ``scaling``.
 """
@@ -30,6 +35,21 @@ def context_batch(dims: dict, batch_size: int, rng: np.random.Generator) -> tupl
     """Random contexts X: (batch_size, block_size) int64 and targets Y: (batch_size,) int64 in [0, vocab_size)."""
     X = rng.integers(0, dims["vocab_size"], size=(batch_size, dims.get("block_size", 1)), dtype=np.int64)
     Y = rng.integers(0, dims["vocab_size"], size=batch_size, dtype=np.int64)
+    return X, Y
+
+
+def sequence_batch(dims: dict, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random words in makemore.py's sequence format (grader/data.py build_sequences), T = block_size:
+    X (batch_size, T) int64 starts with the boundary token 0, then the word, then 0-padding; Y (batch_size, T)
+    int64 is the word, 0, then -1 (no target). Word lengths are uniform in [1, T - 1]."""
+    T, V = dims["block_size"], dims["vocab_size"]
+    X = np.zeros((batch_size, T), dtype=np.int64)
+    Y = np.full((batch_size, T), -1, dtype=np.int64)
+    for row, length in enumerate(rng.integers(1, T, size=batch_size)):
+        word = rng.integers(1, V, size=length)
+        X[row, 1:1 + length] = word
+        Y[row, :length] = word
+        Y[row, length] = 0
     return X, Y
 
 
@@ -71,6 +91,14 @@ def torch_sgd_step(params, loss, lr: float):
         for p in params:
             p -= lr * p.grad
     return loss.detach()
+
+
+def torch_params(params: dict, dtype) -> dict:
+    """The kit's parameters (a dict of NumPy arrays) as leaf torch tensors of ``dtype`` that require grad,
+    copies under the same keys: a twin that starts from the reference's very weights."""
+    import torch
+
+    return {k: torch.tensor(np.asarray(v), dtype=dtype).requires_grad_() for k, v in params.items()}
 
 
 def matmul_flops(*shapes: tuple[int, int, int]) -> float:

@@ -53,10 +53,14 @@ def step_section(result: dict) -> list[str]:
     if scaling:
         rows = [[s["model"], f"{s['axis']} ({s['key']})", " → ".join(map(str, s["sizes"])),
                  " → ".join(ms(t) for t in s["numpy_s"]), " , ".join(f"{g:.2f}x" for g in s["growth"]),
+                 " , ".join(f"{g:.2f}x" for g in s.get("flop_growth", [])) or "-",
                  "**worse than linear**" if s["worse_than_linear"] else "no"]
                 for s in scaling]
         lines += ["### How the NumPy step grows as one size doubles (one thread; linear would be 2.00x per doubling)",
-                  "", *table(["model", "size", "sizes", "step time", "growth per doubling", "flag"], rows), ""]
+                  "", *table(["model", "size", "sizes", "step time", "growth per doubling", "FLOP growth", "flag"],
+                             rows),
+                  "", "Flagged: a doubling that costs more than 1.1x both linear growth and the growth of the "
+                  "matrix products' FLOPs (which the architecture sets: 4x for a Transformer's width).", ""]
     return lines
 
 
@@ -111,7 +115,16 @@ def describe(result: dict) -> str:
             f"{m['cpus']} CPUs ({m['processor']}), Python {m['python']}, NumPy {m['numpy']} ({m['blas']}), "
             f"PyTorch {m['torch'] or 'not installed'}; load average {result['load_before']:.1f} before, "
             f"{result['load_after']:.1f} after. Step times are medians over {result['options']['rounds']} rounds that "
-            f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + ".")
+            f"alternate NumPy and PyTorch blocks after warm-up" + (f" ({clocks})" if clocks else "") + "."
+            + skipped(result))
+
+
+def skipped(result: dict) -> str:
+    """The parts this run left out (--no-training, --no-grading, --quick), so a table's absence is explained."""
+    options = result["options"]
+    missing = [name for name, ran in (("the training runs", options.get("training", True)),
+                                      ("grading", options.get("grading", True))) if not ran]
+    return f" Not measured in this run: {' and '.join(missing)}." if missing else ""
 
 
 def overloaded(result: dict) -> bool:

@@ -46,22 +46,29 @@ def gemm_rate(dtype, clock=time.perf_counter, n: int = 512, repeats: int = 7) ->
 
 
 def time_steps(steps: list, batches: list, rounds: int, clock=time.perf_counter,
-               target_seconds: float = 0.003) -> list[float]:
+               target_seconds: float = 0.003, min_per_round: int = 3, budget_seconds: float = 20.0,
+               warmup_seconds: float = 0.5) -> list[float]:
     """Median seconds per step of each stepper in ``steps``, interleaved round by round.
 
     ``batches``: the minibatches, shared by every stepper, or one list of minibatches per stepper (when their
-    sizes differ). Each stepper first runs its minibatches once as warm-up; a round then runs ``per_round``
-    steps of each in turn (sized so that the slowest block takes about ``target_seconds``: short blocks are
-    rarely preempted). ``clock`` is the wall clock, or the process's CPU time (``time.process_time``) when one
+    sizes differ). Each stepper first runs its minibatches as warm-up (all of them, or as many as
+    ``warmup_seconds`` allows, at least two); a round then runs ``per_round`` steps of each in turn (sized so
+    that the slowest block takes about ``target_seconds``: short blocks are rarely preempted, and at least
+    ``min_per_round``). Slow models get fewer rounds (at least 7), so that one figure takes about
+    ``budget_seconds``. ``clock`` is the wall clock, or the process's CPU time (``time.process_time``) when one
     thread does all the work: then another process taking the core does not count as our time."""
     own = batches if isinstance(batches[0], list) else [batches] * len(steps)
     estimate = []
     for step, mine in zip(steps, own):
-        started = clock()
+        started, done = clock(), 0
         for X, Y in mine:
             step(X, Y)
-        estimate.append((clock() - started) / len(mine))
-    per_round = max(3, min(min(len(b) for b in own), int(target_seconds / max(max(estimate), 1e-7))))
+            done += 1
+            if done >= 2 and clock() - started > warmup_seconds:
+                break
+        estimate.append((clock() - started) / done)
+    per_round = max(min_per_round, min(min(len(b) for b in own), int(target_seconds / max(max(estimate), 1e-7))))
+    rounds = min(rounds, max(7, int(budget_seconds / (per_round * sum(estimate)))))
     samples = [[] for _ in steps]
     for _ in range(rounds):
         for i, (step, mine) in enumerate(zip(steps, own)):
@@ -70,6 +77,13 @@ def time_steps(steps: list, batches: list, rounds: int, clock=time.perf_counter,
                 step(X, Y)
             samples[i].append((clock() - started) / per_round)
     return [statistics.median(s) for s in samples]
+
+
+def timing(config) -> dict:
+    """time_steps' settings: --quick takes one step per block, rounds as given, little warm-up."""
+    if config.get("quick"):
+        return {"min_per_round": 1, "budget_seconds": 0.0, "warmup_seconds": 0.0}
+    return {}
 
 
 def step_rows(models, config, torch) -> list[dict]:
@@ -83,7 +97,7 @@ def step_rows(models, config, torch) -> list[dict]:
                 has_twin = torch is not None and model.torch is not None
                 if has_twin:
                     steps.append(model.torch(model.dims, getattr(torch, dtype_name), model.lr))
-                seconds = time_steps(steps, batches, config["rounds"], clock_for(config["threads"]))
+                seconds = time_steps(steps, batches, config["rounds"], clock_for(config["threads"]), **timing(config))
                 flops = model.flops(model.dims, batch_size)
                 rows.append({"model": model.name, "assignment": model.assignment, "dtype": dtype_name,
                              "batch": batch_size, "threads": config["threads"], "numpy_s": seconds[0],
@@ -96,7 +110,9 @@ def step_rows(models, config, torch) -> list[dict]:
 
 def scaling_rows(models, config) -> list[dict]:
     """NumPy step time as one size doubles twice (batch, and each size a model names in ``scaling``); the three
-    sizes of one axis are timed interleaved, like NumPy and PyTorch."""
+    sizes of one axis are timed interleaved, like NumPy and PyTorch. A doubling is flagged when the time grows
+    more than 10 % beyond both linear (2x) and the growth of the model's FLOP count (a Transformer's products
+    grow 4x with its width; attention's 4x with the context), i.e. when the code, not the arithmetic, grows."""
     rows = []
     dtype = DTYPES[config["scaling_dtype"]]
     for model in models:
@@ -111,17 +127,24 @@ def scaling_rows(models, config) -> list[dict]:
                 rng = np.random.default_rng(1)
                 batches.append([model.batch(dims, batch_size, rng) for _ in range(config["pool"])])
                 steps.append(model.numpy(dims, dtype, model.lr))
-            times = time_steps(steps, batches, config["rounds"], clock_for(config["threads"]))
+            times = time_steps(steps, batches, config["rounds"], clock_for(config["threads"]), **timing(config))
             growth = [b / a for a, b in zip(times, times[1:])]
+            flops = [model.flops(dims, config["scaling_batch"] if key else size) for dims, size in
+                     (({**model.dims, key: size} if key else model.dims, size) for size in sizes)]
+            flop_growth = [b / a for a, b in zip(flops, flops[1:])]
             rows.append({"model": model.name, "axis": axis, "key": key or "batch", "sizes": sizes,
-                         "numpy_s": times, "growth": growth, "worse_than_linear": any(g > 2.2 for g in growth)})
+                         "numpy_s": times, "growth": growth, "flop_growth": flop_growth,
+                         "worse_than_linear": any(g > 1.1 * max(2.0, f) for g, f in zip(growth, flop_growth))})
     return rows
 
 
 def main(argv=None) -> int:
     from grader.bench.models import discover
 
+    from grader.training import reuse_freed_memory
+
     config = json.loads((argv or sys.argv[1:])[0])
+    reuse_freed_memory()  # as grader/training.py's train() does, for NumPy and PyTorch alike
     torch = None if config["no_torch"] else torch_or_none()
     if torch is not None:
         torch.set_num_threads(config["threads"])

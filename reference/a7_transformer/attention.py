@@ -48,7 +48,7 @@ class CausalSelfAttention:
         B, T, C = x.shape
         nh = self.n_head
         hs = C // nh
-        qkv = x @ self.params["c_attn.weight"] + self.params["c_attn.bias"]
+        qkv = x.reshape(B * T, C) @ self.params["c_attn.weight"] + self.params["c_attn.bias"]  # one 2-D product
         q, k, v = qkv.reshape(B, T, 3, nh, hs).transpose(2, 0, 3, 1, 4)
         att = (q @ k.swapaxes(-1, -2)) * (1.0 / math.sqrt(hs))
         att[..., np.triu(np.ones((T, T), dtype=bool), k=1)] = -np.inf
@@ -56,7 +56,7 @@ class CausalSelfAttention:
         att /= att.sum(axis=-1, keepdims=True)
         y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
         self.x, self.q, self.k, self.v, self.att, self.y = x, q, k, v, att, y
-        return y @ self.params["c_proj.weight"] + self.params["c_proj.bias"]
+        return (y.reshape(B * T, C) @ self.params["c_proj.weight"] + self.params["c_proj.bias"]).reshape(B, T, C)
         ### END SOLUTION
 
     def backward(self, dout):
@@ -76,7 +76,7 @@ class CausalSelfAttention:
         att, q, k, v = self.att, self.q, self.k, self.v
         self.grads["c_proj.weight"] = self.y.reshape(-1, C).T @ dout.reshape(-1, C)
         self.grads["c_proj.bias"] = dout.sum(axis=(0, 1))
-        dy = (dout @ self.params["c_proj.weight"].T).reshape(B, T, nh, hs).transpose(0, 2, 1, 3)
+        dy = (dout.reshape(-1, C) @ self.params["c_proj.weight"].T).reshape(B, T, nh, hs).transpose(0, 2, 1, 3)
         # y = att @ v
         datt = dy @ v.swapaxes(-1, -2)
         dv = att.swapaxes(-1, -2) @ dy
@@ -89,5 +89,5 @@ class CausalSelfAttention:
         dqkv = np.stack((dq, dk, dv)).transpose(1, 3, 0, 2, 4).reshape(B, T, 3 * C)
         self.grads["c_attn.weight"] = self.x.reshape(-1, C).T @ dqkv.reshape(-1, 3 * C)
         self.grads["c_attn.bias"] = dqkv.sum(axis=(0, 1))
-        return dqkv @ self.params["c_attn.weight"].T
+        return (dqkv.reshape(-1, 3 * C) @ self.params["c_attn.weight"].T).reshape(B, T, C)
         ### END SOLUTION

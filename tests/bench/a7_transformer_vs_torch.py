@@ -8,7 +8,8 @@ Both models are makemore.py's default (4 layers, 4 heads, n_embd 64, block_size 
 batch 32, AdamW lr 5e-4, betas (0.9, 0.99), eps 1e-8, weight decay 0.01) on ../shared/data/names.txt with
 makemore.py's split (test = min(1000, 10 %) of the shuffled words). The NumPy model starts from the very
 weights torch drew and both see the same minibatches, so the curves differ only by rounding (float32 both).
-The torch model below is written here from the architecture, not copied.
+The torch model is grader/bench/models/a7.py's (shared with `makemore bench`), written from the
+architecture, not copied.
 """
 import os
 
@@ -17,7 +18,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from grader.bench.models.a7 import copy_weights, torch_model  # noqa: E402
 from grader.data import load_sequence_splits  # noqa: E402
 from grader.training import evaluate  # noqa: E402
 from reference.a6_rnn.sequence_loss import SequenceCrossEntropy  # noqa: E402
@@ -38,67 +39,6 @@ NAMES = Path(os.environ.get("NAMES", next((p for p in (ROOT.parent / "shared/dat
                                                         Path("/work/shared/data/names.txt")) if p.exists()),
                                                 ROOT.parent / "shared/data/names.txt")))
 CONFIG = dict(n_layer=4, n_head=4, n_embd=64)
-
-
-def torch_model(torch, vocab_size, block_size, n_layer, n_head, n_embd):
-    nn, F = torch.nn, torch.nn.functional
-
-    class Attention(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c_attn, self.c_proj = nn.Linear(n_embd, 3 * n_embd), nn.Linear(n_embd, n_embd)
-            self.register_buffer("causal", torch.tril(torch.ones(block_size, block_size, dtype=torch.bool)))
-
-        def forward(self, x):
-            B, T, C = x.shape
-            heads = self.c_attn(x).view(B, T, 3, n_head, C // n_head).permute(2, 0, 3, 1, 4)
-            q, k, v = heads[0], heads[1], heads[2]
-            scores = (q @ k.transpose(-1, -2)) / math.sqrt(C // n_head)
-            scores = scores.masked_fill(~self.causal[:T, :T], float("-inf"))
-            y = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, T, C)
-            return self.c_proj(y)
-
-    class Block(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln_1, self.attn, self.ln_2 = nn.LayerNorm(n_embd), Attention(), nn.LayerNorm(n_embd)
-            self.c_fc, self.c_proj = nn.Linear(n_embd, 4 * n_embd), nn.Linear(4 * n_embd, n_embd)
-
-        def forward(self, x):
-            x = x + self.attn(self.ln_1(x))
-            h = self.c_fc(self.ln_2(x))
-            h = 0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * h ** 3)))
-            return x + self.c_proj(h)
-
-    class GPT(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.wte, self.wpe = nn.Embedding(vocab_size, n_embd), nn.Embedding(block_size, n_embd)
-            self.h = nn.ModuleList([Block() for _ in range(n_layer)])
-            self.ln_f = nn.LayerNorm(n_embd)
-            self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
-
-        def forward(self, idx):
-            T = idx.shape[1]
-            x = self.wte(idx) + self.wpe(torch.arange(T))
-            for block in self.h:
-                x = block(x)
-            return self.lm_head(self.ln_f(x))
-
-    return GPT()
-
-
-def copy_weights(tmodel, model):
-    """torch's weights into the NumPy model (Linear weights transposed: the kit stores (fan_in, fan_out))."""
-    state = {k: v.detach().numpy() for k, v in tmodel.state_dict().items() if not k.endswith("causal")}
-    rename = {"c_fc": "mlp.c_fc", "c_proj": "mlp.c_proj"}
-    for name, value in state.items():
-        parts = name.split(".")
-        if parts[0] == "h" and parts[2] in rename:
-            parts[2] = rename[parts[2]]
-        key = ".".join(parts)
-        target = model.params[key]
-        target[...] = value.T if target.ndim == 2 and name.endswith("weight") and not name.startswith(("wte", "wpe")) else value
 
 
 def setup(seed=3407, n_layer=4, n_head=4, n_embd=64, lr=5e-4, weight_decay=0.01):

@@ -9,7 +9,8 @@ Both sides get makemore.py's setup: its RNN language model (embedding, learned s
 time, a linear head; n_embd 64, n_embd2 64), batch 32, AdamW lr 5e-4, weight_decay 0.01, betas (0.9, 0.99),
 eps 1e-8, PyTorch's default initialisation, on the *same* split (grader/data.py split_train_test, makemore.py's
 sizes) and the *same* minibatches (the kit's index sequence). The PyTorch model below is written for this
-script from makemore.py's equations, with the kit's weight layout so the two start from the same weights.
+bench from makemore.py's equations (grader/bench/models/a6.py, shared with `makemore bench`), with the kit's
+weight layout so the two start from the same weights.
 
 Every ``--eval-every`` steps both evaluate the whole test split (mean over the counted positions); the best
 is reported, as makemore.py keeps its best checkpoint. Timing: one thread each (torch.set_num_threads(1),
@@ -32,6 +33,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from grader.bench.models.a6 import torch_model  # noqa: E402
 from grader.data import Vocab, build_sequences, load_words, sequence_block_size, split_train_test  # noqa: E402
 from grader.training import AdamW, evaluate  # noqa: E402
 from reference.a6_rnn.rnn import RNN  # noqa: E402
@@ -40,35 +42,9 @@ from reference.a6_rnn.sequence_loss import SequenceCrossEntropy  # noqa: E402
 SHARED_NAMES = Path(__file__).resolve().parents[3] / "shared" / "data" / "names.txt"
 
 
-def torch_model(kit_params: dict, cell: str):
-    """makemore.py's RNN/GRU language model in torch, holding copies of the kit's initial weights (the kit's
-    (fan_in, fan_out) layout: x @ W + b)."""
-    import torch
-
-    p = {k: torch.nn.Parameter(torch.tensor(v, dtype=torch.float32)) for k, v in kit_params.items()}
-
-    def forward(idx):
-        emb = p["wte"][idx]
-        h = p["start"].expand(idx.shape[0], -1)
-        hs = []
-        for t in range(idx.shape[1]):
-            xh = torch.cat([emb[:, t], h], dim=1)
-            if cell == "rnn":
-                h = torch.tanh(xh @ p["cell.W"] + p["cell.b"])
-            else:
-                r = torch.sigmoid(xh @ p["cell.W_r"] + p["cell.b_r"])
-                hbar = torch.tanh(torch.cat([emb[:, t], r * h], dim=1) @ p["cell.W_hbar"] + p["cell.b_hbar"])
-                z = torch.sigmoid(xh @ p["cell.W_z"] + p["cell.b_z"])
-                h = (1 - z) * h + z * hbar
-            hs.append(h)
-        return torch.stack(hs, 1) @ p["lm_head_W"] + p["lm_head_b"]
-
-    return p, forward
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cell", choices=("rnn", "gru"), default="rnn")
+    parser.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="rnn")
     parser.add_argument("--steps", type=int, default=60_000)
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--chunk", type=int, default=250)

@@ -1,24 +1,28 @@
 """Assignment 1's trained model: the bigram net (logits = W[previous token])."""
 import numpy as np
 
-from grader.bench.registry import BenchModel, kit_step, matmul_flops, torch_sgd_step
+from grader.bench.registry import BenchModel, kit_step, matmul_flops, torch_params, torch_sgd_step
+
+
+def reference_bigram(dims, dtype):
+    from grader.training import cast_params
+    from reference.a1_bigram.bigram_net import BigramNet
+
+    return cast_params(BigramNet(dims["vocab_size"], rng=np.random.default_rng(0)), dtype)
 
 
 def numpy_bigram(dims, dtype, lr):
-    from grader.training import cast_params
-    from reference.a1_bigram.bigram_net import BigramNet
     from reference.a1_bigram.cross_entropy import SoftmaxCrossEntropy
 
-    model = cast_params(BigramNet(dims["vocab_size"], rng=np.random.default_rng(0)), dtype)
-    return kit_step(model, SoftmaxCrossEntropy(), lr)
+    return kit_step(reference_bigram(dims, dtype), SoftmaxCrossEntropy(), lr)
 
 
 def torch_bigram(dims, dtype, lr):
+    """The lecture's W[xs] (a row lookup; its one-hot product in the lecture) from the reference's weights."""
     import torch
     import torch.nn.functional as F
 
-    W = torch.randn((dims["vocab_size"], dims["vocab_size"]), generator=torch.Generator().manual_seed(0),
-                    dtype=dtype).requires_grad_()
+    W = torch_params(reference_bigram(dims, np.float64).params, dtype)["W"]
 
     def step(X, Y):
         logits = W[torch.from_numpy(X[:, 0])]

@@ -1,33 +1,30 @@
 """Assignment 2's model: the MLP of Bengio et al. (2003) at the lecture's sizes."""
 import numpy as np
 
-from grader.bench.registry import BenchModel, kit_step, matmul_flops, torch_sgd_step
+from grader.bench.registry import BenchModel, kit_step, matmul_flops, torch_params, torch_sgd_step
+
+
+def reference_mlp(dims, dtype):
+    from grader.training import cast_params
+    from reference.a2_mlp.mlp import MLP
+
+    return cast_params(MLP(**dims, rng=np.random.default_rng(0)), dtype)
 
 
 def numpy_mlp(dims, dtype, lr):
-    from grader.training import cast_params
     from reference.a1_bigram.cross_entropy import SoftmaxCrossEntropy
-    from reference.a2_mlp.mlp import MLP
 
-    model = cast_params(MLP(**dims, rng=np.random.default_rng(0)), dtype)
-    return kit_step(model, SoftmaxCrossEntropy(), lr)
+    return kit_step(reference_mlp(dims, dtype), SoftmaxCrossEntropy(), lr)
 
 
 def torch_mlp(dims, dtype, lr):
-    """The lecture's PyTorch code, with the reference's initialisation scales."""
+    """The lecture's PyTorch code, from the reference's initial weights."""
     import torch
     import torch.nn.functional as F
 
-    V, T, D, H = dims["vocab_size"], dims["block_size"], dims["n_embd"], dims["n_hidden"]
-    g = torch.Generator().manual_seed(0)
-    C = torch.randn((V, D), generator=g, dtype=dtype)
-    W1 = torch.randn((T * D, H), generator=g, dtype=dtype) * (5 / 3) / (T * D) ** 0.5
-    b1 = torch.randn(H, generator=g, dtype=dtype) * 0.01
-    W2 = torch.randn((H, V), generator=g, dtype=dtype) * 0.01
-    b2 = torch.zeros(V, dtype=dtype)
+    p = torch_params(reference_mlp(dims, np.float64).params, dtype)
+    C, W1, b1, W2, b2 = (p[k] for k in ("C", "W1", "b1", "W2", "b2"))
     params = [C, W1, b1, W2, b2]
-    for p in params:
-        p.requires_grad_()
 
     def step(X, Y):
         emb = C[torch.from_numpy(X)]
