@@ -357,6 +357,13 @@ MODEL_SIZES = {
 }
 
 
+def table(rows: list[tuple[str, ...]], align: str) -> list[str]:
+    """Lines of a plain-text table, each column as wide as its widest cell (header included), two spaces
+    between columns; align holds one '<' (left) or '>' (right) per column. The last column is not padded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(align))]
+    return ["  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip() for row in rows]
+
+
 def cmd_list(args) -> int:
     from grader.specs import ASSIGNMENTS
 
@@ -369,7 +376,7 @@ def cmd_list(args) -> int:
     last = json.loads(last_file.read_text()) if last_file.exists() else {}
     totals = full_totals()
     print(f"your code: {root}")
-    print(f"{'assignment':<12} {'title':<52} {'local':>6}  {'total':>6}  status")
+    rows = [("assignment", "title", "local", "total", "status")]
     hidden_anywhere = False
     for a in ASSIGNMENTS.values():
         public = sum(c.points for c in a.checks if c.visibility == "public")
@@ -379,7 +386,8 @@ def cmd_list(args) -> int:
         status = f"{stubs} stubs left" if stubs else "all written"
         if a.key in last:
             status += f", last grade {last[a.key][0]:g}/{last[a.key][1]:g}"
-        print(f"{a.key + ' ' + a.package:<12} {a.title[:52]:<52} {public:>6g}  {totals[a.key]:>6g}  {status}")
+        rows.append((f"{a.key} {a.package}", a.title, f"{public:g}", f"{totals[a.key]:g}", status))
+    print("\n".join(table(rows, align="<<>><")))
     if hidden_anywhere:
         print("local: the points of the checks you run here; total: with the hidden checks your instructor's "
               "grader runs (comparisons with the reference on generated inputs)")

@@ -65,6 +65,28 @@ def test_list_shows_every_assignment_with_its_points(capsys):
     assert "a1 a1_bigram" in out and "a2 a2_mlp" in out and "100" in out
 
 
+def test_list_sizes_its_columns_from_the_longest_package_and_title(capsys):
+    """a4_backprop_ninja and a7_transformer are longer than a fixed 12-character column: each column is as wide
+    as its widest cell, so every title and every points column starts at the same place on every row."""
+    from grader.specs import ASSIGNMENTS
+
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("assignment"))
+    rows = [next(line for line in lines if line.startswith(f"{a.key} {a.package} ")) for a in ASSIGNMENTS.values()]
+    title_at, total_end = header.index("title"), header.index("total") + len("total")
+    for a, row in zip(ASSIGNMENTS.values(), rows):
+        assert row[:title_at].rstrip() == f"{a.key} {a.package}" and row[title_at - 2:title_at] == "  ", row
+        assert row[title_at:].startswith(a.title + " "), row  # the whole title, not cut
+        assert row[:total_end].endswith(f"{a.max_points:g}") and row[total_end:].startswith("  "), row
+
+
+def test_table_pads_each_column_to_its_widest_cell():
+    from grader.cli import table
+
+    assert table([("a", "bb", "c"), ("long", "1", "xyz")], align="<><") == ["a     bb  c", "long   1  xyz"]
+
+
 def test_the_report_starts_with_the_folder_it_graded(tmp_path, capsys, monkeypatch):
     from grader.cli import STUDENT_ROOT
 
