@@ -3,14 +3,76 @@ mlp_bn --plots DIR``: per layer, the activations' mean, std and saturation and t
 per weight matrix, the update-to-data ratio log10(std(lr * grad) / std(param)) at every step.
 
 The statistics come from the assignment's own diagnostics functions (a3_batchnorm/diagnostics.py: yours, or
-the reference's with --reference). With matplotlib installed (``pip install makemore-numpy[plot]``) they are
-written as PNG files; without it, printed as a table.
+the reference's with --reference), or from the kit's (``KIT_STATISTICS``) where an assignment has none of its
+own (a5). With matplotlib installed (``pip install makemore-numpy[plot]``) they are written as PNG files;
+without it, printed as a table.
+
+Which tanh layers are looked at: a model that keeps them as ``model.h`` and ``model.dh`` (a3's BatchNormMLP,
+lists of the tanh outputs and their gradients after backward), or else every layer of ``model.layers`` whose
+class is named ``Tanh`` (a5's Sequential), whose output and upstream gradient are recorded as they pass.
+
+An assignment's notebook shows these plots when its training check's options hold ``"diagnostics"`` (data,
+grader/specs): a dict whose optional keys ``activation_stats``, ``gradient_stats``, ``update_ratio`` name the
+student's functions ("module:function"; the kit's own where absent) and ``dims`` the sizes of the network to
+look at (the training check's where absent). grader/trainlog.py runs it; grader/instructor/notebooks.py adds
+the cell.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+SATURATION = 0.97  # the lecture's threshold: |tanh| above it passes almost no gradient
+
+
+def kit_activation_stats(h):
+    """[mean, std, fraction of |h| > 0.97] over all entries of h (the lecture's numbers), (3,) float64."""
+    return np.array([h.mean(), h.std(), (np.abs(h) > SATURATION).mean()])
+
+
+def kit_gradient_stats(dh):
+    """[mean, std] over all entries of dh, (2,) float64."""
+    return np.array([dh.mean(), dh.std()])
+
+
+def kit_update_ratio(param, grad, lr):
+    """log10(std(lr * grad) / std(param)): the size of an SGD update relative to the parameter (lecture: ~-3)."""
+    return float(np.log10((lr * grad).std() / param.std()))
+
+
+KIT_STATISTICS = {"activation_stats": kit_activation_stats, "gradient_stats": kit_gradient_stats,
+                  "update_ratio": kit_update_ratio}
+
+
+@contextmanager
+def recording_tanh_layers(model):
+    """Yields a list that, after one forward and backward of ``model``, holds [h, dh] per tanh layer, first
+    layer first: the model's own ``h``/``dh`` where it keeps them, else recorded from its ``Tanh`` layers
+    (their forward's output and backward's upstream gradient; the methods are restored afterwards)."""
+    pairs: list[list] = []
+    layers = [] if hasattr(model, "h") else [layer for layer in getattr(model, "layers", [])
+                                             if type(layer).__name__ == "Tanh"]
+    for i, layer in enumerate(layers):
+        pairs.append([None, None])
+
+        def forward(x, _forward=layer.forward, _pair=pairs[i]):
+            _pair[0] = _forward(x)
+            return _pair[0]
+
+        def backward(dout, _backward=layer.backward, _pair=pairs[i]):
+            _pair[1] = dout
+            return _backward(dout)
+
+        layer.forward, layer.backward = forward, backward
+    try:
+        yield pairs
+    finally:
+        for layer in layers:
+            del layer.forward, layer.backward  # the instance attributes: the class's methods again
+    if not layers and hasattr(model, "h"):
+        pairs.extend([h, dh] for h, dh in zip(model.h, model.dh))
 
 from grader.training import Schedule, minibatches, set_mode, sgd_step
 
@@ -36,14 +98,16 @@ def train_with_update_ratios(model, loss_fn, X, Y, schedule: Schedule, update_ra
 
 def layer_statistics(model, loss_fn, X, Y, activation_stats, gradient_stats, batch_size: int = 512,
                      seed: int = 0) -> list[dict]:
-    """One forward and backward in training mode on a batch of X; per BatchNorm layer the statistics of its
-    tanh output h and of dh (BatchNormMLP keeps them in model.h and model.dh after backward)."""
+    """One forward and backward in training mode on a batch of X; per tanh layer (``recording_tanh_layers``)
+    the statistics of its output h and of its gradient dh, each given to the functions as (rows, features)."""
     ix = np.random.default_rng(seed).integers(0, len(X), size=batch_size)
     set_mode(model, True)
-    loss_fn.forward(model.forward(X[ix]), Y[ix])
-    model.backward(loss_fn.backward())
+    with recording_tanh_layers(model) as pairs:
+        loss_fn.forward(model.forward(X[ix]), Y[ix])
+        model.backward(loss_fn.backward())
     rows = []
-    for i, (h, dh) in enumerate(zip(model.h, model.dh), start=1):
+    for i, (h, dh) in enumerate(pairs, start=1):
+        h, dh = (np.asarray(a).reshape(-1, np.shape(a)[-1]) for a in (h, dh))  # a5's (B, T, C): one row per position
         mean, std, saturation = activation_stats(h)
         gmean, gstd = gradient_stats(dh)
         rows.append({"layer": i, "mean": mean, "std": std, "saturated": saturation, "grad_mean": gmean,

@@ -8,7 +8,9 @@ lecture's plot (``torch.tensor(lossi).view(-1, 1000).mean(1)``): one minibatch l
 
 ``python -m grader.trainlog`` trains a submission with an assignment's training check configuration (its
 model, loss and schedule, from grader/specs) and writes the CSV: the notebooks' "Train and plot" cell uses it,
-so any assignment with a training check gets a plot without a list of models here.
+so any assignment with a training check gets a plot without a list of models here. With ``--plots DIR`` it
+runs the assignment's diagnostics instead (grader/train_diagnostics.py; the notebooks' "Diagnostics" cell), for
+an assignment whose training check's options hold ``"diagnostics"``.
 """
 from __future__ import annotations
 
@@ -171,18 +173,13 @@ def training_config(assignment):
     return None
 
 
-def train_submission(submission: str | Path, key: str, steps: int | None = None, csv_path: str | Path | None = None,
-                     stream=sys.stderr) -> TrainingLog:
-    """Train the submission's model of assignment ``key`` with its training check's data, sizes, loss, schedule
-    and optimiser (``steps`` overrides the number of steps), in this process: the student's own code, not
-    sandboxed. Sequence data (a6, a7) is makemore.py's split, whose test split is the dev loss here."""
-    import importlib
-
+def submission_model(submission: str | Path, key: str, dims: dict | None = None):
+    """(model, loss object, splits, options) of assignment ``key``'s training check, built from the
+    submission's code with the check's initial parameters (``dims`` overrides the check's sizes)."""
     import numpy as np
 
     from grader.data import load_sequence_splits, load_splits
     from grader.specs import resolve
-    from grader.training import Schedule, evaluate, train
 
     assignment = resolve(key)
     config = training_config(assignment)
@@ -190,20 +187,33 @@ def train_submission(submission: str | Path, key: str, steps: int | None = None,
         raise LookupError(f"{assignment.key} has no training check")
     unit, opts = config
     sys.path.insert(0, str(submission))
-
-    def load(target):
-        module, _, attr = target.partition(":")
-        return getattr(importlib.import_module(module), attr)
-
     sequences = opts.get("data") == "sequence"
     splits = load_sequence_splits() if sequences else load_splits(block_size=opts.get("block_size", 1))
-    dims = opts["dims"]
-    model = load(unit.target)(**unit.init(dims))
+    dims = dims or opts["dims"]
+    model = load_target(unit.target)(**unit.init(dims))
     for name, value in unit.params(dims, np.random.default_rng(opts.get("init_seed", 0))).items():
         model.params[name][...] = value  # the training check's initial parameters, as the grader injects them
-    loss_fn = load(opts["loss"])()
+    return model, load_target(opts["loss"])(), splits, opts
+
+
+def load_target(target: str):
+    """The object "module:attr" names, imported from sys.path (the submission's folder comes first)."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def train_submission(submission: str | Path, key: str, steps: int | None = None, csv_path: str | Path | None = None,
+                     stream=sys.stderr) -> TrainingLog:
+    """Train the submission's model of assignment ``key`` with its training check's data, sizes, loss, schedule
+    and optimiser (``steps`` overrides the number of steps), in this process: the student's own code, not
+    sandboxed. Sequence data (a6, a7) is makemore.py's split, whose test split is the dev loss here."""
+    from grader.training import Schedule, evaluate, train
+
+    model, loss_fn, splits, opts = submission_model(submission, key)
     schedule = Schedule(**dict(opts["schedule"], **({"steps": steps} if steps else {})))
-    optimizer = (load(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))  # a7: the student's AdamW
+    optimizer = (load_target(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))  # a7: the student's AdamW
                  if opts.get("optimizer") else None)
     Xdev, Ydev = (part[:DEV_SAMPLE] for part in splits.dev)  # a fixed sample: 20 evaluations stay cheap
     log = TrainingLog(schedule.steps, max(1, schedule.steps // REPORTS),
@@ -217,6 +227,39 @@ def train_submission(submission: str | Path, key: str, steps: int | None = None,
     return log
 
 
+def diagnose_submission(submission: str | Path, key: str, out_dir: str | Path, steps: int | None = None,
+                        stream=sys.stderr) -> list[Path]:
+    """The lecture's diagnostics (grader/train_diagnostics.py) of the submission's model, as its assignment's
+    training check option ``"diagnostics"`` says: train with the check's schedule while recording the
+    update-to-data ratios, print the per-layer table to ``stream`` and write the PNGs to ``out_dir``.
+    Returns the PNG paths (none without matplotlib). LookupError if the assignment has no diagnostics."""
+    from grader import train_diagnostics as diag
+    from grader.specs import resolve
+    from grader.training import Schedule
+
+    config = training_config(resolve(key))
+    wanted = config[1].get("diagnostics") if config else None
+    if wanted is None:
+        raise LookupError(f"{resolve(key).key} has no diagnostics")
+    model, loss_fn, splits, opts = submission_model(submission, key, wanted.get("dims"))
+    stats = {name: load_target(wanted[name]) if name in wanted else default
+             for name, default in diag.KIT_STATISTICS.items()}
+    schedule = Schedule(**dict(opts["schedule"], **({"steps": steps} if steps else {})))
+    log = TrainingLog(schedule.steps, max(1, schedule.steps // REPORTS), stream=stream)
+    try:
+        ratios = diag.train_with_update_ratios(model, loss_fn, *splits.train, schedule, stats["update_ratio"],
+                                               log=log, log_every=1)
+    except Diverged:
+        return []
+    rows = diag.layer_statistics(model, loss_fn, *splits.train, stats["activation_stats"], stats["gradient_stats"])
+    stream.write(diag.format_table(rows, ratios) + "\n")
+    try:
+        return diag.write_plots(out_dir, rows, ratios)
+    except ImportError:
+        stream.write("pip install matplotlib to see these as plots\n")
+        return []
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -225,10 +268,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submission", required=True)
     parser.add_argument("--assignment", required=True)
     parser.add_argument("--steps", type=int)
-    parser.add_argument("--csv", required=True)
+    parser.add_argument("--csv", help="train with the training check's setup and write the loss log here")
+    parser.add_argument("--plots", metavar="DIR", help="the assignment's diagnostics (grader/train_diagnostics.py) "
+                        "instead: the per-layer table, and the PNGs written to DIR")
     args = parser.parse_args(argv)
+    if not args.csv and not args.plots:
+        parser.error("give --csv or --plots")
     try:
-        train_submission(args.submission, args.assignment, args.steps, args.csv, stream=sys.stdout)
+        if args.plots:
+            for path in diagnose_submission(args.submission, args.assignment, args.plots, args.steps, stream=sys.stdout):
+                print(f"wrote {path}")
+        else:
+            train_submission(args.submission, args.assignment, args.steps, args.csv, stream=sys.stdout)
     except NotImplementedError as err:
         print(f"not implemented yet: {err}", file=sys.stderr)
         return 1

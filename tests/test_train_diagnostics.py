@@ -50,3 +50,102 @@ def test_wavenet_trains_and_samples_with_the_lecture_sizes(capsys, few_names):
     out = capsys.readouterr().out
     assert "wavenet: 76579 parameters" in out  # the lecture's model: block 8, embedding 24, hidden 128
     assert "dev   loss" in out and "samples:" in out
+
+
+# -- the notebooks' Diagnostics cell (data: the training check's option "diagnostics") ---------------------------
+
+def reference_package_files(*packages):
+    from grader import KIT_ROOT
+
+    return {f"{pkg}/{p.name}": p.read_text() for pkg in packages
+            for p in sorted((KIT_ROOT / "reference" / pkg).glob("*.py"))}
+
+
+def diagnostics_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("makemore", {}).get("shows") == "diagnostics"]
+
+
+def test_the_notebooks_whose_spec_asks_for_diagnostics_have_the_cell_and_only_they():
+    from grader.instructor import notebooks
+    from grader.specs import ASSIGNMENTS
+    from tests.make_submissions import stub_files
+
+    asking = {key for key, a in ASSIGNMENTS.items() if notebooks.diagnostics_of(a) is not None}
+    assert {"a3", "a5"} <= asking  # the issue: "the notebooks show the plots inline"
+    for key, assignment in ASSIGNMENTS.items():
+        cells = diagnostics_cells(notebooks.build(assignment, stub_files()))
+        assert len(cells) == (1 if key in asking else 0), key
+        if cells:
+            assert cells[0].metadata["makemore"]["role"] == "plot"
+            assert f"plot_diagnostics(key={key!r})" in cells[0].source
+
+
+CELL_RUNNER = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+shell = InteractiveShell.instance()
+with capture_output() as captured:
+    result = shell.run_cell(sys.stdin.read())
+print(json.dumps({"images": [o.data["image/png"] for o in captured.outputs if "image/png" in o.data],
+                  "stdout": captured.stdout, "error": repr(result.error_in_exec)}))
+"""
+
+
+def test_the_a3_diagnostics_cell_runs_headless_and_shows_the_three_plots_inline(tmp_path):
+    """The generated cell, run by IPython (no Jupyter needed) on the notebook of a solved a3, with a short
+    budget: the three PNGs are displayed inline, the table printed above them."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("IPython")
+    import base64
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import nbformat
+
+    from grader import KIT_ROOT
+    from grader.instructor import notebooks
+    from grader.specs import resolve
+
+    nb = notebooks.build(resolve("a3"), reference_package_files("a1_bigram", "a3_batchnorm"))
+    path = tmp_path / "a3_batchnorm.ipynb"
+    nbformat.write(nb, str(path))
+    (cell,) = diagnostics_cells(nb)
+    source = cell.source.replace("key='a3')", "key='a3', steps=40)")  # the cell as generated, a shorter run
+    env = dict(os.environ, PYTHONPATH=str(KIT_ROOT), MPLBACKEND="Agg", JPY_SESSION_NAME=str(path))
+    run = subprocess.run([sys.executable, "-c", CELL_RUNNER], input=source, capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout.splitlines()[-1])
+    assert shown["error"] == "None", shown
+    assert len(shown["images"]) == 3, shown["stdout"]
+    for image in shown["images"]:
+        assert base64.b64decode(image)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "layer (tanh)" in shown["stdout"] and "W6" in shown["stdout"]  # the lecture's 5 layers and the output
+
+
+def test_a5_diagnostics_record_the_tanh_layers_of_a_sequential():
+    """a5's WaveNet keeps no h/dh: its three Tanh layers are recorded as they pass, each h the layer's output
+    and dh the gradient that reaches it, and the layers' own methods are back afterwards."""
+    import numpy as np
+
+    from grader import train_diagnostics as diag
+    from reference.a1_bigram.cross_entropy import SoftmaxCrossEntropy
+    from reference.a5_wavenet.wavenet import WaveNet
+
+    rng = np.random.default_rng(0)
+    model = WaveNet(vocab_size=7, block_size=8, n_embd=4, n_hidden=6, rng=rng)
+    X, Y = rng.integers(0, 7, size=(40, 8)), rng.integers(0, 7, size=40)
+    rows = diag.layer_statistics(model, SoftmaxCrossEntropy(), X, Y, diag.kit_activation_stats,
+                                 diag.kit_gradient_stats, batch_size=16)
+    tanhs = [layer for layer in model.layers if type(layer).__name__ == "Tanh"]
+    assert [r["layer"] for r in rows] == [1, 2, 3] and len(tanhs) == 3
+    for row, layer, positions in zip(rows, tanhs, (4, 2, 1)):
+        assert row["h"].shape == (16 * positions, 6)  # (B, T, C) as one row per position
+        np.testing.assert_array_equal(row["h"], layer.out.reshape(-1, 6))
+        assert row["std"] == pytest.approx(layer.out.std()) and 0 < row["grad_std"]
+        assert "forward" not in vars(layer) and "backward" not in vars(layer)
+    assert rows[0]["dh"].std() != rows[2]["dh"].std()  # each layer's own gradient

@@ -6,6 +6,9 @@ that grades the notebook with the local (public) checks and a cell that trains t
 The stub cells are generated from the same source as the .py stubs, at release time, so the two cannot drift;
 grader/instructor/submissions.py reads a notebook back into files with the same convention (a test round-trips it).
 
+An assignment whose training check asks for diagnostics (its option ``"diagnostics"``, grader/train_diagnostics.py)
+gets a last cell that trains while watching the layers and shows the lecture's plots inline.
+
 The kit's own cells carry metadata ``{"makemore": {"role": "setup" | "check" | "plot"}}`` and are never
 graded; module cells also carry ``{"makemore": {"module": "PACKAGE/MODULE.py"}}``.
 """
@@ -135,9 +138,31 @@ def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | N
                        "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
                        "from grader.instructor.notebooks import plot_training\n"
                        f"plot_training(key={assignment.key!r})", "plot")]
+    if diagnostics_of(assignment) is not None:
+        cells += [v4.new_markdown_cell(DIAGNOSTICS_TEXT),
+                  kit_cell("# Train the model written above while watching its layers, then show the lecture's plots\n"
+                           "# (a table of the same numbers without matplotlib).\n"
+                           "from grader.instructor.notebooks import plot_diagnostics\n"
+                           f"plot_diagnostics(key={assignment.key!r})", "plot", shows="diagnostics")]
     nb.cells = cells
     nbformat.validate(nb)
     return nb
+
+
+DIAGNOSTICS_TEXT = """## Diagnostics
+
+The lecture's health checks of a deep network while it trains (makemore part 3): per tanh layer, the
+distribution of its outputs (saturated above |tanh| > 0.97) and of their gradients, and per weight matrix the
+update-to-data ratio log10(std(lr * grad) / std(param)) at every step (about -3 is healthy)."""
+
+
+def diagnostics_of(assignment) -> dict | None:
+    """The ``"diagnostics"`` option of the assignment's training check (grader/train_diagnostics.py), or None:
+    the notebook gets a Diagnostics cell exactly when its spec asks for one."""
+    from grader.trainlog import training_config
+
+    config = training_config(assignment)
+    return config[1].get("diagnostics") if config else None
 
 
 def notebook_name(assignment) -> str:
@@ -393,3 +418,50 @@ def plot_training(notebook: str | None = None, key: str | None = None, steps: in
         trainlog.plot(rows, title=f"{assignment.key}: {assignment.title}")
     except ImportError:
         print("pip install matplotlib to see the plot")
+
+
+def plot_diagnostics(notebook: str | None = None, key: str | None = None, steps: int | None = None) -> None:
+    """Train the notebook's model as its assignment's training check says (its option ``"diagnostics"``: which
+    statistics functions, which network sizes; your own code, in a subprocess, ``python -m grader.trainlog
+    --plots``), print the per-layer table and show the PNGs inline (IPython's display; without matplotlib the
+    table is all there is)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from grader.instructor.submissions import prepare
+    from grader.specs import resolve
+
+    path, _, _ = locate(notebook, key)
+    key = key or (notebook_assignment(path) if path else None) or _key_from_cells(kernel_cells())
+    if path is None or key is None:
+        print("save the notebook first: the diagnostics train the saved code")
+        return
+    assignment = resolve(key)
+    if diagnostics_of(assignment) is None:
+        print(f"{assignment.key} has no diagnostics")
+        return
+    with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        prepared = prepare(path, assignment, tmp)
+        if prepared.folder is None:
+            print(prepared.fatal)
+            return
+        plots = Path(tmp) / "plots"
+        command = [sys.executable, "-m", "grader.trainlog", "--submission", str(prepared.folder),
+                   "--assignment", assignment.key, "--plots", str(plots)] + (["--steps", str(steps)] if steps else [])
+        run = subprocess.run(command, capture_output=True, text=True, cwd=str(KIT_ROOT))
+        print("\n".join(line for line in run.stdout[-4000:].splitlines() if not line.startswith("wrote ")))
+        print(prepared.in_notebook_terms(run.stderr[-3000:]), end="")
+        images = [p.read_bytes() for p in sorted(plots.glob("*.png"), key=lambda p: PLOT_ORDER.index(p.name)
+                                                 if p.name in PLOT_ORDER else len(PLOT_ORDER))]
+    if images:
+        try:
+            from IPython.display import Image, display
+        except ImportError:
+            print("IPython is not installed: run this in Jupyter to see the plots")
+            return
+        for data in images:
+            display(Image(data=data))
+
+
+PLOT_ORDER = ["activations.png", "gradients.png", "update_ratios.png"]  # the lecture's order

@@ -193,6 +193,12 @@ MLP_BN_TRAINING = dict(
     schedule={"steps": 1500, "batch_size": 32, "lr": 0.1, "lr_after_decay": 0.1, "seed": 1},
     buffers=[f"bn{s}_running{i}" for i in (1, 2) for s in ("mean", "var")],
     reference_loss=2.3873, threshold=2.3873 + 0.03,
+    # the notebook's "Diagnostics" cell (grader/train_diagnostics.py): the lecture's plots with your own
+    # statistics functions, of the lecture's deeper network (5 Linear-BatchNorm-Tanh layers of 100)
+    diagnostics={"activation_stats": "a3_batchnorm.diagnostics:activation_stats",
+                 "gradient_stats": "a3_batchnorm.diagnostics:gradient_stats",
+                 "update_ratio": "a3_batchnorm.diagnostics:update_ratio",
+                 "dims": {**TRAINING_DIMS, "H": 100, "L": 5}},
 )
 
 
