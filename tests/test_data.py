@@ -42,6 +42,34 @@ def test_examples_cover_every_character_and_the_end(words, block_size):
     assert np.all(X[0] == 0)  # the first context is all boundary
 
 
+def lecture_build_dataset(words, vocab, block_size):
+    """The lecture's build_dataset loop (makemore part 2), the definition the vectorised build_examples keeps."""
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = vocab.stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return np.array(X, dtype=np.int64).reshape(-1, block_size), np.array(Y, dtype=np.int64)
+
+
+@given(st.lists(st.text(alphabet="abz\u00e9\u20ac\U0001F600", max_size=7), max_size=8), st.integers(1, 6))
+def test_examples_are_the_lectures_loop_for_any_words_and_block_size(words, block_size):
+    vocab = Vocab.from_words([w for w in words if w] or ["a"])
+    X, Y = build_examples(words, vocab, block_size)
+    X_loop, Y_loop = lecture_build_dataset(words, vocab, block_size)
+    assert X.shape == X_loop.shape and X.dtype == np.int64 and Y.dtype == np.int64
+    np.testing.assert_array_equal(X, X_loop)
+    np.testing.assert_array_equal(Y, Y_loop)
+
+
+def test_a_character_outside_the_vocabulary_names_the_word():
+    with pytest.raises(DataError, match="character 'x' in 'cx' is not in the vocabulary"):
+        build_examples(["ab", "cx"], Vocab.from_words(["abc"]), 3)
+
+
 def test_examples_are_the_lectures_contexts():
     vocab = Vocab.from_words(["emma"])
     X, Y = build_examples(["emma"], vocab, 3)
