@@ -203,10 +203,11 @@ class Assignment:
 
     def borrowed_modules(self) -> list[str]:
         """'pkg/module.py' of every module this assignment's checks load from another assignment's package
-        (a2's checks use a1's loss), sorted."""
+        (a2's checks use a1's loss; a5's diagnostics, a3's statistics functions), sorted."""
         targets = set(self.imports)
         for check in self.checks:
-            for target in (getattr(check.unit, "target", None), check.options.get("loss")):
-                if isinstance(target, str):
+            diagnostics = check.options.get("diagnostics") or {}  # a training check's plots use these functions
+            for target in (getattr(check.unit, "target", None), check.options.get("loss"), *diagnostics.values()):
+                if isinstance(target, str) and ":" in target:
                     targets.add(target.partition(":")[0])
         return sorted(t.replace(".", "/") + ".py" for t in targets if not t.startswith(self.package + "."))

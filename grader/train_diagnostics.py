@@ -2,9 +2,8 @@
 mlp_bn --plots DIR``: per layer, the activations' mean, std and saturation and their gradients' mean and std;
 per weight matrix, the update-to-data ratio log10(std(lr * grad) / std(param)) at every step.
 
-The statistics come from the assignment's own diagnostics functions (a3_batchnorm/diagnostics.py: yours, or
-the reference's with --reference), or from the kit's (``KIT_STATISTICS``) where an assignment has none of its
-own (a5). With matplotlib installed (``pip install makemore-numpy[plot]``) they are written as PNG files;
+The statistics come from a3's diagnostics functions (a3_batchnorm/diagnostics.py: yours, or the reference's
+with --reference; the kit keeps no copy of them, they are a3's exercise). With matplotlib installed (``pip install makemore-numpy[plot]``) they are written as PNG files;
 without it, printed as a table.
 
 Which tanh layers are looked at: a model that keeps them as ``model.h`` and ``model.dh`` (a3's BatchNormMLP,
@@ -12,9 +11,9 @@ lists of the tanh outputs and their gradients after backward), or else every lay
 class is named ``Tanh`` (a5's Sequential), whose output and upstream gradient are recorded as they pass.
 
 An assignment's notebook shows these plots when its training check's options hold ``"diagnostics"`` (data,
-grader/specs): a dict whose optional keys ``activation_stats``, ``gradient_stats``, ``update_ratio`` name the
-student's functions ("module:function"; the kit's own where absent) and ``dims`` the sizes of the network to
-look at (the training check's where absent). grader/trainlog.py runs it; grader/instructor/notebooks.py adds
+grader/specs): a dict whose keys ``activation_stats``, ``gradient_stats``, ``update_ratio`` name the
+student's functions ("module:function"; borrowed from a3 by a later assignment, as its loss is from a1) and the
+optional ``dims`` the sizes of the network to look at (the training check's where absent). grader/trainlog.py runs it; grader/instructor/notebooks.py adds
 the cell.
 """
 from __future__ import annotations
@@ -23,28 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-
-SATURATION = 0.97  # the lecture's threshold: |tanh| above it passes almost no gradient
-
-
-def kit_activation_stats(h):
-    """[mean, std, fraction of |h| > 0.97] over all entries of h (the lecture's numbers), (3,) float64."""
-    return np.array([h.mean(), h.std(), (np.abs(h) > SATURATION).mean()])
-
-
-def kit_gradient_stats(dh):
-    """[mean, std] over all entries of dh, (2,) float64."""
-    return np.array([dh.mean(), dh.std()])
-
-
-def kit_update_ratio(param, grad, lr):
-    """log10(std(lr * grad) / std(param)): the size of an SGD update relative to the parameter (lecture: ~-3)."""
-    return float(np.log10((lr * grad).std() / param.std()))
-
-
-KIT_STATISTICS = {"activation_stats": kit_activation_stats, "gradient_stats": kit_gradient_stats,
-                  "update_ratio": kit_update_ratio}
-
 
 @contextmanager
 def recording_tanh_layers(model):

@@ -242,8 +242,7 @@ def diagnose_submission(submission: str | Path, key: str, out_dir: str | Path, s
     if wanted is None:
         raise LookupError(f"{resolve(key).key} has no diagnostics")
     model, loss_fn, splits, opts = submission_model(submission, key, wanted.get("dims"))
-    stats = {name: load_target(wanted[name]) if name in wanted else default
-             for name, default in diag.KIT_STATISTICS.items()}
+    stats = {name: load_target(wanted[name]) for name in ("activation_stats", "gradient_stats", "update_ratio")}
     schedule = Schedule(**dict(opts["schedule"], **({"steps": steps} if steps else {})))
     log = TrainingLog(schedule.steps, max(1, schedule.steps // REPORTS), stream=stream)
     try:

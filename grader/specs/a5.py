@@ -149,8 +149,10 @@ WAVENET_TRAINING = dict(
     schedule={"steps": 1000, "batch_size": 32, "lr": 0.1, "lr_after_decay": 0.1, "seed": 1},
     buffers=[f"{3 + 4 * level}.{name}" for level in range(3) for name in ("running_mean", "running_var")],
     reference_loss=2.3856, threshold=2.3856 + 0.03,
-    # the notebook's "Diagnostics" cell: a3's plots of this network's three tanh layers (the kit's statistics)
-    diagnostics={},
+    # the notebook's "Diagnostics" cell: a3's plots of this network's three tanh layers, with your a3 statistics
+    diagnostics={"activation_stats": "a3_batchnorm.diagnostics:activation_stats",
+                 "gradient_stats": "a3_batchnorm.diagnostics:gradient_stats",
+                 "update_ratio": "a3_batchnorm.diagnostics:update_ratio"},
 )
 
 FIXTURE_DIMS = {
