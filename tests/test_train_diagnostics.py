@@ -6,6 +6,7 @@ import pytest
 
 from grader.cli import main
 from grader.data import load_words
+from tests.extras import import_or_skip
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def few_names(tmp_path):
 
 
 def test_mlp_bn_writes_the_diagnostics_plots(tmp_path, capsys, few_names):
-    pytest.importorskip("matplotlib")
+    import_or_skip("matplotlib")
     assert main(["train", "mlp_bn", "--reference", "--data", few_names, "--steps", "30", "--n-layers", "3", "--n-hidden", "20",
                  "--plots", str(tmp_path), "--samples", "3"]) == 0
     out = capsys.readouterr().out
@@ -97,7 +98,7 @@ print(json.dumps({"images": [o.data["image/png"] for o in captured.outputs if "i
 def test_the_a3_diagnostics_cell_runs_headless_and_shows_the_three_plots_inline(tmp_path):
     """The generated cell, run by IPython (no Jupyter needed) on the notebook of a solved a3, with a short
     budget: the three PNGs are displayed inline, the table printed above them."""
-    pytest.importorskip("matplotlib")
+    import_or_skip("matplotlib")
     pytest.importorskip("IPython")
     import base64
     import json
