@@ -463,6 +463,8 @@ def cmd_bench(args) -> int:
     options.log = lambda line: print(line, file=sys.stderr, flush=True)
     if args.from_json:  # the tables of an earlier run, nothing measured
         result = json.loads(Path(args.from_json).read_text())
+        if args.grading_json:  # its grading figures from another run (e.g. measured on a quieter machine)
+            result = report.merge_grading(result, json.loads(Path(args.grading_json).read_text()))
         print(report.markdown(result))
     else:
         result = bench.run(options)
@@ -672,6 +674,8 @@ def add_kit_commands(sub) -> None:
     ben.add_argument("--data", help="word list for the training runs (default: data/names.txt)")
     ben.add_argument("--from-json", metavar="FILE", help="measure nothing: print (and with --readme, write) the "
                      "tables of an earlier run's bench.json")
+    ben.add_argument("--grading-json", metavar="FILE", help="with --from-json: take the grading and batch figures "
+                     "from this other run's bench.json (labelled with its time and load)")
     ben.set_defaults(run=cmd_bench)
 
 

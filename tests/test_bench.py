@@ -194,3 +194,18 @@ def test_training_keeps_freed_memory_where_glibc_allows():
     expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert reuse_freed_memory() is expected
     assert reuse_freed_memory() is expected  # the second call changes nothing and answers the same
+
+
+def test_grading_figures_merged_from_another_run_say_when_they_were_measured():
+    from grader.bench import report
+
+    steps_run = {"when": "2026-11-29 11:30 UTC", "options": {"grading": False}, "steps": [], "training": [],
+                 "grading": [], "batch": [], "load_before": 4.7, "load_after": 7.3}
+    grading_run = {"when": "2026-11-29 12:40 UTC", "load_before": 2.5, "load_after": 3.0, "batch": [],
+                   "grading": [{"assignment": "a2", "checks": "all", "wall_s": 5.0, "cpu_s": 4.0,
+                                "peak_rss_mib": 100.0, "score": [100, 100]}]}
+    merged = report.merge_grading(steps_run, grading_run)
+    lines = "\n".join(report.grading_section(merged))
+    assert "separate run, 2026-11-29 12:40 UTC, load average 2.5" in lines and "| a2 | all | 5.0 s |" in lines
+    assert merged["options"]["grading"] and not report.skipped(merged)  # the caption no longer says "not measured"
+    assert "separate run" not in "\n".join(report.grading_section(grading_run))  # a single run needs no label

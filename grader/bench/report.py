@@ -92,6 +92,10 @@ def memory_growth(rows: list[dict]) -> str:
 
 def grading_section(result: dict) -> list[str]:
     lines = []
+    separate = result.get("grading_run")  # merged in from another run (merge_grading): say when and how loaded
+    if separate and (result["grading"] or result["batch"]):
+        lines += [f"Grading measured in a separate run, {separate['when']}, load average {separate['load_before']:.1f} "
+                  f"before and {separate['load_after']:.1f} after.", ""]
     if result["grading"]:
         rows = [[r["assignment"], r["checks"], f"{r['wall_s']:.1f} s", seconds(r.get("cpu_s")), mib(r["peak_rss_mib"]),
                  "-" if not r["score"] else f"{r['score'][0]:g}/{r['score'][1]:g}"] for r in result["grading"]]
@@ -149,3 +153,12 @@ def markdown(result: dict) -> str:
 def readme_tables(result: dict) -> str:
     return "\n".join([describe(result), "", *warning(result), *step_section(result), *training_section(result),
                       *grading_section(result)])
+
+
+def merge_grading(steps_run: dict, grading_run: dict) -> dict:
+    """One table from two runs: ``steps_run``'s step and training figures with ``grading_run``'s grading and
+    batch figures, the latter labelled with their own time and load (grading_section prints them)."""
+    merged = dict(steps_run, grading=grading_run["grading"], batch=grading_run["batch"])
+    merged["options"] = dict(steps_run["options"], grading=True)
+    merged["grading_run"] = {k: grading_run[k] for k in ("when", "load_before", "load_after")}
+    return merged
