@@ -94,3 +94,12 @@ def test_the_report_starts_with_the_folder_it_graded(tmp_path, capsys, monkeypat
     main(["grade", "a1", "--public-only"])
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith(f"graded {STUDENT_ROOT.resolve()}") and "assignments/" in first
+
+
+def test_train_transformer_logs_the_lr_its_adamw_uses(capsys):
+    """makemore.py's constant 5e-4, not the schedule's SGD default (0.1) that the log showed before."""
+    from grader.cli import main
+
+    assert main(["train", "transformer", "--reference", "--steps", "2", "--n-layer", "1"]) == 0
+    steps = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith(("1/2", "2/2"))]
+    assert len(steps) == 2 and all(line.rstrip().split("lr ")[1].split()[0] == "0.0005" for line in steps), steps

@@ -51,3 +51,23 @@ def test_the_contract_comes_before_values():
     assert "subclass" in check_array_type("out", dict(meta, dtype="float64", exact=False, type="matrix"), (2, 3))
     assert "returned None" in check_array_type("out", {"kind": "none"}, (2, 3))
     assert check_array_type("out", dict(meta, dtype="float64"), (2, 3)) is None
+
+
+def test_a_units_known_mistakes_are_computed_only_when_a_diagnosis_asks():
+    """They can cost whole forward and backward passes (a6's time loop, a7's Block) and most comparisons pass:
+    computed for every key of every comparison they took a quarter of a6's grading time."""
+    from types import SimpleNamespace
+
+    from grader.checks import diagnosis_context
+
+    calls = []
+    wrong = np.full(3, 2.0)
+
+    def mistakes(dims, inputs, params, dout, expected):
+        calls.append(1)
+        return {"out": [("doubled", wrong)]}
+
+    unit = SimpleNamespace(mistakes=mistakes, regions=None, batch_size=lambda dims: 1)
+    context = diagnosis_context(unit, {}, [], {}, None, {"out": np.ones(3)}, "out")
+    assert compare_arrays("out", np.ones(3), np.ones(3), context) is None and calls == []
+    assert "doubled" in compare_arrays("out", np.ones(3), wrong, context) and calls == [1]
