@@ -8,6 +8,11 @@ copy keeps everything else (signatures, docstrings, initialisation) and replaces
 
 so a stub fails loudly and never returns something that could pass a check. ``makemore generate`` writes
 assignments/; ``makemore generate --check`` (and a kit test) fails when assignments/ is out of date.
+
+Hints live beside the solution they are about, as lines ``### HINT n: text`` (n = 1, 2, 3, ...: the idea, the
+first step of the derivation, the closed form) anywhere inside the function they belong to, usually just
+above its ``### BEGIN SOLUTION``. A longer hint continues on lines ``###   more text`` (three spaces) right
+below. The student copy never carries them: ``hint_ladders`` reads them for ``makemore hint``.
 """
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from grader import KIT_ROOT
 
 BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION(?::\s*(?P<hint>.*))?$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
+HINT = re.compile(r"^\s*### HINT (?P<level>\d+):\s*(?P<text>.*)$")
+HINT_MORE = re.compile(r"^\s*###   (?P<text>.*)$")
 REFERENCE = KIT_ROOT / "reference"
 ASSIGNMENTS = KIT_ROOT / "assignments"
 HANDWRITTEN = {"__init__.py"}  # assignments/__init__.py speaks to students, reference/__init__.py does not
@@ -47,11 +54,42 @@ def enclosing_names(source: str) -> dict[int, str]:
     return names
 
 
+def hint_ladders(source: str, filename: str = "<reference>") -> dict[str, list[str]]:
+    """Qualified function name -> its hints in level order (["the idea", "the first step", "the closed form"]).
+
+    Raises MarkerError when a function's levels are not 1, 2, ... in order, or a continuation line has no
+    hint above it."""
+    names = enclosing_names(source)
+    ladders: dict[str, list[str]] = {}
+    last = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        hint, more = HINT.match(line), HINT_MORE.match(line)
+        if hint:
+            where = names.get(number, "<module>")
+            ladder = ladders.setdefault(where, [])
+            if int(hint["level"]) != len(ladder) + 1:
+                raise MarkerError(f"{filename}:{number}: HINT {hint['level']} of {where} follows level {len(ladder)}")
+            ladder.append(hint["text"].strip())
+            last = where
+        elif more and last is not None:
+            ladders[last][-1] += " " + more["text"].strip()
+        elif more:
+            raise MarkerError(f"{filename}:{number}: a hint's continuation line with no HINT above it")
+        else:
+            last = None
+    return ladders
+
+
 def strip_solutions(source: str, filename: str = "<reference>") -> str:
     lines = source.splitlines()
     names = enclosing_names(source)
-    out, inside = [], None
+    hint_ladders(source, filename)  # malformed hints are an error here too
+    out, inside, in_hint = [], None, False
     for number, line in enumerate(lines, start=1):
+        if HINT.match(line) or (in_hint and HINT_MORE.match(line)):
+            in_hint = True
+            continue
+        in_hint = False
         begin = BEGIN.match(line)
         if begin:
             if inside:

@@ -102,3 +102,20 @@ def test_generate_refuses_to_overwrite_edited_files_and_keeps_a_backup_with_forc
     (backup,) = generate.backup_folders(target)
     assert (backup / "assignments" / "a2_mlp" / "tanh.py").read_text() == work
     assert generate.write(target) == []  # up to date, nothing edited: nothing to do
+
+
+def test_hint_lines_are_read_into_ladders_and_never_reach_the_student_copy():
+    source = (
+        "def f(x):\n"
+        "    ### HINT 1: the idea\n"
+        "    ### HINT 2: the first step,\n"
+        "    ###   continued\n"
+        "    ### HINT 3: the closed form\n"
+        "    ### BEGIN SOLUTION: return the thing\n"
+        "    return x\n"
+        "    ### END SOLUTION\n")
+    assert generate.hint_ladders(source) == {"f": ["the idea", "the first step, continued", "the closed form"]}
+    stub = generate.strip_solutions(source)
+    assert "HINT" not in stub and "the idea" not in stub and "continued" not in stub
+    with pytest.raises(generate.MarkerError):
+        generate.hint_ladders("def f():\n    ### HINT 2: skipped level one\n    pass\n")
