@@ -472,9 +472,9 @@ def cmd_bench(args) -> int:
         print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}", file=sys.stderr)
     if args.readme:
         if not bench.rewrite_readme(result):
-            print("README.md has no makemore bench markers: nothing rewritten", file=sys.stderr)
+            print("docs/performance.md has no makemore bench markers: nothing rewritten", file=sys.stderr)
             return 1
-        print("rewrote the performance tables in README.md", file=sys.stderr)
+        print("rewrote the performance tables in docs/performance.md", file=sys.stderr)
     return 0
 
 
@@ -661,7 +661,7 @@ def add_kit_commands(sub) -> None:
     ben.add_argument("--quick", action="store_true", help="a few seconds: one thread, batch 32, float32, "
                      "no training runs, no grading")
     ben.add_argument("--out", default=str(KIT_ROOT / ".makemore" / "bench"), help="folder for bench.md and bench.json")
-    ben.add_argument("--readme", action="store_true", help="rewrite README.md's performance tables from this run")
+    ben.add_argument("--readme", action="store_true", help="rewrite the tables of docs/performance.md from this run")
     ben.add_argument("--no-torch", action="store_true", help="time NumPy alone even if PyTorch is installed")
     ben.add_argument("--models", nargs="+", default=[], help="only these models (default: every registered one)")
     ben.add_argument("--threads", type=int, nargs="+", help="BLAS/torch thread counts (default 1 2)")

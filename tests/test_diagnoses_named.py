@@ -1,4 +1,4 @@
-"""Issue 10's diagnoses that pointed at the wrong cause, or at none: each common slip gets its own message.
+"""Diagnoses that could point at the wrong cause, or at none: each common slip gets its own message.
 
 Each case is one substitution in a copy of the reference, graded on the check that must name it."""
 from __future__ import annotations

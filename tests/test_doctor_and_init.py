@@ -1,4 +1,4 @@
-"""`makemore doctor`, `makemore init` and which folder `makemore grade` grades (issue 8)."""
+"""`makemore doctor`, `makemore init` and which folder `makemore grade` grades."""
 from __future__ import annotations
 
 import pytest

@@ -70,7 +70,7 @@ def test_the_grader_catches_the_bug(bug: Bug, tmp_path):
     assert bug.diagnosis in target.message, (
         f"{bug.failing_check} lost its points, but the message lacks {bug.diagnosis!r}:\n{target.message}")
     assert result.score < result.max_score
-    # a wrong gradient never earns training points, however well the loop tolerates it (issue 10, item 7)
+    # a wrong gradient never earns training points, however well the loop tolerates it
     for check in assignment.checks:
         needed = {c.name for c in assignment.prerequisites(check, EVERY_CHECK)} if check.kind == "training" else ()
         if bug.failing_check in needed and check.name in outcomes:  # (SLOW_CHECKS are not run for their unit)

@@ -88,7 +88,7 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_the_sandbox_package_exports_only_what_the_engine_uses():
     import grader.sandbox
 
-    # the handle on the child, the one encoding of a function's arguments (issue 9), the platform's refusal
+    # the handle on the child, the one encoding of a function's arguments, the platform's refusal
     assert sorted(grader.sandbox.__all__) == ["Child", "Limits", "Reply", "Rng", "UnsupportedPlatform",
                                               "decode_args", "encode_args"]
     engine_uses = set()

@@ -179,7 +179,7 @@ def test_the_bundle_grades_without_the_reference(bundle, tmp_path):
 
 
 def test_the_bundle_names_mistakes_only_the_reference_can_compute(bundle, tmp_path):
-    """Issue 13: a6's BPTT mistakes are computed by reference/a6_mistakes.py, absent here; the bundle's fixture
+    """a6's BPTT mistakes are computed by reference/a6_mistakes.py, absent here; the bundle's fixture
     check still names them, from the mistakes stored in its fixtures."""
     from tests.corpus.bugs import BUGS, build_submission
 

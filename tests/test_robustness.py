@@ -1,4 +1,4 @@
-"""Issue 10's robustness items on the student's side of the sandbox: what an honest submission may do (read
+"""Robustness on the student's side of the sandbox: what an honest submission may do (read
 stdin, print a lot) costs nothing, and grading leaves nothing behind outside its scratch and output folders."""
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""What the sandbox breaks is never the student's fault (issue 8).
+"""What the sandbox breaks is never the student's fault.
 
 A check that fails because the confinement refused something legitimate code needs (a system library, a
 file of Python's) is an internal grader error that says so and is marked for a regrade; one that fails
 because the student did something forbidden stays the student's. The first test blocks a library on purpose:
-``Limits(system_libraries=False)`` takes away the system's library folders and the preloading, as the kit
-was before issue 8, and the student's forward imports a standard-library module that needs libcrypto.
+``Limits(system_libraries=False)`` takes away the system's library folders and the preloading, as a sandbox
+without them would, and the student's forward imports a standard-library module that needs libcrypto.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10's false verdicts, one test per kind: correct code that lost points, wrong code that kept them.
+"""False verdicts, one test per kind: correct code that lost points, wrong code that kept them.
 
 Each test grades a copy of the reference with one substitution (tests/submission.py) and asserts the
 verdict and the words of the message."""

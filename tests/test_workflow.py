@@ -1,4 +1,4 @@
-"""The instructor's and the notebook student's workflow as people use it (issue 11): grades that do not depend
+"""The instructor's and the notebook student's workflow as people use it: grades that do not depend
 on the instructor's working folder, commands that say what they do, notebooks that grade themselves."""
 import json
 import os

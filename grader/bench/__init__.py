@@ -207,8 +207,11 @@ def run(options: Options) -> dict:
     return result
 
 
-def rewrite_readme(result: dict, readme: Path = KIT_ROOT / "README.md") -> bool:
-    """Replace the README's marked region with this run's tables; False if the markers are missing."""
+PERFORMANCE_PAGE = KIT_ROOT / "docs" / "performance.md"
+
+
+def rewrite_readme(result: dict, readme: Path = PERFORMANCE_PAGE) -> bool:
+    """Replace the performance page's marked region with this run's tables; False if the markers are missing."""
     from grader.bench import report
 
     text = readme.read_text()

@@ -1,7 +1,7 @@
 """The Markdown of ``makemore bench``: bench.md and the README's generated region."""
 from __future__ import annotations
 
-TARGETS = {32: 0.8, 256: 1.0}  # issue 15: NumPy / PyTorch at most this, one thread, same dtype
+TARGETS = {32: 0.8, 256: 1.0}  # the targets: NumPy / PyTorch at most this, one thread, same dtype
 
 
 def ms(seconds) -> str:

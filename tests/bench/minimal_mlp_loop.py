@@ -3,7 +3,7 @@ floor `makemore train mlp` is measured against on this machine. A script, not a 
 
     OPENBLAS_NUM_THREADS=1 python tests/bench/minimal_mlp_loop.py
 
-Issue 15's target, 200k steps in under 20 s, assumed 0.07 ms a step; where this loop itself needs more, the
+A target of 200k steps in under 20 s assumes 0.07 ms a step; where this loop itself needs more, the
 target is out of NumPy's reach on that machine and the kit is judged by its ratio to this floor.
 """
 import time

@@ -1,0 +1,65 @@
+"""The README and docs/: a newcomer's page that stays short, links that resolve, and tables that match the code."""
+import re
+from pathlib import Path
+
+import pytest
+
+from grader import KIT_ROOT
+from grader.specs import ASSIGNMENTS
+
+README = KIT_ROOT / "README.md"
+PAGES = [README, *sorted((KIT_ROOT / "docs").glob("*.md")), KIT_ROOT / "grader" / "README.md",
+         KIT_ROOT / "assignments" / "README.md", *sorted((KIT_ROOT / "assignments").glob("*/README.md"))]
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def test_the_readme_is_a_newcomers_page():
+    """Under 10 KB, the two set-up commands first (install and grade; the kit's tests), and no instructor or
+    performance material before the assignments table."""
+    text = README.read_text()
+    assert len(text.encode()) < 10_000, f"README.md is {len(text.encode())} bytes"
+    first = text.split("```")[1]
+    assert "pip install -e . && makemore grade" in first and 'pip install -e ".[test]" && python -m pytest' in first
+    assert text.index("## The assignments") < text.find("docs/instructors.md")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(KIT_ROOT)))
+def test_every_relative_link_resolves(page):
+    broken = []
+    for target in LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue
+        path = (page.parent / target.partition("#")[0]).resolve()
+        if not path.exists():
+            broken.append(target)
+    assert not broken, f"{page.relative_to(KIT_ROOT)} links to missing {broken}"
+
+
+def test_the_readme_lists_every_assignment():
+    rows = re.findall(r"^\| (a\d+) \| `([a-z0-9_]+)/` \|", README.read_text(), re.M)
+    assert rows == [(a.key, a.package) for a in ASSIGNMENTS.values()]
+
+
+def test_the_batch_option_table_is_the_parsers():
+    from grader.cli import build_parser
+
+    parser = build_parser()
+    batch = next(a for a in parser._subparsers._group_actions[0].choices.items() if a[0] == "batch")[1]
+    options = {a.option_strings[-1] if a.option_strings[-1].startswith("--") else a.option_strings[0]
+               for a in batch._actions if a.option_strings and "--help" not in a.option_strings}
+    table = (KIT_ROOT / "docs" / "instructors.md").read_text()
+    documented = set(re.findall(r"^\| `(--[a-z-]+)`", table, re.M))
+    assert documented == options, f"undocumented: {options - documented}; gone: {documented - options}"
+
+
+def test_no_issue_numbers_in_code_tests_or_docs():
+    """State the requirement and the measurement, not the ticket it came from."""
+    found = []
+    for path in [*KIT_ROOT.glob("*.md"), *(KIT_ROOT / "docs").rglob("*.md"), *(KIT_ROOT / "grader").rglob("*.*"),
+                 *(KIT_ROOT / "tests").rglob("*.py"), *(KIT_ROOT / "reference").rglob("*.py")]:
+        if path.suffix not in (".py", ".md") or path == Path(__file__):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\b[Ii]ssues? \d+\b", line):
+                found.append(f"{path.relative_to(KIT_ROOT)}:{number}")
+    assert not found, found
