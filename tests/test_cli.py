@@ -2,6 +2,8 @@
 import json
 import zipfile
 
+import numpy as np
+
 from grader import KIT_ROOT
 from grader.cli import main
 from grader.specs import ASSIGNMENTS
@@ -103,3 +105,25 @@ def test_train_transformer_logs_the_lr_its_adamw_uses(capsys):
     assert main(["train", "transformer", "--reference", "--steps", "2", "--n-layer", "1"]) == 0
     steps = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith(("1/2", "2/2"))]
     assert len(steps) == 2 and all(line.rstrip().split("lr ")[1].split()[0] == "0.0005" for line in steps), steps
+
+
+def test_fixtures_rewrites_only_stale_files_of_the_assignments_named(tmp_path, monkeypatch, capsys):
+    """An up-to-date .npz is left byte for byte (no binary churn in git); a stale one is rebuilt; others untouched."""
+    import shutil
+
+    from grader import fixtures
+
+    for name in ("a1_bigram.npz", "a2_mlp.npz"):
+        shutil.copy(fixtures.FIXTURE_DIR / name, tmp_path / name)
+    monkeypatch.setattr(fixtures, "FIXTURE_DIR", tmp_path)
+    before = (tmp_path / "a1_bigram.npz").stat().st_mtime_ns
+    assert main(["fixtures", "a1"]) == 0
+    assert (tmp_path / "a1_bigram.npz").stat().st_mtime_ns == before and "up to date" in capsys.readouterr().out
+    stored = dict(np.load(tmp_path / "a1_bigram.npz"))
+    key = next(k for k in stored if k.endswith("expected") or "expected:" in k)
+    stored[key] = stored[key] + 1.0
+    np.savez(tmp_path / "a1_bigram.npz", **stored)
+    a2_before = (tmp_path / "a2_mlp.npz").read_bytes()
+    assert main(["fixtures", "a1"]) == 0 and "wrote" in capsys.readouterr().out
+    assert not fixtures.stale(ASSIGNMENTS["a1"]) and (tmp_path / "a2_mlp.npz").read_bytes() == a2_before
+
