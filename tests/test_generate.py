@@ -33,15 +33,28 @@ def test_no_solution_line_survives_in_the_student_copy():
     assert checked > 40  # the regions were found at all
 
 
-def qualified_functions(tree) -> dict:
-    """'Class.method' or 'function' -> its FunctionDef node."""
+def qualified_functions(tree, prefix: str = "") -> dict:
+    """'Class.method', 'function' or 'Class.method.closure' (a function nested at any depth, as an autograd
+    engine's local backward) -> its FunctionDef node, named as generate.enclosing_names names it."""
     found = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            found[node.name] = node
-        elif isinstance(node, ast.ClassDef):
-            found.update({f"{node.name}.{m.name}": m for m in node.body if isinstance(m, ast.FunctionDef)})
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if not isinstance(node, ast.ClassDef):
+                found[prefix + node.name] = node
+            found.update(qualified_functions(node, f"{prefix}{node.name}."))
+        else:
+            found.update(qualified_functions(node, prefix))
     return found
+
+
+def test_nested_functions_are_found_by_the_name_the_generator_gives_them():
+    source = ("class Value:\n    def __add__(self, other):\n        def _backward():\n"
+              "            ### BEGIN SOLUTION: accumulate\n            pass\n            ### END SOLUTION\n"
+              "        return _backward\n")
+    names = generate.enclosing_names(source)
+    solved = {names[i] for i, line in enumerate(source.splitlines(), 1) if generate.BEGIN.match(line)}
+    assert solved == {"Value.__add__._backward"}
+    assert solved <= set(qualified_functions(ast.parse(generate.strip_solutions(source))))
 
 
 def test_every_stubbed_function_raises_not_implemented():
