@@ -99,7 +99,8 @@ class Model:
     def help_line(self) -> str:
         sizes = ", ".join(f"{k} {v}" for k, v in self.sizes.items())
         budget = f"{self.steps:,} steps of {'AdamW' if self.optimizer != 'sgd' else 'SGD'}, lr {self.lr:g}"
-        return f"{self.name} ({self.assignment}): {self.summary}; {sizes}; {budget}" + (f"; {self.goal}" if self.goal else "")
+        return "; ".join(part for part in (f"{self.name} ({self.assignment}): {self.summary}", sizes, budget, self.goal)
+                         if part)
 
 
 @dataclass
