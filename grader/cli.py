@@ -179,6 +179,20 @@ def train_bigram_counts(args, impl) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from grader import compare
+
+    try:
+        return compare.run(args, lambda target: load_impl(target, args.reference,
+                                                          args.submission and Path(args.submission)))
+    except NotImplementedError as err:
+        print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
+        return 1
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
+
+
 def registered_setup(entry, args, impl):
     """(model, loss object, splits, schedule, optimizer or None) of a registered model (grader/models/), with
     the lecture's sizes and schedule unless ``args`` gives them; the model and loss from ``impl``."""
@@ -582,6 +596,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "lecture's MLP run gives the same losses to four decimals; losses are evaluated in float64, "
                        "and the grader always uses float64)")
     train.set_defaults(run=cmd_train)
+
+    comp = sub.add_parser("compare", help="your model beside PyTorch's: the same weights, one minibatch, every "
+                          "value and gradient compared (needs torch)")
+    comp.add_argument("assignment", help="a1 ... a7, or a model name (gru)")
+    comp.add_argument("--model", help="one of the assignment's models (a6: rnn, gru, lstm)")
+    comp.add_argument("--reference", action="store_true", help="compare the reference instead of your code")
+    comp.add_argument("--submission", help="folder holding your assignments (default: assignments/)")
+    comp.add_argument("--steps", type=int, default=0, help="then train both side by side for N steps")
+    comp.add_argument("--batch-size", type=int, default=32)
+    comp.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the minibatches")
+    comp.add_argument("--plot", metavar="FILE", help="with --steps: the two loss curves as a PNG (matplotlib)")
+    comp.add_argument("--json", metavar="FILE", help="write every row (and the curves) as JSON")
+    comp.add_argument("--json-only", action="store_true", help="print nothing (with --json)")
+    comp.set_defaults(run=cmd_compare)
 
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
     listing.set_defaults(run=cmd_list)

@@ -110,6 +110,7 @@ class Twin:
     params: dict
     forward: Callable
     to_kit: Callable = staticmethod(lambda name, array: array)
+    buffers: dict = field(default_factory=dict)  # running statistics by the kit's keys, updated by forward
 
 
 def sequence_loss(torch, logits, Y):

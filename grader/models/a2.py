@@ -24,8 +24,7 @@ def flops(d, n):
 
 
 PYTORCH = {
-    "C": "C[X] is an index: its backward scatter-adds every occurrence (index_put_ with accumulate=True), "
-         "the np.add.at you wrote",
+    "C": "C[X] is an index: autograd's backward of it is index_put_ with accumulate=True",
     "W1": "emb.view(N, -1) @ W1: autograd records the matmul and its two backward products",
     "b1": "a broadcast add: autograd sums the gradient over the broadcast axis for you",
     "loss": "F.cross_entropy: log_softmax + nll_loss, the mean over the batch, in one fused call",

@@ -19,7 +19,7 @@ def twin(model, dims, dtype):
                                         p[f"bngain{i}"], p[f"bnbias{i}"], training=True, momentum=0.1, eps=1e-5))
         return x @ p[f"W{L + 1}"] + p[f"b{L + 1}"]
 
-    return Twin(p, forward)
+    return Twin(p, forward, buffers=running)
 
 
 def flops(d, n):

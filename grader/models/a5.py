@@ -25,7 +25,7 @@ def twin(model, dims, dtype):
         out = 1 + 4 * levels
         return x[:, 0] @ p[f"{out}.weight"] + p[f"{out}.bias"]
 
-    return Twin(p, forward)
+    return Twin(p, forward, buffers=running)
 
 
 def flops(d, n):
