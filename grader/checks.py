@@ -11,7 +11,7 @@ comparisons, the reference and the scoring happen here, in the parent.
 """
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from functools import lru_cache
 
 import numpy as np
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
 from grader.sandbox import Reply, decode_args, encode_args
 from grader.spec import Check, FunctionUnit, Unit, WithBuffers, buffers_of
+from grader import targets
 from grader.strategies import first_failure, rng_for, seeds
 
 FD_EPS = 1e-6
@@ -65,11 +66,8 @@ def reference_available() -> bool:
 
 
 def load_reference(target: str):
-    module, _, attr = target.partition(":")
-    obj = importlib.import_module("reference." + module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
+    """The reference's object ``target`` names (grader/targets.py, the one loader)."""
+    return targets.load(target, reference=True)
 
 
 def reference_object(unit: Unit, dims: dict, params: dict):

@@ -135,84 +135,19 @@ def grade_one_submission(assignment, entry: Path, args):
 
 def load_impl(target: str, use_reference: bool, submission: Path | None = None):
     """'a2_mlp.mlp:MLP' from the reference or from the student's folder (run in this process: your own code)."""
-    module_name, _, attr = target.partition(":")
-    if use_reference:
-        module = importlib.import_module("reference." + module_name)
-    else:
-        root = str(submission or graded_folder())
-        if root not in sys.path:
-            sys.path.insert(0, root)
-        module = importlib.import_module(module_name)
-    return getattr(module, attr)
+    from grader.targets import load
+
+    return load(target, reference=True) if use_reference else load(target, root=submission or graded_folder())
 
 
 def cmd_train(args) -> int:
-    import numpy as np
-
-    from grader.data import DataError, load_splits, load_words, split_words, Vocab
-    from grader.training import Schedule
+    from grader.data import DataError
 
     impl = lambda target: load_impl(target, args.reference, args.submission and Path(args.submission))
     try:
         if args.model == "bigram":
-            words = load_words(args.data)
-            vocab = Vocab.from_words(words)
-            parts = dict(zip(("train", "dev", "test"), split_words(words, args.seed)))
-            counts = impl("a1_bigram.counts:count_bigrams")(parts["train"], vocab.stoi)
-            P = impl("a1_bigram.counts:bigram_probs")(counts, args.smoothing)
-            nll = impl("a1_bigram.counts:bigram_nll")
-            for split, ws in parts.items():
-                print(f"{split:5s} nll {nll(P, ws, vocab.stoi):.4f}")
-            full = impl("a1_bigram.counts:bigram_probs")(impl("a1_bigram.counts:count_bigrams")(words, vocab.stoi), args.smoothing)
-            print(f"all names, counted on all names: nll {nll(full, words, vocab.stoi):.4f}")
-            names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
-            print("samples:", " ".join(names))
-            return 0
-        if args.model in ("rnn", "gru", "lstm"):
-            return train_recurrent(args, impl)
-        if args.model == "transformer":
-            return train_transformer(args, impl)
-        sizes = MODEL_SIZES.get(args.model, {})
-        for name, value in sizes.items():  # each model's lecture sizes unless given
-            if getattr(args, name) is None:
-                setattr(args, name, value)
-        block_size = 1 if args.model == "bigram-net" else args.block_size
-        splits = load_splits(args.data, block_size=block_size, seed=args.seed)
-        rng = np.random.default_rng(args.init_seed)
-        V = len(splits.vocab)
-        if args.model in ("mlp_bn", "wavenet"):
-            if args.model == "mlp_bn":
-                model = impl("a3_batchnorm.mlp_bn:BatchNormMLP")(
-                    vocab_size=V, block_size=block_size, n_embd=args.n_embd, n_hidden=args.n_hidden,
-                    n_layers=args.n_layers, rng=rng)
-            else:
-                model = impl("a5_wavenet.wavenet:WaveNet")(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
-                                                           n_hidden=args.n_hidden, rng=rng)
-            steps = args.steps or 200_000
-            # the lectures' decay: after half the steps in part 3 (BatchNorm), after 3/4 in part 5 (WaveNet)
-            schedule = Schedule(steps=steps, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
-                                lr_after_decay=(args.lr or 0.1) / 10,
-                                decay_at=steps // 2 if args.model == "mlp_bn" else steps * 3 // 4, seed=args.seed)
-        elif args.model == "bigram-net":
-            model = impl("a1_bigram.bigram_net:BigramNet")(vocab_size=V, rng=rng)
-            schedule = Schedule(steps=args.steps or 20_000, batch_size=args.batch_size or 128, lr=args.lr or 10.0,
-                                lr_after_decay=(args.lr or 10.0) / 10, seed=args.seed)
-        else:
-            network = {"mlp": "a2_mlp.mlp:MLP", "backprop-ninja": "a4_backprop_ninja.network:BackpropNinjaMLP"}
-            model = impl(network[args.model])(vocab_size=V, block_size=block_size, n_embd=args.n_embd,
-                                              n_hidden=args.n_hidden, rng=rng)
-            schedule = Schedule(steps=args.steps or 200_000, batch_size=args.batch_size or 32, lr=args.lr or 0.1,
-                                lr_after_decay=(args.lr or 0.1) / 10, seed=args.seed)
-        loss_fn = impl("a4_backprop_ninja.fused:CrossEntropy" if args.model == "backprop-ninja"
-                       else "a1_bigram.cross_entropy:SoftmaxCrossEntropy")()
-        n_params = sum(p.size for p in model.params.values())
-        if args.model == "mlp_bn" and args.plots is not None:  # the a3 diagnostics need their own loop
-            return train_with_diagnostics(model, loss_fn, splits, schedule, args, impl)
-        if args.plots is not None:
-            print("--plots is for mlp_bn (the a3 diagnostics); training without them", file=sys.stderr)
-        print(f"{args.model}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps"
-              f" in {args.dtype}")
-        return run_training(model, loss_fn, splits, schedule, args)
+            return train_bigram_counts(args, impl)
+        return train_registered(args, impl)
     except NotImplementedError as err:
         print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
         return 1
@@ -222,6 +157,86 @@ def cmd_train(args) -> int:
     except NoAssignments as err:
         print(err, file=sys.stderr)
         return 2
+
+
+def train_bigram_counts(args, impl) -> int:
+    """a1's counting model: no training, the counts of the training words, their NLL on each split, samples."""
+    import numpy as np
+
+    from grader.data import Vocab, load_words, split_words
+
+    words = load_words(args.data)
+    vocab = Vocab.from_words(words)
+    parts = dict(zip(("train", "dev", "test"), split_words(words, args.seed)))
+    count, probs = impl("a1_bigram.counts:count_bigrams"), impl("a1_bigram.counts:bigram_probs")
+    P = probs(count(parts["train"], vocab.stoi), args.smoothing)
+    nll = impl("a1_bigram.counts:bigram_nll")
+    for split, ws in parts.items():
+        print(f"{split:5s} nll {nll(P, ws, vocab.stoi):.4f}")
+    print(f"all names, counted on all names: nll {nll(probs(count(words, vocab.stoi), args.smoothing), words, vocab.stoi):.4f}")
+    names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
+    print("samples:", " ".join(names))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from grader import compare
+
+    try:
+        return compare.run(args, lambda target: load_impl(target, args.reference,
+                                                          args.submission and Path(args.submission)))
+    except NotImplementedError as err:
+        print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
+        return 1
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
+
+
+def registered_setup(entry, args, impl):
+    """(model, loss object, splits, schedule, optimizer or None) of a registered model (grader/models/), with
+    the lecture's sizes and schedule unless ``args`` gives them; the model and loss from ``impl``."""
+    import numpy as np
+
+    from grader.data import load_sequence_splits, load_splits
+
+    if entry.data == "sequences":
+        splits = load_sequence_splits(args.data, seed=args.seed)
+        dims = entry.dims(len(splits.vocab), splits.block_size, **size_options(entry, args))
+    else:
+        sizes = size_options(entry, args)
+        block_size = sizes.get("block_size") or entry.sizes.get("block_size", 1)
+        splits = load_splits(args.data, block_size=block_size, seed=args.seed)
+        dims = entry.dims(len(splits.vocab), **sizes)
+    model = entry.build(impl(entry.target), dims, np.random.default_rng(args.init_seed), args.dtype)
+    schedule = entry.schedule(args.steps, args.batch_size, args.lr, seed=args.seed)
+    if entry.optimizer == "adamw":
+        schedule.weight_decay = args.weight_decay
+    optimizer = None
+    if entry.optimizer not in ("sgd", "adamw"):  # the student's own optimiser (a7's AdamW)
+        optimizer = impl(entry.optimizer)(model.params, lr=schedule.lr, weight_decay=args.weight_decay)
+    return model, impl(entry.loss)(), splits, schedule, optimizer
+
+
+def size_options(entry, args) -> dict:
+    """The sizes given on the command line (``--n-hidden 100``), by the registry's names."""
+    return {name: getattr(args, name, None) for name in entry.sizes}
+
+
+def train_registered(args, impl) -> int:
+    from grader import models
+
+    entry = models.get(args.model)
+    model, loss_fn, splits, schedule, optimizer = registered_setup(entry, args, impl)
+    if entry.name == "mlp_bn" and args.plots is not None:  # the a3 diagnostics need their own loop
+        return train_with_diagnostics(model, loss_fn, splits, schedule, args, impl)
+    if args.plots is not None:
+        print("--plots is for mlp_bn (the a3 diagnostics); training without them", file=sys.stderr)
+    n_params = sum(p.size for p in model.params.values())
+    what = {"sgd": "SGD", "adamw": "AdamW"}.get(entry.optimizer, "your AdamW")
+    print(f"{entry.name}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps "
+          f"of {what} lr {schedule.lr:g} in {args.dtype}")
+    return run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
 
 
 def run_training(model, loss_fn, splits, schedule, args, optimizer=None) -> int:
@@ -299,62 +314,6 @@ def full_totals() -> dict[str, float]:
     recorded = KIT_ROOT / "grader" / "totals.json"
     totals = json.loads(recorded.read_text()) if recorded.exists() else {}
     return {key: totals.get(key, a.max_points) for key, a in ASSIGNMENTS.items()}
-
-
-RECURRENT_STEPS = {"rnn": 60_000, "gru": 75_000, "lstm": 75_000}  # the budgets of the issue's makemore.py runs
-
-
-def train_recurrent(args, impl) -> int:
-    """makemore.py's recurrent language model on its sequences and split, with its AdamW settings."""
-    import numpy as np
-
-    from grader.data import load_sequence_splits
-    from grader.training import Schedule
-
-    splits = load_sequence_splits(args.data, seed=args.seed)
-    model = impl("a6_rnn.rnn:RNN")(vocab_size=len(splits.vocab), n_embd=args.n_embd or 64, n_embd2=args.n_embd2,
-                                   cell_type=args.model, block_size=splits.block_size,
-                                   rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
-    loss_fn = impl("a6_rnn.sequence_loss:SequenceCrossEntropy")()
-    lr = args.lr or 5e-4
-    schedule = Schedule(steps=args.steps or RECURRENT_STEPS[args.model], batch_size=args.batch_size or 32, lr=lr,
-                        lr_after_decay=lr, seed=args.seed, optimizer="adamw", weight_decay=args.weight_decay)
-    n_params = sum(p.size for p in model.params.values())
-    print(f"{args.model}: {n_params} parameters, {len(splits.train_words)} training words "
-          f"(block_size {splits.block_size}), {schedule.steps} steps of AdamW lr {lr:g} in {args.dtype}")
-    return run_training(model, loss_fn, splits, schedule, args)
-
-
-def train_transformer(args, impl) -> int:
-    """a7: makemore.py's Transformer on whole names (sequences), trained with your AdamW and your a6
-    SequenceCrossEntropy (the mean over the positions with a target)."""
-    import numpy as np
-
-    from grader.data import load_sequence_splits
-    from grader.training import Schedule
-
-    splits = load_sequence_splits(args.data, seed=args.seed)
-    model = impl("a7_transformer.transformer:Transformer")(
-        vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,
-        n_embd=args.n_embd or 64, rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
-    lr = args.lr or 5e-4  # makemore.py's; constant, as there (the schedule's lr is only what the log shows)
-    optimizer = impl("a7_transformer.adamw:AdamW")(model.params, lr=lr, weight_decay=args.weight_decay)
-    loss_fn = impl("a6_rnn.sequence_loss:SequenceCrossEntropy")()
-    schedule = Schedule(steps=args.steps or 15_000, batch_size=args.batch_size or 32, lr=lr, lr_after_decay=lr,
-                        seed=args.seed)
-    n_params = sum(p.size for p in model.params.values())
-    print(f"transformer: {n_params} parameters, {len(splits.train[0])} training words, block_size "
-          f"{splits.block_size}, {schedule.steps} steps of your AdamW in {args.dtype}")
-    return run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
-
-
-# Each model's sizes in its lecture (block_size, n_embd, n_hidden, n_layers), used where not given.
-MODEL_SIZES = {
-    "mlp": {"block_size": 3, "n_embd": 10, "n_hidden": 200},
-    "mlp_bn": {"block_size": 3, "n_embd": 10, "n_hidden": 200, "n_layers": 1},
-    "backprop-ninja": {"block_size": 3, "n_embd": 10, "n_hidden": 200},
-    "wavenet": {"block_size": 8, "n_embd": 24, "n_hidden": 128},
-}
 
 
 def table(rows: list[tuple[str, ...]], align: str) -> list[str]:
@@ -576,6 +535,8 @@ def has_instructor_tools() -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from grader import models
+
     parser = argparse.ArgumentParser(prog="makemore", description="makemore-numpy: backprop by hand, graded.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -599,29 +560,27 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--strict", action="store_true", help="exit 1 when any check fails")
     grade.set_defaults(run=cmd_grade)
 
-    train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "mlp_bn", "backprop-ninja", "wavenet",
-                                         "rnn", "gru", "lstm", "transformer"))
+    train = sub.add_parser("train", help="train a model on the names, print the losses, sample names",
+                           description="Train a model of the course on the names with the lecture's sizes and "
+                           "schedule (grader/models/), print the losses and sample names.",
+                           epilog="models:\n  bigram (a1): the counts, smoothed, no training\n" + "\n".join(
+                               "  " + m.help_line() for m in models.all_models()),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("model", choices=("bigram", *(m.name for m in models.all_models())))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
     train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/, a6_rnn/ (default: assignments/)")
     train.add_argument("--data", help="a text file, one word per line (default: data/names.txt)")
-    train.add_argument("--steps", type=int, help="optimiser steps (default: 200000 for mlp, as the lecture; "
-                       "60000 for rnn, 75000 for gru and lstm, 15000 for transformer)")
+    train.add_argument("--steps", type=int, help="optimiser steps (default: the model's lecture's, below)")
     train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float, help="learning rate; SGD's is divided by 10 after half the steps "
-                       "(wavenet: after 3/4; rnn/gru/lstm/transformer: AdamW at a constant 5e-4, as makemore.py)")
-    train.add_argument("--block-size", type=int, help="context length (default: the model's lecture's, 3 or 8)")
-    train.add_argument("--n-embd", type=int, help="embedding size (default 10 for mlp, 24 for wavenet, 64 for "
-                       "rnn/gru/lstm/transformer)")
-    train.add_argument("--n-hidden", type=int, help="hidden units per layer (default: 200, wavenet 128)")
-    train.add_argument("--n-layers", type=int, help="mlp_bn: Linear-BatchNorm-Tanh layers (default 1; the "
-                       "lecture's deep diagnostics network: --n-layers 5 --n-hidden 100)")
+    train.add_argument("--lr", type=float, help="learning rate (default: the model's, below); SGD's is divided by "
+                       "10 after the lecture's fraction of the steps, AdamW's is constant, as makemore.py's")
+    for size in sorted({k for m in models.all_models() for k in m.sizes}):
+        users = ", ".join(m.name for m in models.all_models() if size in m.sizes)
+        train.add_argument("--" + size.replace("_", "-"), type=int, dest=size,
+                           help=f"{users} (default: the model's lecture's, below)")
     train.add_argument("--plots", metavar="DIR", help="mlp_bn: write the lecture's diagnostics (activation and "
                        "gradient histograms per layer, update-to-data ratios per step) as PNGs into DIR; "
                        "without matplotlib they print as a table")
-    train.add_argument("--n-embd2", type=int, default=64, help="hidden state size of rnn/gru/lstm")
-    train.add_argument("--n-layer", type=int, default=4, help="transformer blocks")
-    train.add_argument("--n-head", type=int, default=4, help="attention heads per block")
     train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
     train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches "
@@ -637,6 +596,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "lecture's MLP run gives the same losses to four decimals; losses are evaluated in float64, "
                        "and the grader always uses float64)")
     train.set_defaults(run=cmd_train)
+
+    comp = sub.add_parser("compare", help="your model beside PyTorch's: the same weights, one minibatch, every "
+                          "value and gradient compared (needs torch)")
+    comp.add_argument("assignment", help="a1 ... a7, or a model name (gru)")
+    comp.add_argument("--model", help="one of the assignment's models (a6: rnn, gru, lstm)")
+    comp.add_argument("--reference", action="store_true", help="compare the reference instead of your code")
+    comp.add_argument("--submission", help="folder holding your assignments (default: assignments/)")
+    comp.add_argument("--steps", type=int, default=0, help="then train both side by side for N steps")
+    comp.add_argument("--batch-size", type=int, default=32)
+    comp.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the minibatches")
+    comp.add_argument("--plot", metavar="FILE", help="with --steps: the two loss curves as a PNG (matplotlib)")
+    comp.add_argument("--json", metavar="FILE", help="write every row (and the curves) as JSON")
+    comp.add_argument("--json-only", action="store_true", help="print nothing (with --json)")
+    comp.set_defaults(run=cmd_compare)
 
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
     listing.set_defaults(run=cmd_list)

@@ -198,10 +198,9 @@ def submission_model(submission: str | Path, key: str, dims: dict | None = None)
 
 def load_target(target: str):
     """The object "module:attr" names, imported from sys.path (the submission's folder comes first)."""
-    import importlib
+    from grader.targets import load
 
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return load(target)
 
 
 def train_submission(submission: str | Path, key: str, steps: int | None = None, csv_path: str | Path | None = None,

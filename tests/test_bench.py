@@ -118,7 +118,7 @@ def test_sequence_batches_have_makemore_format():
 
 def test_every_assignment_with_a_trained_model_is_in_the_bench():
     assert [(m.name, m.assignment) for m in discover()] == [
-        ("bigram", "a1"), ("mlp", "a2"), ("mlp_bn", "a3"), ("wavenet", "a5"), ("rnn", "a6"), ("gru", "a6"),
+        ("bigram-net", "a1"), ("mlp", "a2"), ("mlp_bn", "a3"), ("wavenet", "a5"), ("rnn", "a6"), ("gru", "a6"),
         ("lstm", "a6"), ("transformer", "a7")]
 
 

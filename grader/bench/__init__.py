@@ -13,7 +13,7 @@ Parts, in the order they run (each figure in the same run, so ratios compare lik
 3. grading: wall time and peak RSS of ``makemore grade --reference`` per assignment, public checks only and
    all checks; batch throughput on a generated class (tests/bench/batch_throughput.py) at -j 1 and -j 2.
 
-Models join through grader/bench/models/aN.py (see grader/bench/registry.py). Timings are never asserted in the
+Models join through the model registry (grader/models/; grader/bench/registry.py says what is timed). Timings are never asserted in the
 test suite: the machine may be shared, so read the ratios.
 """
 from __future__ import annotations

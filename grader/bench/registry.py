@@ -1,13 +1,14 @@
-"""The models ``makemore bench`` times: one entry per reference model, each with its PyTorch twin.
+"""What ``makemore bench`` times: a ``BenchModel`` per registered model (grader/models/, derived by
+``grader.bench.models.discover()``), the reference against its PyTorch twin.
 
-An assignment's model joins the benchmark with one module ``grader/bench/models/aN.py`` that defines
-``MODELS = [BenchModel(...)]`` (found by ``grader.bench.models.discover()``; nothing else to register). A ``BenchModel`` says:
+A ``BenchModel`` says:
 
 - ``numpy(dims, dtype, lr)``: build the reference model at ``dtype`` and return ``step(X, Y) -> loss``, one
   training step (forward, loss, backward, SGD update) on one minibatch; ``kit_step`` makes it from a model and
   a loss that follow the kit's convention (assignments/README.md).
-- ``torch(dims, dtype, lr)``: the same architecture, initialisation scale and update written in PyTorch
-  (autograd), returning ``step(X, Y) -> loss`` (a tensor) on the same NumPy arrays; ``None`` if there is none.
+- ``torch(dims, dtype, lr)``: the twin's step (autograd, the same update) on the same NumPy arrays, starting
+  from the reference's initial weights, so the two steps compute the same loss up to rounding
+  (tests/test_bench.py checks it) and the timing compares the same arithmetic; ``None`` if there is none.
 - ``flops(dims, batch)``: the floating-point operations of one step's matrix products (2 m k n each:
   forward, and the two products of each backward), the work a GEMM-bound step cannot avoid.
 - ``batch(dims, batch_size, rng)``: a minibatch (X, Y) as the kit's loop feeds it; ``context_batch`` (contexts
@@ -15,11 +16,7 @@ An assignment's model joins the benchmark with one module ``grader/bench/models/
   makemore.py's (B, T) sequences (a6, a7).
 - ``scaling``: which size to double for "embedding width" and "context length" (keys of ``dims``).
 
-A twin starts from the reference's initial weights where the architecture allows (``torch_params`` copies
-them), so the two steps compute the same loss up to rounding (tests/test_bench.py checks it) and the timing
-compares the same arithmetic.
-
-Dims are plain ints (the lecture's sizes by default); the builder must honour every key named in ``scaling``.
+Dims are plain ints (the registry's lecture sizes by default); the builder honours every key named in ``scaling``.
 """
 from __future__ import annotations
 
@@ -27,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+from grader.models import matmul_flops, torch_params  # noqa: F401 (defined once, in the registry)
 
 Step = Callable[[np.ndarray, np.ndarray], object]  # one training step on (X, Y); returns the loss before it
 
@@ -92,15 +91,3 @@ def torch_sgd_step(params, loss, lr: float):
             p -= lr * p.grad
     return loss.detach()
 
-
-def torch_params(params: dict, dtype) -> dict:
-    """The kit's parameters (a dict of NumPy arrays) as leaf torch tensors of ``dtype`` that require grad,
-    copies under the same keys: a twin that starts from the reference's very weights."""
-    import torch
-
-    return {k: torch.tensor(np.asarray(v), dtype=dtype).requires_grad_() for k, v in params.items()}
-
-
-def matmul_flops(*shapes: tuple[int, int, int]) -> float:
-    """2 m k n for each (m, k, n) product."""
-    return float(sum(2 * m * k * n for m, k, n in shapes))

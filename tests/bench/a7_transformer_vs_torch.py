@@ -8,7 +8,7 @@ Both models are makemore.py's default (4 layers, 4 heads, n_embd 64, block_size 
 batch 32, AdamW lr 5e-4, betas (0.9, 0.99), eps 1e-8, weight decay 0.01) on ../shared/data/names.txt with
 makemore.py's split (test = min(1000, 10 %) of the shuffled words). The NumPy model starts from the very
 weights torch drew and both see the same minibatches, so the curves differ only by rounding (float32 both).
-The torch model is grader/bench/models/a7.py's (shared with `makemore bench`), written from the
+The torch model is grader/models/a7.py's (the twin of `makemore bench` and `makemore compare`), written from the
 architecture, not copied.
 """
 import os
@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader.bench.models.a7 import copy_weights, torch_model  # noqa: E402
+from grader.models.a7 import copy_weights, torch_model  # noqa: E402
 from grader.data import load_sequence_splits  # noqa: E402
 from grader.training import evaluate  # noqa: E402
 from reference.a6_rnn.sequence_loss import SequenceCrossEntropy  # noqa: E402

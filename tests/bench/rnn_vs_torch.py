@@ -9,7 +9,7 @@ Both sides get makemore.py's setup: its RNN language model (embedding, learned s
 time, a linear head; n_embd 64, n_embd2 64), batch 32, AdamW lr 5e-4, weight_decay 0.01, betas (0.9, 0.99),
 eps 1e-8, PyTorch's default initialisation, on the *same* split (grader/data.py split_train_test, makemore.py's
 sizes) and the *same* minibatches (the kit's index sequence). The PyTorch model below is written for this
-bench from makemore.py's equations (grader/bench/models/a6.py, shared with `makemore bench`), with the kit's
+bench from makemore.py's equations (grader/models/a6.py, the twin of `makemore bench` and `makemore compare`), with the kit's
 weight layout so the two start from the same weights.
 
 Every ``--eval-every`` steps both evaluate the whole test split (mean over the counted positions); the best
@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from grader.bench.models.a6 import torch_model  # noqa: E402
+from grader.models.a6 import torch_model  # noqa: E402
 from grader.data import Vocab, build_sequences, load_words, sequence_block_size, split_train_test  # noqa: E402
 from grader.training import AdamW, evaluate  # noqa: E402
 from reference.a6_rnn.rnn import RNN  # noqa: E402

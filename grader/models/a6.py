@@ -1,32 +1,17 @@
 """Assignment 6's models: makemore.py's recurrent language model with an RNN, GRU or LSTM cell."""
 import numpy as np
 
-from grader.bench.registry import BenchModel, kit_step, matmul_flops, sequence_batch, torch_params, torch_sgd_step
+from grader.models import Model, Twin, matmul_flops, torch_params
 
-DIMS = {"vocab_size": 27, "block_size": 16, "n_embd": 64, "n_embd2": 64}  # makemore.py's defaults
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # (D + H, H) weight blocks per cell
-
-
-def reference_rnn(dims, dtype, cell):
-    from reference.a6_rnn.rnn import RNN
-
-    return RNN(**dims, cell_type=cell, rng=np.random.default_rng(0), dtype=dtype)
-
-
-def numpy_recurrent(cell):
-    def build(dims, dtype, lr):
-        from reference.a6_rnn.sequence_loss import SequenceCrossEntropy
-
-        return kit_step(reference_rnn(dims, dtype, cell), SequenceCrossEntropy(), lr)
-
-    return build
+STEPS = {"rnn": 60_000, "gru": 75_000, "lstm": 75_000}  # makemore.py's budgets of the runs compared with PyTorch
 
 
 def torch_model(kit_params: dict, cell: str, dtype=None):
     """makemore.py's RNN/GRU/LSTM language model in torch on copies of the kit's weights (the kit's layout,
     x @ W + b with W (fan_in, fan_out); the LSTM's W holds the gates i, f, g, o as column blocks).
     Returns (params, forward): params a dict of leaf tensors under the kit's keys, forward(idx: (B, T) int64
-    tensor) -> logits (B, T, V). dtype: torch.float32 by default. Used by the bench and by
+    tensor) -> logits (B, T, V). dtype: torch.float32 by default. Used by the twin and by
     tests/bench/rnn_vs_torch.py."""
     import torch
 
@@ -56,22 +41,14 @@ def torch_model(kit_params: dict, cell: str, dtype=None):
     return p, forward
 
 
-def torch_recurrent(cell):
-    def build(dims, dtype, lr):
+def twin_of(cell):
+    def twin(model, dims, dtype):
         import torch
-        import torch.nn.functional as F
 
-        p, forward = torch_model(reference_rnn(dims, np.float64, cell).params, cell, dtype)
+        p, forward = torch_model(model.params, cell, dtype)
+        return Twin(p, lambda X: forward(torch.from_numpy(X)))
 
-        def step(X, Y):
-            logits = forward(torch.from_numpy(X))
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.from_numpy(Y).reshape(-1),
-                                   ignore_index=-1)
-            return torch_sgd_step(list(p.values()), loss, lr)
-
-        return step
-
-    return build
+    return twin
 
 
 def recurrent_flops(cell):
@@ -84,9 +61,19 @@ def recurrent_flops(cell):
     return flops
 
 
+PYTORCH = {
+    "gru": "nn.GRUCell is not makemore.py's GRU: torch applies the reset gate to W_hn @ h after the product "
+           "and mixes h_new = (1 - z) * n + z * h (z and 1 - z swapped)",
+    "loss": "F.cross_entropy(..., ignore_index=-1): the mean over the valid positions only",
+    "wte": "wte[idx] is an index: its backward scatter-adds (index_put_ with accumulate=True)",
+}
+
 MODELS = [
-    BenchModel(name=cell, assignment="a6", dims=DIMS, numpy=numpy_recurrent(cell), torch=torch_recurrent(cell),
-               flops=recurrent_flops(cell), batch=sequence_batch, lr=0.1,
-               scaling={"embedding width": "n_embd", "context length": "block_size"})
+    Model(name=cell, assignment="a6", target="a6_rnn.rnn:RNN",
+          summary=f"makemore.py's {cell.upper()} language model", sizes={"n_embd": 64, "n_embd2": 64},
+          loss="a6_rnn.sequence_loss:SequenceCrossEntropy", data="sequences", optimizer="adamw", steps=STEPS[cell],
+          lr=5e-4, decay_at=None, goal="PyTorch's test loss on the same draws, to 0.02", twin=twin_of(cell),
+          pytorch=PYTORCH, flops=recurrent_flops(cell), fixed={"cell_type": cell}, takes_dtype=True, bench_lr=0.1,
+          scaling={"embedding width": "n_embd", "context length": "block_size"})
     for cell in ("rnn", "gru", "lstm")
 ]

@@ -1,17 +1,15 @@
-"""Assignment 7's model: makemore.py's Transformer (GPT-2's shape)."""
+"""Assignment 7's model: makemore.py's Transformer (GPT-2's shape), trained with the student's AdamW."""
 import math
 
 import numpy as np
 
-from grader.bench.registry import BenchModel, kit_step, matmul_flops, sequence_batch, torch_sgd_step
-
-DIMS = {"vocab_size": 27, "block_size": 16, "n_layer": 4, "n_head": 4, "n_embd": 64}  # makemore.py's defaults
+from grader.models import Model, Twin, matmul_flops
 
 
 def torch_model(torch, vocab_size, block_size, n_layer, n_head, n_embd):
     """makemore.py's Transformer as a torch.nn.Module, written from the architecture (not copied): token and
     position embeddings, n_layer pre-LayerNorm blocks (causal self-attention, MLP with tanh GELU), a final
-    LayerNorm and a head without bias. Used by the bench and by tests/bench/a7_transformer_vs_torch.py."""
+    LayerNorm and a head without bias. Used by the twin and by tests/bench/a7_transformer_vs_torch.py."""
     nn = torch.nn
 
     class Attention(nn.Module):
@@ -90,32 +88,16 @@ def load_kit_weights(tmodel, model):
                 value.copy_(torch.from_numpy(np.ascontiguousarray(transposed(name, model.params[kit_key(name)]))))
 
 
-def reference_transformer(dims, dtype):
-    from reference.a7_transformer.transformer import Transformer
-
-    return Transformer(**dims, rng=np.random.default_rng(0), dtype=dtype)
-
-
-def numpy_transformer(dims, dtype, lr):
-    from reference.a6_rnn.sequence_loss import SequenceCrossEntropy  # a7 trains with a6's loss
-
-    return kit_step(reference_transformer(dims, dtype), SequenceCrossEntropy(), lr)
-
-
-def torch_transformer(dims, dtype, lr):
+def twin(model, dims, dtype):
+    """torch_model on the kit model's weights: parameters by the kit's keys, Linear weights transposed back."""
     import torch
-    import torch.nn.functional as F
 
     tmodel = torch_model(torch, **dims).to(dtype)
-    load_kit_weights(tmodel, reference_transformer(dims, np.float64))
-    params = list(tmodel.parameters())
-
-    def step(X, Y):
-        logits = tmodel(torch.from_numpy(X))
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.from_numpy(Y).reshape(-1), ignore_index=-1)
-        return torch_sgd_step(params, loss, lr)
-
-    return step
+    load_kit_weights(tmodel, model)
+    params = {kit_key(name): p for name, p in tmodel.named_parameters()}
+    torch_names = {kit_key(name): name for name, _ in tmodel.named_parameters()}
+    return Twin(params, lambda X: tmodel(torch.from_numpy(X)),
+                to_kit=lambda name, array: transposed(torch_names[name], array))
 
 
 def transformer_flops(d, n):
@@ -131,8 +113,21 @@ def transformer_flops(d, n):
     return L * (matmul_flops(*per_layer) + attention) + matmul_flops(*with_backward(rows, C, V))
 
 
+PYTORCH = {
+    "loss": "F.cross_entropy(..., ignore_index=-1): the mean over the valid positions only",
+    "h.0.attn.c_attn.weight": "F.scaled_dot_product_attention fuses scores, mask, softmax and the weighted sum "
+                              "(flash attention) and never stores the (T, T) probabilities you cached",
+    "h.0.ln_1.weight": "nn.LayerNorm: one fused kernel; it caches mean and rstd as you did",
+    "h.0.mlp.c_fc.weight": "nn.GELU(approximate='tanh'): the tanh form of GELU, as GPT-2",
+    "optimizer": "torch.optim.AdamW: the decay lr * wd * p is applied to the weights apart from Adam's step",
+}
+
 MODELS = [
-    BenchModel(name="transformer", assignment="a7", dims=DIMS, numpy=numpy_transformer, torch=torch_transformer,
-               flops=transformer_flops, batch=sequence_batch, lr=0.01,
-               scaling={"embedding width": "n_embd", "context length": "block_size"}),
+    Model(name="transformer", assignment="a7", target="a7_transformer.transformer:Transformer",
+          summary="makemore.py's Transformer, with your AdamW", sizes={"n_layer": 4, "n_head": 4, "n_embd": 64},
+          loss="a6_rnn.sequence_loss:SequenceCrossEntropy", data="sequences",
+          optimizer="a7_transformer.adamw:AdamW", steps=15_000, lr=5e-4, decay_at=None,
+          goal="PyTorch's test loss on the same draws, to 0.02 (1.9748 both at 15k)", twin=twin, pytorch=PYTORCH,
+          flops=transformer_flops, takes_dtype=True, bench_lr=0.01,
+          scaling={"embedding width": "n_embd", "context length": "block_size"}),
 ]
