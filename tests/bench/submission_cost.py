@@ -68,6 +68,48 @@ def measure(assignments: list[str], rounds: int) -> dict:
     return rows
 
 
+CLASS_SIZES = (500, 5_000, 50_000)
+
+
+def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def sizing(rows: dict, keys: list[str], container_start: float, slack: float) -> str:
+    """The time a class takes on each path, from the CPU seconds of a fully solved submission (the expensive
+    case) of each assignment in ``keys``, times ``slack`` (the pool's own overhead, other processes).
+
+    One machine, ``makemore batch -j N`` on N cores: S * cpu * slack / N. N containers of one CPU each:
+    S / N rounds of (cpu * slack + container_start). GitHub Classroom: one runner job per push, billed by
+    the started minute, with the workflow's setup (checkout, Python, pip) estimated at ``container_start``
+    times 15 (not measured here)."""
+    lines = ["| path | " + " | ".join(f"{s:,} submissions" for s in CLASS_SIZES) + " |",
+             "|---|" + "---:|" * len(CLASS_SIZES)]
+    cpu = {k: rows[f"{k} reference"]["cpu"] for k in keys}
+    label = " / ".join(keys)
+
+    def cells(f):
+        return " | ".join(" / ".join(duration(f(s, cpu[k])) for k in keys) for s in CLASS_SIZES)
+
+    lines.append(f"| CPU time in all ({label}) | {cells(lambda s, c: s * c)} |")
+    for cores in (2, 16, 64):
+        lines.append(f"| one machine, {cores} cores, `makemore batch -j {cores}` | "
+                     f"{cells(lambda s, c, n=cores: s * c * slack / n)} |")
+    for n in (10, 100, 1000):
+        lines.append(f"| {n} containers of 1 CPU (a Kubernetes Job, a cloud batch service) | "
+                     f"{cells(lambda s, c, n=n: -(-s // n) * (c * slack + container_start))} |")
+    import math
+    setup = container_start * 15
+    per_push = {k: math.ceil((setup + cpu[k] * slack) / 60) for k in keys}
+    lines.append(f"| GitHub Classroom: runner minutes billed, one push each | "
+                 + " | ".join(" / ".join(f"{s * per_push[k]:,} min" for k in keys) for s in CLASS_SIZES) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     from grader.specs import ASSIGNMENTS
 
@@ -75,17 +117,30 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--assignments", nargs="+", default=list(ASSIGNMENTS))
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--from-json", help="measure nothing: print the tables of an earlier run's --json")
+    parser.add_argument("--sizing", nargs="+", default=["a2", "a7"], help="assignments of the sizing table")
+    parser.add_argument("--container-start", type=float, default=2.0,
+                        help="assumed seconds to start one container (not measured here: no engine runs)")
+    parser.add_argument("--slack", type=float, default=1.5, help="factor over the measured CPU seconds")
     args = parser.parse_args()
-    load_before = os.getloadavg()
-    rows = measure(args.assignments, args.rounds)
-    load_after = os.getloadavg()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        load_before, load_after, rows, args.rounds = (saved["load_before"], saved["load_after"], saved["rows"],
+                                                      saved["rounds"])
+    else:
+        load_before = os.getloadavg()
+        rows = measure(args.assignments, args.rounds)
+        load_after = os.getloadavg()
     print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; {os.cpu_count()} cores; "
           f"median of {args.rounds} runs\n")
     print("| submission | score | CPU s | peak RSS MB | wall s |\n|---|---:|---:|---:|---:|")
     for name, row in rows.items():
         print(f"| {name} | {row['score']} | {row['cpu']:.2f} | {row['rss_mb']:.0f} | {row['wall']:.2f} |")
-    if args.json:
+    print(f"\nSizing from the CPU seconds of the reference x {args.slack:g}, container start {args.container_start:g} s "
+          "(assumed):\n")
+    print(sizing(rows, args.sizing, args.container_start, args.slack))
+    if args.json and not args.from_json:
         Path(args.json).write_text(json.dumps({"load_before": load_before, "load_after": load_after,
                                                "rounds": args.rounds, "rows": rows}, indent=2))
     return 0
