@@ -344,10 +344,37 @@ def per_check_from_record(rec: dict) -> dict[str, float]:
     return {c["name"]: c["points"] for c in rec["result"]["checks"]}
 
 
+@pytest.fixture(scope="module")
+def gradescope_source(tmp_path_factory) -> Path:
+    """The Gradescope autograder zip of a2, unpacked as Gradescope unpacks it into /autograder/source."""
+    import zipfile
+
+    root = tmp_path_factory.mktemp("gradescope")
+    gradescope.build_autograder(root / "autograder.zip", "a2")
+    with zipfile.ZipFile(root / "autograder.zip") as archive:
+        archive.extractall(root / "source")
+    return root / "source"
+
+
+def run_autograder(source: Path, entry: Path, root: Path) -> dict:
+    """The zip's run_autograder, with /autograder moved to ``root`` (the submission copied to root/submission,
+    the unpacked zip linked as root/source) and python3 this interpreter: Gradescope's path, outside Gradescope."""
+    shutil.copytree(entry, root / "submission")
+    (root / "source").symlink_to(source, target_is_directory=True)
+    script = (source / "run_autograder").read_text().replace("/autograder", str(root))
+    script = script.replace("python3 ", f"{sys.executable} ")
+    (root / "run_autograder").write_text(script)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the script sets the zip's kit
+    run = subprocess.run(["bash", str(root / "run_autograder")], capture_output=True, text=True, timeout=300,
+                         env=env)
+    assert run.returncode == 0, run.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
 @pytest.mark.parametrize("names", [
     pytest.param(("bias_mean",), id="a-buggy-one"),  # checks passed and failed: every path must agree on each
     pytest.param(tuple(SUBMISSIONS), id="reference-buggy-stubs", marks=pytest.mark.slow)])
-def test_one_score_through_every_path(tmp_path, image_layout, question, names):
+def test_one_score_through_every_path(tmp_path, image_layout, question, gradescope_source, names):
     """grade --submission, batch, Gradescope's run, PrairieLearn's /grade/tests/run and the container's entry
     command give each submission the same points, check by check."""
     folders = tmp_path / "class"
@@ -372,12 +399,7 @@ def test_one_score_through_every_path(tmp_path, image_layout, question, names):
         scores[name]["grade --submission"] = {c["name"]: c["points"]
                                               for c in json.loads(graded.read_text())["assignments"][0]["checks"]}
 
-        results = tmp_path / f"gradescope-{name}" / "results.json"
-        run = subprocess.run([sys.executable, "-m", "grader.instructor.gradescope", "run", "--assignment", "a2",
-                              "--submission", str(entry), "--out", str(results)], capture_output=True, text=True,
-                             timeout=300, env=ENV)
-        assert run.returncode == 0, run.stderr
-        data = json.loads(results.read_text())
+        data = run_autograder(gradescope_source, entry, tmp_path / f"autograder-{name}")
         scores[name]["gradescope"] = {t["name"]: t["score"] for t in data["tests"]}
         assert data["score"] == sum(t["score"] for t in data["tests"])
 
