@@ -19,7 +19,7 @@ import pytest
 
 from grader import KIT_ROOT
 from grader.instructor import classroom, container, gradescope, prairielearn, release
-from grader.specs import ASSIGNMENTS, resolve
+from grader.specs import resolve
 from tests.make_submissions import bugs, reference_files, stub_files, write_folder
 
 A2 = resolve("a2")

@@ -117,26 +117,41 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--assignments", nargs="+", default=list(ASSIGNMENTS))
     parser.add_argument("--json", help="also write the figures here")
-    parser.add_argument("--from-json", help="measure nothing: print the tables of an earlier run's --json")
+    parser.add_argument("--from-json", nargs="+", help="measure nothing: the tables of earlier runs' --json files "
+                        "(the largest figure of each)")
     parser.add_argument("--sizing", nargs="+", default=["a2", "a7"], help="assignments of the sizing table")
     parser.add_argument("--container-start", type=float, default=2.0,
                         help="assumed seconds to start one container (not measured here: no engine runs)")
     parser.add_argument("--slack", type=float, default=1.5, help="factor over the measured CPU seconds")
     args = parser.parse_args()
-    if args.from_json:
-        saved = json.loads(Path(args.from_json).read_text())
-        load_before, load_after, rows, args.rounds = (saved["load_before"], saved["load_after"], saved["rows"],
-                                                      saved["rounds"])
+    if args.from_json:  # several runs: the largest figure of each, and every run's load
+        runs = [json.loads(Path(f).read_text()) for f in args.from_json]
+        rows = {name: {key: (row[key] if key == "score" else max(run["rows"][name][key] for run in runs))
+                       for key in row} for name, row in runs[0]["rows"].items()}
+        for run in runs:
+            print(f"run of {run['rounds']} rounds: load average before "
+                  + " ".join(f"{x:.2f}" for x in run["load_before"]) + ", after "
+                  + " ".join(f"{x:.2f}" for x in run["load_after"]))
+        print(f"least-most of {len(runs)} runs, each figure the median of its rounds; peak RSS: the largest\n")
+        least = {name: {key: min(run["rows"][name][key] for run in runs) for key in ("cpu", "wall")}
+                 for name in rows}
+        load_before = load_after = None
     else:
         load_before = os.getloadavg()
         rows = measure(args.assignments, args.rounds)
         load_after = os.getloadavg()
-    print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
-          f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; {os.cpu_count()} cores; "
-          f"median of {args.rounds} runs\n")
+    if load_before is not None:
+        print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
+              f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}; {os.cpu_count()} cores; "
+              f"median of {args.rounds} runs\n")
     print("| submission | score | CPU s | peak RSS MB | wall s |\n|---|---:|---:|---:|---:|")
     for name, row in rows.items():
-        print(f"| {name} | {row['score']} | {row['cpu']:.2f} | {row['rss_mb']:.0f} | {row['wall']:.2f} |")
+        if args.from_json:
+            cpu = f"{least[name]['cpu']:.2f}-{row['cpu']:.2f}"
+            wall = f"{least[name]['wall']:.1f}-{row['wall']:.1f}"
+        else:
+            cpu, wall = f"{row['cpu']:.2f}", f"{row['wall']:.2f}"
+        print(f"| {name} | {row['score']} | {cpu} | {row['rss_mb']:.0f} | {wall} |")
     print(f"\nSizing from the CPU seconds of the reference x {args.slack:g}, container start {args.container_start:g} s "
           "(assumed):\n")
     print(sizing(rows, args.sizing, args.container_start, args.slack))
