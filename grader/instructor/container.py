@@ -8,14 +8,13 @@ edX's external graders, PrairieLearn, Gradescope) calls this one path, which is 
     python -m grader.instructor.container --assignment a2 --submission /submission --out /results/results.json
 
 ``--submission`` is a folder of .py files, a .zip, an .ipynb or a .py file; a folder holding only one .zip or
-one .ipynb (what an upload form leaves) is read as that file. ``--format``:
-
-* ``record`` (default): the line ``makemore batch`` writes to results.jsonl for one student (score, max_score,
-  every check's status, points and message, notes, seconds). Records of N containers concatenated, one per
-  line, into OUT/results.jsonl make a finished batch: ``makemore batch SUBMISSIONS --out OUT --resume`` then
-  grades no one again and writes the gradebook, the feedback and the summary from them.
-* ``gradescope``: Gradescope's results.json (grader/instructor/gradescope.py).
-* ``prairielearn``: PrairieLearn's results.json (grader/instructor/prairielearn.py).
+one .ipynb (what an upload form leaves) is read as that file. The results file is the line ``makemore batch``
+writes to results.jsonl for one student (score, max_score, every check's status, points and message, notes,
+seconds). Records of N containers concatenated, one per line, into OUT/results.jsonl make a finished batch:
+``makemore batch SUBMISSIONS --out OUT --resume`` then grades no one again and writes the gradebook, the
+feedback and the summary from them. Gradescope's and PrairieLearn's own results.json come from their entry
+points in the same image (grader/instructor/gradescope.py, grader/instructor/prairielearn.py), which grade
+with ``grade_one`` too.
 
 Exit status 0 whenever a results file was written, whatever the score (a platform reads the score from the
 file); 2 for an unknown assignment.
@@ -27,7 +26,6 @@ import json
 import sys
 from pathlib import Path
 
-FORMATS = ("record", "gradescope", "prairielearn")
 IMAGE_NAME = "makemore-numpy-grader"
 
 
@@ -69,24 +67,11 @@ def grade_one(submission: Path, assignment: str, student: str = "submission", bu
     return grade_entry(str(submission_entry(Path(submission))), student, options)
 
 
-def formatted(record: dict, form: str) -> dict:
-    if form == "gradescope":
-        from grader.instructor import gradescope
-
-        return gradescope.results_json(record)
-    if form == "prairielearn":
-        from grader.instructor import prairielearn
-
-        return prairielearn.results_json(record)
-    return record
-
-
-def write(record: dict, out: Path, form: str = "record") -> Path:
+def write(record: dict, out: Path) -> Path:
+    """The record as one line of results.jsonl."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    data = formatted(record, form)
-    # a record is one line of results.jsonl; the platforms' files are read by people too
-    out.write_text(json.dumps(data) + "\n" if form == "record" else json.dumps(data, indent=2))
+    out.write_text(json.dumps(record) + "\n")
     return out
 
 
@@ -96,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", "-a", required=True, help="a1, a2, ...")
     parser.add_argument("--submission", default="/submission", help="folder, .zip, .ipynb or .py (default /submission)")
     parser.add_argument("--out", default="/results/results.json", help="the results file (default /results/results.json)")
-    parser.add_argument("--format", choices=FORMATS, default="record")
     parser.add_argument("--student", default="submission", help="the student's name in a record")
     parser.add_argument("--budget", type=float, default=600.0, help="wall-clock seconds for the submission")
     parser.add_argument("--memory-mb", type=int, default=2048, help="memory limit of the student's process")
@@ -108,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as err:
         print(err.args[0], file=sys.stderr)
         return 2
-    write(record, Path(args.out), args.format)
+    write(record, Path(args.out))
     print(f"{record['score']:g}/{record['max_score']:g}")
     return 0
 
