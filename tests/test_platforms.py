@@ -496,3 +496,40 @@ def test_container_records_make_a_finished_batch(tmp_path, image_layout):
 def test_container_entry_refuses_an_unknown_assignment(tmp_path, capsys):
     code = container.main(["--assignment", "a99", "--submission", str(tmp_path), "--out", str(tmp_path / "r.json")])
     assert code == 2 and "a99" in capsys.readouterr().err and not (tmp_path / "r.json").exists()
+
+
+def container_engine() -> str | None:
+    """docker or podman, when one can reach its engine here (the kit's test machine has only docker's client)."""
+    for tool in ("docker", "podman"):
+        if shutil.which(tool):
+            try:
+                if subprocess.run([tool, "info"], capture_output=True, timeout=20).returncode == 0:
+                    return tool
+            except subprocess.TimeoutExpired:
+                pass
+    return None
+
+
+@pytest.mark.slow
+def test_the_image_builds_and_grades_like_the_kit(tmp_path):
+    """Where an engine runs: build the Dockerfile, grade the buggy submission in a container (no network, the
+    image's unprivileged user), and compare with the kit's own grade of it."""
+    tool = container_engine()
+    if tool is None:
+        pytest.skip("no container engine reachable here")
+    tag = "makemore-numpy-grader:test"
+    built = subprocess.run([tool, "build", "-t", tag, str(KIT_ROOT)], capture_output=True, text=True, timeout=1800)
+    assert built.returncode == 0, built.stderr[-3000:]
+    write_folder(tmp_path / "submission", bugs()["bias_mean"][0])
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results").chmod(0o777)  # the image's user (uid 10001) writes here
+    ran = subprocess.run([tool, "run", "--rm", "--network", "none", "-v", f"{tmp_path / 'submission'}:/submission:ro",
+                          "-v", f"{tmp_path / 'results'}:/results", tag, "--assignment", "a2"],
+                         capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    in_image = json.loads((tmp_path / "results" / "results.json").read_text())
+    here = container.grade_one(tmp_path / "submission", "a2")
+    assert per_check_from_record(in_image) == per_check_from_record(here)
+    whoami = subprocess.run([tool, "run", "--rm", "--entrypoint", "id", tag, "-u"], capture_output=True, text=True,
+                            timeout=120)
+    assert whoami.stdout.strip() == "10001"
