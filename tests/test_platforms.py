@@ -372,6 +372,8 @@ def test_classroom_steps_give_the_public_score_of_makemore_grade(classroom_bundl
         outcomes[name] = step.returncode == 0
         earned += points if step.returncode == 0 else 0
     graded = json.loads((repo / classroom.RESULTS).read_text())["assignments"][0]
+    public = [c.name for c in resolve("a1").checks if c.visibility == "public"]
+    assert [c["name"] for c in graded["checks"]] == public, "graded by the bundle's own grader (public checks)"
     assert earned == graded["score"]
     assert 0 < earned < graded["max_score"], "half done: some checks pass, the loss's fail"
     assert outcomes == {f"a1 {c['name']}": c["status"] == "passed" for c in graded["checks"]}
