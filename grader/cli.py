@@ -444,7 +444,8 @@ def cmd_release(args) -> int:
     from grader.instructor import release
 
     try:
-        summary = release.build(Path(args.outdir), force=args.force, kit=args.kit)
+        summary = release.build(Path(args.outdir), force=args.force, kit=args.kit,
+                                github_classroom=args.github_classroom, classroom_assignments=args.classroom_assignment)
     except release.ReleaseError as err:
         print(f"release failed: {err}", file=sys.stderr)
         return 1
@@ -664,6 +665,10 @@ def add_instructor_commands(sub) -> None:
     rel.add_argument("--kit", help="what the notebooks' setup cell pip-installs on Colab/JupyterHub, where no kit is "
                                    "beside the notebook: your course's wheel URL or git URL (the kit is not on PyPI; "
                                    "default: the setup cell asks the student to set it)")
+    rel.add_argument("--github-classroom", action="store_true", help="add .github/workflows/classroom.yml: GitHub "
+                     "Classroom grades each push with the public checks, points per check")
+    rel.add_argument("--classroom-assignment", action="append", metavar="A",
+                     help="with --github-classroom: grade only this assignment on a push (repeatable; default all)")
     rel.set_defaults(run=cmd_release)
 
     bat = sub.add_parser("batch", help="(instructors) grade a folder of submissions, one student per entry")
@@ -691,6 +696,10 @@ def add_instructor_commands(sub) -> None:
     gsa.add_argument("out", help="the zip to write, e.g. autograder_a2.zip")
     gsa.add_argument("--assignment", "-a", default="a2")
     gsa.set_defaults(run=cmd_gradescope_autograder)
+
+    from grader.instructor import prairielearn
+
+    prairielearn.add_command(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -137,15 +137,11 @@ def build_autograder(out: Path, assignment: str) -> Path:
 
 
 def run(submission: Path, out: Path, assignment: str, budget_seconds: float = 600.0) -> dict:
-    """Grade one submission as Gradescope hands it over: a folder (or a single zip/notebook inside it)."""
-    from grader.instructor.batch import Options, grade_entry
+    """Grade one submission as Gradescope hands it over: a folder (or a single zip/notebook inside it); the
+    container's one path (grader/instructor/container.py)."""
+    from grader.instructor.container import grade_one
 
-    entry = submission
-    if submission.is_dir():
-        inside = [p for p in submission.iterdir() if not p.name.startswith(".")]
-        if len(inside) == 1 and inside[0].suffix.lower() in (".zip", ".ipynb"):
-            entry = inside[0]
-    record = grade_entry(str(entry), "submission", Options(assignment=assignment, budget_seconds=budget_seconds))
+    record = grade_one(submission, assignment, budget_seconds=budget_seconds)
     write_results(record, out)
     return record
 

@@ -26,7 +26,8 @@ SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 # grader/instructor/ that reads a notebook or a zip back into files (a student grades those locally too).
 # A path ending in "/" leaves out a whole folder (bench/: `makemore bench` times the reference).
 INSTRUCTOR_ONLY = ("instructor/batch.py", "instructor/gradebook.py", "instructor/gradescope.py",
-                   "instructor/release.py", "bench/")
+                   "instructor/release.py", "instructor/container.py", "instructor/prairielearn.py",
+                   "instructor/classroom.py", "bench/")
 MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
 
 
@@ -147,11 +148,13 @@ def write_pyproject(target: Path) -> None:
     (target / "pyproject.toml").write_text(text)
 
 
-def build(out: Path, force: bool = False, kit: str | None = None) -> dict:
+def build(out: Path, force: bool = False, kit: str | None = None, github_classroom: bool = False,
+          classroom_assignments: list[str] | None = None) -> dict:
     """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary.
 
     kit: what the notebooks' setup cell pip-installs where no kit is beside the notebook (a wheel or git URL);
-    None leaves it unset, and that cell then tells the student to ask for it."""
+    None leaves it unset, and that cell then tells the student to ask for it. github_classroom: add GitHub
+    Classroom's workflow (grader/instructor/classroom.py) grading ``classroom_assignments`` (default: all)."""
     from grader import fixtures, generate
     from grader.instructor import notebooks
     from grader.specs import ASSIGNMENTS
@@ -209,6 +212,13 @@ def build(out: Path, force: bool = False, kit: str | None = None) -> dict:
     (out / "README.md").write_text(student_readme())
     write_pyproject(out)
     shutil.copyfile(KIT_ROOT / "setup.py", out / "setup.py")  # puts data/names.txt into the wheel
+    if github_classroom:
+        from grader.instructor import classroom
+
+        try:
+            classroom.write_workflow(out, classroom_assignments)
+        except (KeyError, ValueError) as err:
+            raise ReleaseError(f"GitHub Classroom: {err.args[0]}") from err
 
     leaks = audit(out)
     if leaks:
