@@ -435,6 +435,8 @@ def cmd_bench(args) -> int:
         overrides["training"] = False
     if args.rounds:
         overrides["rounds"] = args.rounds
+    if args.feedback_only:
+        overrides.update(steps=False, training=False, grading=False, feedback=True)
     options = make(**overrides)
     if options.models:
         from grader.bench.models import discover
@@ -673,6 +675,8 @@ def add_kit_commands(sub) -> None:
     ben.add_argument("--rounds", type=int, help="interleaved timing rounds per figure (default 31)")
     ben.add_argument("--no-training", action="store_true", help="skip the full `makemore train` runs")
     ben.add_argument("--no-grading", action="store_true", help="skip `makemore grade` and the batch throughput")
+    ben.add_argument("--feedback-only", action="store_true", help="only `makemore grade a2 linear` and "
+                     "`makemore grade a2` against `python -c 'import numpy'` (ratios, with the load)")
     ben.add_argument("--class-size", type=int, default=40, help="generated submissions for the batch throughput")
     ben.add_argument("--data", help="word list for the training runs (default: data/names.txt)")
     ben.add_argument("--from-json", metavar="FILE", help="measure nothing: print (and with --readme, write) the "
