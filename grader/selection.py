@@ -146,8 +146,9 @@ def select(assignment: Assignment, names: list[str]) -> list[str] | None:
 
 
 def in_files(assignment: Assignment, paths) -> list[str]:
-    """The checks of the units written in any of ``paths`` (files under the graded folder, or relative paths
-    such as 'a2_mlp/linear.py'), in the assignment's order."""
+    """The checks of the units written in any of ``paths`` (files under the graded folder, relative paths such
+    as 'a2_mlp/linear.py', or 'linear.py' in a folder of flat files), in the assignment's order."""
     wanted = {Path(p).as_posix() for p in paths}
-    return [c.name for c in assignment.checks
-            if file_of(c) and any(w == file_of(c) or w.endswith("/" + file_of(c)) for w in wanted)]
+    return [c.name for c in assignment.checks if file_of(c) and any(
+        w == file_of(c) or w.endswith("/" + file_of(c)) or ("/" not in w and w == Path(file_of(c)).name)
+        for w in wanted)]

@@ -38,7 +38,9 @@ def watched_files(folder: Path, assignment: Assignment) -> list[Path]:
     folder = Path(folder)
     if folder.is_file():
         return [folder]
-    files = set((folder / assignment.package).rglob("*.py")) if (folder / assignment.package).is_dir() else set()
+    package = folder / assignment.package
+    # a folder of flat .py files (a submission as some students hand it in) is read like a package
+    files = set(package.rglob("*.py")) if package.is_dir() else set(folder.glob("*.py"))
     files.update(folder / module for module in assignment.borrowed_modules())
     return sorted(p for p in files if "__pycache__" not in p.parts)
 

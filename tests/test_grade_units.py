@@ -249,3 +249,15 @@ def test_makemore_grade_watch_regrades_a_save_and_stops_on_ctrl_c(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode in (0, 130) and "stopped watching" in out and "Traceback" not in err, (out, err)
+
+
+def test_watch_reads_a_folder_of_flat_files_like_a_package(tmp_path):
+    """Some students hand in linear.py, tanh.py, ... with no a2_mlp/ folder: a save there is still seen, and
+    still graded unit first."""
+    folder = copy_submission(tmp_path / "s", packages=("a2_mlp",))
+    for path in (folder / "a2_mlp").glob("*.py"):
+        path.rename(folder / path.name)
+    (folder / "a2_mlp").rmdir()
+    assert folder / "linear.py" in watch.watched_files(folder, A2)
+    status, graded, said = drive([(A2, [])], folder, {1: "linear.py"}, polls=2)
+    assert graded == [("a2", None), ("a2", selection.select(A2, ["linear"])), ("a2", None)], graded
