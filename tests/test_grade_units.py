@@ -112,6 +112,15 @@ def test_a_unit_grade_says_what_the_full_grade_says_about_it(tmp_path, capsys):
     assert "a2: graded linear mlp.gradcheck and what they depend on" in out
 
 
+def test_a_unit_of_an_unreadable_notebook_lists_only_that_unit(tmp_path, capsys):
+    notebook = tmp_path / "bob.ipynb"
+    notebook.write_text('{"cells": [')
+    assert main(["grade", "a2", "tanh", "--submission", str(notebook), "--json", str(tmp_path / "r.json")]) == 0
+    (result,) = json.loads((tmp_path / "r.json").read_text())["assignments"]
+    assert [c["name"] for c in result["checks"]] == selection.select(A2, ["tanh"])
+    assert all("not a valid notebook" in c["message"] for c in result["checks"] if c["status"] == "error")
+
+
 def test_a_unit_grade_in_a_work_folder_as_from_a_wheel_is_not_the_assignments_grade(tmp_path, monkeypatch, capsys):
     """Installed from a wheel: `makemore init`, then a unit graded inside the folder; the assignment's last
     grade (what `makemore list` shows) is not replaced by the grade of a part of it."""
