@@ -103,9 +103,9 @@ def cmd_grade(args) -> int:
         print(report.render(results, colour=colour, verbose=args.verbose))
         for assignment, names, checks in chosen:
             if checks is not None:
-                print(f"{assignment.key}: graded {' '.join(names)} and what {'it depends' if len(names) == 1 else 'they depend'}"
-                      f" on ({len(checks)} of {len(assignment.checks)} checks); `makemore grade {assignment.key}` "
-                      "grades them all")
+                depend = "it depends" if len(names) == 1 else "they depend"
+                print(f"{assignment.key}: graded {' '.join(names)} and what {depend} on ({len(checks)} of "
+                      f"{len(assignment.checks)} checks); `makemore grade {assignment.key}` grades them all")
     if args.json:
         report.write_json(results, args.json)
     whole = [r for r, (_, _, checks) in zip(results, chosen) if checks is None]

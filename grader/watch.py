@@ -113,11 +113,11 @@ def regrade(targets, scope, files, folder: Path, saved: list[Path], grade, show,
         wanted = scope[assignment.key]
         if wanted is not None:  # a unit or a few were asked for: they are the ones being edited
             edited = [name for name in edited if name in wanted]
-        if edited and set(selection.with_dependencies(assignment, edited)) != set(wanted or
-                                                                                   (c.name for c in assignment.checks)):
+        first = selection.with_dependencies(assignment, edited)
+        if edited and set(first) != set(wanted or (c.name for c in assignment.checks)):
             units = ", ".join(dict.fromkeys(c.unit.label for c in assignment.checks if c.name in edited))
             say(f"{assignment.key}: {units} first")
-            show([grade(assignment, selection.with_dependencies(assignment, edited))])
+            show([grade(assignment, first)])
             say(f"{assignment.key}: all that is watched of it")
         show([grade(assignment, wanted)])
 
