@@ -63,14 +63,14 @@ def last_grade_file(folder: Path) -> Path:
 
 
 def cmd_grade(args) -> int:
-    from grader import report
-    from grader.runner import grade_assignment
+    from grader import report, selection
     from grader.specs import ASSIGNMENTS, resolve
 
-    try:
-        assignments = [resolve(name) for name in args.assignments] or list(ASSIGNMENTS.values())
-    except KeyError as err:
-        print(err.args[0], file=sys.stderr)
+    try:  # 'a2 linear': a2's Linear and what it depends on (grader/selection.py)
+        targets = selection.parse(args.assignments, ASSIGNMENTS, resolve) or [(a, []) for a in ASSIGNMENTS.values()]
+        chosen = [(assignment, names, selection.select(assignment, names)) for assignment, names in targets]
+    except selection.UnknownName as err:
+        print(err, file=sys.stderr)
         return 2
     try:
         submission = REFERENCE_ROOT if args.reference else graded_folder(args.submission)
@@ -82,30 +82,52 @@ def cmd_grade(args) -> int:
         return 2
     require_posix()
     colour = report.use_colour()
+    grade = lambda assignment, checks: grade_selection(assignment, checks, submission, args)  # noqa: E731
+    if args.watch:
+        from grader import watch
+
+        def show(results):
+            print(report.render(results, colour=colour, verbose=args.verbose), flush=True)
+
+        print(graded_line(submission, bool(args.submission)))
+        return watch.watch(targets, submission, grade, show)
     results = []
-    for assignment in assignments:
+    for assignment, names, checks in chosen:
         if not args.json_only and sys.stdout.isatty():
             print(f"grading {assignment.key} ({assignment.package}) ...", end="\r", flush=True)
-        if args.submission:  # a student's folder, zip or notebook, as batch grading reads it
-            results.append(grade_one_submission(assignment, submission, args))
-        else:
-            results.append(grade_assignment(assignment, submission, public_only=args.public_only))
+        results.append(grade(assignment, checks))
     if not args.json_only:
         if sys.stdout.isatty():
             print("\r\033[K", end="")
         print(graded_line(submission, bool(args.submission)))
         print(report.render(results, colour=colour, verbose=args.verbose))
+        for assignment, names, checks in chosen:
+            if checks is not None:
+                depend = "it depends" if len(names) == 1 else "they depend"
+                print(f"{assignment.key}: graded {' '.join(names)} and what {depend} on ({len(checks)} of "
+                      f"{len(assignment.checks)} checks); `makemore grade {assignment.key}` grades them all")
     if args.json:
         report.write_json(results, args.json)
-    if not args.reference and not args.submission:
+    whole = [r for r, (_, _, checks) in zip(results, chosen) if checks is None]
+    if not args.reference and not args.submission and whole:  # a part of an assignment is not its grade
         last = last_grade_file(submission)
         try:
             last.parent.mkdir(exist_ok=True)
-            last.write_text(json.dumps({r.key: [r.score, r.max_score] for r in results}))
+            last.write_text(json.dumps({r.key: [r.score, r.max_score] for r in whole}))
         except OSError:  # a read-only folder: the grade was printed, the progress note is a nicety
             pass
     failed = any(o.status != "passed" and o.status != "skipped" for r in results for o in r.outcomes)
     return 1 if args.strict and failed else 0
+
+
+def grade_selection(assignment, checks, submission: Path, args):
+    """Grade ``checks`` of ``assignment`` (names, or None for all) in ``submission``: a student's folder, zip
+    or notebook read as batch grading reads it (--submission), else the folder of assignments itself."""
+    from grader.runner import grade_assignment
+
+    if args.submission:
+        return grade_one_submission(assignment, submission, args, checks)
+    return grade_assignment(assignment, submission, public_only=args.public_only, checks=checks)
 
 
 def graded_line(submission: Path, is_entry: bool) -> str:
@@ -118,7 +140,7 @@ def graded_line(submission: Path, is_entry: bool) -> str:
     return f"graded {where}" + (" (read as a submission)" if is_entry else "")
 
 
-def grade_one_submission(assignment, entry: Path, args):
+def grade_one_submission(assignment, entry: Path, args, checks=None):
     """Normalise a folder, .zip, .ipynb or .py like ``makemore batch`` does, then grade it; what was
     noticed on the way (a missing module, another encoding, a syntax error) is printed first."""
     import tempfile
@@ -126,10 +148,12 @@ def grade_one_submission(assignment, entry: Path, args):
     from grader.instructor.submissions import grade
 
     with tempfile.TemporaryDirectory(prefix="makemore-grade-") as tmp:
-        prepared, result = grade(entry, assignment, tmp, args.public_only)
+        prepared, result = grade(entry, assignment, tmp, args.public_only, checks=checks)
         if not args.json_only:
             for note in prepared.notes:
                 print(f"{assignment.key}: note: {note}")
+        if checks is not None:  # an unreadable submission's result lists every check: keep those asked for
+            result.outcomes = [o for o in result.outcomes if o.name in checks]
         return result
 
 
@@ -413,6 +437,8 @@ def cmd_bench(args) -> int:
         overrides["training"] = False
     if args.rounds:
         overrides["rounds"] = args.rounds
+    if args.feedback_only:
+        overrides.update(steps=False, training=False, grading=False, feedback=True)
     options = make(**overrides)
     if options.models:
         from grader.bench.models import discover
@@ -549,7 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(run=cmd_init)
 
     grade = sub.add_parser("grade", help="grade your code (this folder's assignments, or --submission PATH)")
-    grade.add_argument("assignments", nargs="*", help="a1, a2, ... (default: all)")
+    grade.add_argument("assignments", nargs="*", metavar="ASSIGNMENT [UNIT ...]",
+                       help="a1, a2, ... (default: all), each followed by units, files or checks of it to grade "
+                       "alone, with what they depend on: a2 linear, a2 linear.gradcheck, a4 dW2")
     grade.add_argument("--submission", help="a student's folder (holding a1_bigram/, a2_mlp/, ... or flat .py "
                        "files), .zip or .ipynb (default: your assignments/)")
     grade.add_argument("--reference", action="store_true",
@@ -559,6 +587,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json-only", action="store_true", help="print nothing (with --json)")
     grade.add_argument("--verbose", "-v", action="store_true", help="tracebacks, passed-check details, your prints")
     grade.add_argument("--strict", action="store_true", help="exit 1 when any check fails")
+    grade.add_argument("--watch", action="store_true", help="grade again each time you save a file of the "
+                       "assignment, the unit you edited first (Ctrl-C stops)")
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names",
@@ -648,6 +678,8 @@ def add_kit_commands(sub) -> None:
     ben.add_argument("--rounds", type=int, help="interleaved timing rounds per figure (default 31)")
     ben.add_argument("--no-training", action="store_true", help="skip the full `makemore train` runs")
     ben.add_argument("--no-grading", action="store_true", help="skip `makemore grade` and the batch throughput")
+    ben.add_argument("--feedback-only", action="store_true", help="only `makemore grade a2 linear` and "
+                     "`makemore grade a2` against `python -c 'import numpy'` (ratios, with the load)")
     ben.add_argument("--class-size", type=int, default=40, help="generated submissions for the batch throughput")
     ben.add_argument("--data", help="word list for the training runs (default: data/names.txt)")
     ben.add_argument("--from-json", metavar="FILE", help="measure nothing: print (and with --readme, write) the "

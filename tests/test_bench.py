@@ -209,3 +209,32 @@ def test_grading_figures_merged_from_another_run_say_when_they_were_measured():
     assert "separate run, 2026-11-29 12:40 UTC, load average 2.5" in lines and "| a2 | all | 5.0 s |" in lines
     assert merged["options"]["grading"] and not report.skipped(merged)  # the caption no longer says "not measured"
     assert "separate run" not in "\n".join(report.grading_section(grading_run))  # a single run needs no label
+
+
+def test_feedback_ratios_interleave_the_three_commands_and_report_them_with_the_load(monkeypatch, tmp_path):
+    """`makemore bench` times `makemore grade a2 linear` and `makemore grade a2` against `python -c "import
+    numpy"`, round by round in that order, and reports both ratios against their targets with the load
+    (the timings are faked here: speed is never asserted)."""
+    from grader.bench import feedback, report
+
+    seconds = {"numpy": 0.1, "linear": 0.4, "a2": 2.0}
+    ran = []
+
+    def fake_run(cmd, env):
+        name = "numpy" if cmd[1] == "-c" else cmd[-1]
+        ran.append(name)
+        if name != "numpy":
+            json_path = cmd[cmd.index("--json") + 1]
+            with open(json_path, "w") as f:
+                json.dump({"score": 15, "max_score": 15}, f)
+        return {"returncode": 0, "seconds": seconds[name], "cpu_s": seconds[name] / 2, "stderr": ""}
+
+    monkeypatch.setattr(bench, "run_measured", fake_run)
+    result = feedback.measure(rounds=2, log=lambda line: None)
+    assert ran == ["numpy", "linear", "a2"] * 2
+    assert result["ratio"] == pytest.approx({"unit": 4.0, "assignment": 20.0})
+    text = "\n".join(report.feedback_section({"feedback": result}))
+    assert "| `makemore grade a2 linear` (public checks) | 0.40 s | 4.0x ✓ | ≤ 5x |" in text
+    assert "| `makemore grade a2` (public checks) | 2.00 s | 20.0x ✗ | ≤ 15x |" in text
+    assert f"load average {result['load_before']:.1f} before" in text
+    assert "--reference" in feedback.commands("r.json")["unit"] and "--public-only" in feedback.commands("r.json")["unit"]

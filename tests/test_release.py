@@ -366,3 +366,31 @@ def test_a_notebook_checks_with_only_the_installed_package_as_on_colab(bundle, t
                          env=dict(os.environ, PYTHONPATH=str(site)), timeout=300)
     assert run.returncode == 0, run.stderr
     assert "graded Copy of a2_mlp.ipynb" in run.stdout and "✓ mlp.training" in run.stdout, run.stdout
+
+
+def test_the_bundle_grades_one_unit_and_watches_for_saves(bundle, tmp_path):
+    """A student's released bundle: `makemore grade a2 linear` grades Linear's public checks alone, and the
+    watch loop grades again after a save (its sleep replaced by one that saves a file, then stops as Ctrl-C)."""
+    correct = copy_submission(tmp_path / "correct", packages=("a1_bigram", "a2_mlp"))
+    run = bundle_run(bundle, textwrap.dedent(f"""
+        import os, time
+        from grader.cli import main
+        main(["grade", "a2", "linear", "--submission", {str(correct)!r}, "--json", "unit.json", "--json-only"])
+        sleeps = []
+        def sleep(seconds):
+            sleeps.append(seconds)
+            if len(sleeps) == 1:
+                path = {str(correct / "a2_mlp" / "linear.py")!r}
+                before = os.stat(path).st_mtime_ns + 10**9
+                os.utime(path, ns=(before, before))
+            if len(sleeps) == 3:
+                raise KeyboardInterrupt
+        time.sleep = sleep
+        print("status", main(["grade", "--watch", "a2", "linear", "--submission", {str(correct)!r}]))
+    """), tmp_path)
+    assert run.returncode == 0, run.stderr
+    (unit,) = json.loads((tmp_path / "unit.json").read_text())["assignments"]
+    public = [c.name for c in ASSIGNMENTS["a2"].checks if c.visibility == "public" and c.name.startswith("linear.")]
+    assert [c["name"] for c in unit["checks"]] == public and {c["status"] for c in unit["checks"]} == {"passed"}
+    assert run.stdout.count("✓ linear.gradcheck") == 2 and "saved a2_mlp/linear.py" in run.stdout, run.stdout
+    assert "stopped watching" in run.stdout and run.stdout.rstrip().endswith("status 0"), run.stdout

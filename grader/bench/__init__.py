@@ -12,6 +12,8 @@ Parts, in the order they run (each figure in the same run, so ratios compare lik
    run a tenth as long to show that memory does not grow with the number of steps.
 3. grading: wall time and peak RSS of ``makemore grade --reference`` per assignment, public checks only and
    all checks; batch throughput on a generated class (tests/bench/batch_throughput.py) at -j 1 and -j 2.
+4. feedback (grader/bench/feedback.py): ``makemore grade a2 linear`` and ``makemore grade a2`` (public checks)
+   as ratios to ``python -c "import numpy"``, interleaved, with the load.
 
 Models join through the model registry (grader/models/; grader/bench/registry.py says what is timed). Timings are never asserted in the
 test suite: the machine may be shared, so read the ratios.
@@ -49,6 +51,8 @@ class Options:
     steps: bool = True
     training: bool = True
     grading: bool = True
+    feedback: bool = True  # one unit's and one assignment's grade against starting Python with NumPy
+    feedback_rounds: int = 5
     class_size: int = 40
     data: str | None = None
     rounds: int = 31
@@ -61,7 +65,8 @@ def quick_options(**overrides) -> Options:
     """A few seconds per model: one thread, batch 32, float32, three rounds of one step, no training runs, no
     grading. The figures are rough: it shows that every part runs, not how fast."""
     return Options(**{"quick": True, "threads": (1,), "batch_sizes": (32,), "dtypes": ("float32",), "rounds": 3,
-                      "pool": 3, "gemm_size": 128, "training": False, "grading": False, **overrides})
+                      "pool": 3, "gemm_size": 128, "training": False, "grading": False, "feedback": False,
+                      **overrides})
 
 
 def thread_env(threads: int) -> dict:
@@ -199,6 +204,10 @@ def run(options: Options) -> dict:
     result["training"] = measure_training(options) if options.training else []
     result["grading"] = measure_grading(options) if options.grading else []
     result["batch"] = measure_batch(options) if options.grading else []
+    if options.feedback:
+        from grader.bench import feedback
+
+        result["feedback"] = feedback.measure(options.feedback_rounds, log=options.log)
     result["load_after"] = os.getloadavg()[0]
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -126,7 +126,8 @@ def describe(result: dict) -> str:
 def skipped(result: dict) -> str:
     """The parts this run left out (--no-training, --no-grading, --quick), so a table's absence is explained."""
     options = result["options"]
-    missing = [name for name, ran in (("the training runs", options.get("training", True)),
+    missing = [name for name, ran in (("the training steps", options.get("steps", True)),
+                                      ("the training runs", options.get("training", True)),
                                       ("grading", options.get("grading", True))) if not ran]
     return f" Not measured in this run: {' and '.join(missing)}." if missing else ""
 
@@ -147,12 +148,18 @@ def warning(result: dict) -> list[str]:
 
 def markdown(result: dict) -> str:
     return "\n".join(["# makemore bench", "", describe(result), "", *warning(result), *step_section(result),
-                      *training_section(result), *grading_section(result)])
+                      *training_section(result), *grading_section(result), *feedback_section(result)])
 
 
 def readme_tables(result: dict) -> str:
     return "\n".join([describe(result), "", *warning(result), *step_section(result), *training_section(result),
-                      *grading_section(result)])
+                      *grading_section(result), *feedback_section(result)])
+
+
+def feedback_section(result: dict) -> list[str]:
+    from grader.bench import feedback
+
+    return feedback.section(result.get("feedback"))
 
 
 def merge_grading(steps_run: dict, grading_run: dict) -> dict:
