@@ -178,7 +178,7 @@ def test_makemore_train_reports_its_dtype_and_float64_losses(capsys):
     assert main(["train", "mlp", "--reference", "--steps", "200", "--n-hidden", "16", "--dtype", dtype,
                  "--samples", "2", "--log-every", "100"]) == 0
     out = capsys.readouterr().out
-    assert f"200 steps in {dtype}" in out
+    assert f"200 steps of SGD lr 0.1 in {dtype}" in out
     dev = float(out.split("dev   loss ")[1].split()[0])
     assert 2.0 < dev < 3.3  # learned something from log(27) = 3.30 in 200 steps
 
