@@ -26,7 +26,7 @@ SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 # grader/instructor/ that reads a notebook or a zip back into files (a student grades those locally too).
 # A path ending in "/" leaves out a whole folder (bench/: `makemore bench` times the reference).
 INSTRUCTOR_ONLY = ("instructor/batch.py", "instructor/gradebook.py", "instructor/gradescope.py",
-                   "instructor/release.py", "bench/")
+                   "instructor/release.py", "instructor/answers.py", "bench/")
 MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
 
 
@@ -147,8 +147,11 @@ def write_pyproject(target: Path) -> None:
     (target / "pyproject.toml").write_text(text)
 
 
-def build(out: Path, force: bool = False, kit: str | None = None) -> dict:
+def build(out: Path, force: bool = False, kit: str | None = None, hints: str = "steps") -> dict:
     """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary.
+
+    hints: the levels of the hint ladders the bundle carries in grader/hints.json (grader/hints.py's POLICIES:
+    none, ideas = level 1, steps = levels 1-2, all); the instructor's kit keeps every level.
 
     kit: what the notebooks' setup cell pip-installs where no kit is beside the notebook (a wheel or git URL);
     None leaves it unset, and that cell then tells the student to ask for it."""
@@ -205,12 +208,18 @@ def build(out: Path, force: bool = False, kit: str | None = None) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(fixtures.to_bytes(fixtures.build(assignment)))
 
+    from grader import hints as hint_ladders
+
+    (out / "grader" / "hints.json").write_text(
+        json.dumps(hint_ladders.bundle_content(hints), indent=1, sort_keys=True), encoding="utf-8")
     notebooks.write_all(out / "notebooks", stubs, kit=kit)
     (out / "README.md").write_text(student_readme())
     write_pyproject(out)
     shutil.copyfile(KIT_ROOT / "setup.py", out / "setup.py")  # puts data/names.txt into the wheel
 
-    leaks = audit(out)
+    from grader.instructor import answers
+
+    leaks = audit(out) + answers.audit_bundle(out)
     if leaks:
         raise ReleaseError("the bundle contains reference material:\n" + "\n".join(leaks[:20]))
     files = [p for p in out.rglob("*") if p.is_file()]
@@ -218,7 +227,7 @@ def build(out: Path, force: bool = False, kit: str | None = None) -> dict:
     # that stands for a hidden check of every layer, so report the checks themselves.
     hidden = sum(c.visibility == "hidden" for a in ASSIGNMENTS.values() for c in a.checks) if removed else 0
     return {"out": out, "files": len(files), "hidden_checks_removed": hidden,
-            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb"))}
+            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb")), "hints": hints}
 
 
 # -- the proof ------------------------------------------------------------------------------------------
