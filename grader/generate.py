@@ -14,7 +14,7 @@ first step of the derivation, the closed form) anywhere inside the function they
 above its ``### BEGIN SOLUTION``. A longer hint continues on lines ``###   more text`` (three spaces) right
 below. The student copy never carries them: ``hint_ladders`` reads them for ``makemore hint``.
 
-Answer forms that are not code (``### ANSWER: -1/N at each row's target``, continued the same way) sit beside
+Answer forms that are not code (``### ANSWER: the result in words``, continued the same way) sit beside
 the hints: the release audit (grader/instructor/answers.py) searches every student-facing text for them as it
 does for the code of the backward passes; the student copy never carries them either.
 """

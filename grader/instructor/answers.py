@@ -9,7 +9,8 @@ What counts as an answer:
 - every expression of a backward's solution region (a region inside a function whose qualified name, or
   whose module, says ``backward``) that involves a gradient (a name ``dNAME`` or one containing ``grad``),
   compared after normalising names (``self.``, ``np.``, ``params["weight"]`` -> ``weight``), spacing,
-  parentheses and ``1.0`` -> ``1``: ``dout @ self.params["weight"].T`` is found as "dout @ (weight.T)";
+  parentheses and ``1.0`` -> ``1``: ``dout @ self.params["weight"].T`` is found as "dout @ (weight.T)", as a
+  whole term (not "n * dh" inside "bngain * dh");
 - the answer forms that are not code, curated beside each solution in reference/ (``### ANSWER: ...``, such
   as "-1/N at each row's target"), compared the same way and case-insensitively.
 
@@ -210,13 +211,14 @@ def bundle_texts(bundle: Path) -> list[tuple[str, str]]:
 
 def audit_texts(texts: list[tuple[str, str]], reference: Path | None = None) -> list[str]:
     """Where a text states an answer: "WHERE: states FUNCTION's result: EXPRESSION"."""
-    known = answers(reference)
+    known = [(answer, re.compile(r"(?<!\w)" + re.escape(answer.normalised) + r"(?!\w)" if answer.normalised[-1:].isalnum()
+                                 else r"(?<!\w)" + re.escape(answer.normalised))) for answer in answers(reference)]
     leaks = []
     for where, text in texts:
         flat = normalise(text)
         lower = flat.lower()
-        for answer in known:
-            if answer.normalised in (lower if answer.prose else flat):
+        for answer, pattern in known:
+            if pattern.search(lower if answer.prose else flat):
                 leaks.append(f"{where}: states {answer.where}'s result: {answer.text}")
     return leaks
 

@@ -116,8 +116,8 @@ def attention_mistakes(d, inputs, params, dout, expected):
     run = lambda **flags: hidden.attention(x, params, nh, dout, **flags)  # noqa: E731
     backward_scale = ("the 1/sqrt(head size) scaling is missing in backward: forward scales the scores, so "
                       "dscores must be multiplied by 1/sqrt(hs) too before dq and dk")
-    rowsum = ("the softmax backward lacks the row-sum term: dscores = att * (datt - (datt * att).sum(axis=-1, "
-              "keepdims=True)), one row of the softmax Jacobian at a time")
+    rowsum = ("the softmax backward lacks the row-sum term: every probability of a row depends on every score of "
+              "that row (the softmax Jacobian, one row at a time), not only on its own")
 
     def backward_mistakes(key):
         pick = (lambda r: r[1]) if key == "dx" else (lambda r: r[2][key])  # noqa: E731
