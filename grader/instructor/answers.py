@@ -209,16 +209,27 @@ def bundle_texts(bundle: Path) -> list[tuple[str, str]]:
     return texts
 
 
+def term_pattern(normalised: str, prose: bool) -> re.Pattern:
+    """An expression is found as a whole term: "n*dh" not inside "bngain*dh" (a name goes on), nor "x.T@d"
+    inside "x.T@dout". Prose lost its spaces in normalising, so an answer form is found anywhere."""
+    pattern = re.escape(normalised)
+    if not prose and (normalised[:1].isalnum() or normalised[:1] == "_"):
+        pattern = r"(?<![\w.])" + pattern
+    if not prose and (normalised[-1:].isalnum() or normalised[-1:] == "_"):
+        pattern += r"(?!\w)"
+    return re.compile(pattern)
+
+
 def audit_texts(texts: list[tuple[str, str]], reference: Path | None = None) -> list[str]:
     """Where a text states an answer: "WHERE: states FUNCTION's result: EXPRESSION"."""
-    known = [(answer, re.compile(r"(?<!\w)" + re.escape(answer.normalised) + r"(?!\w)" if answer.normalised[-1:].isalnum()
-                                 else r"(?<!\w)" + re.escape(answer.normalised))) for answer in answers(reference)]
+    known = [(answer, term_pattern(answer.normalised, answer.prose)) for answer in answers(reference)]
     leaks = []
     for where, text in texts:
         flat = normalise(text)
         lower = flat.lower()
         for answer, pattern in known:
-            if pattern.search(lower if answer.prose else flat):
+            hay = lower if answer.prose else flat
+            if answer.normalised in hay and pattern.search(hay):
                 leaks.append(f"{where}: states {answer.where}'s result: {answer.text}")
     return leaks
 

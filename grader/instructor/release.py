@@ -6,7 +6,8 @@ reference at release time so the public checks still compare with real answers),
 (grader/instructor/notebooks.py), a README for students and a pyproject.toml without the reference package.
 
 ``audit(bundle)`` searches every file of the bundle for every solution region of the reference (each
-region whole, and each of its substantial lines) and every function of the grader's hidden helpers at the top
+region whole, and each of its substantial lines; in grader/hints.json, the hints of levels 1-2: level 3 is the
+closed form, in a bundle only at ``--hints all``) and every function of the grader's hidden helpers at the top
 of reference/ (such as a6_mistakes.py: with its flags at their defaults, a solution); release refuses to
 finish if anything is found.
 """
@@ -300,6 +301,10 @@ def audit(bundle: Path, reference: Path | None = None) -> list[str]:
             text = normalise(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, OSError):
             continue
+        if path.relative_to(bundle).as_posix() == "grader/hints.json":  # level 3 is the closed form: released
+            from grader.instructor.answers import hint_texts                # only by choice (--hints all)
+
+            text = normalise("\n".join(t for _, t in hint_texts(json.loads(path.read_text(encoding="utf-8")))))
         if path.suffix == ".ipynb":  # JSON-escaped source: search the cells' text as well
             import nbformat
 

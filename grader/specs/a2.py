@@ -53,7 +53,7 @@ def tanh_mistakes(d, inputs, params, dout, expected):
         ("it is the local derivative alone: multiply by dout (chain rule: upstream times local)", 1 - np.tanh(x)**2),
         ("it is dout * (1 - x**2): the derivative uses the output tanh(x), not the input x", dout * (1 - x**2)),
         ("it is dout * (1 - tanh(x)): differentiate tanh = sinh / cosh again, the result has tanh squared", dout * (1 - np.tanh(x))),
-        ("it squares the whole difference 1 - tanh(x): the square belongs to tanh(x) alone",
+        ("it squares the whole difference 1 - tanh(x): square tanh(x) alone",
          dout * (1 - np.tanh(x))**2),
     ]}
 
