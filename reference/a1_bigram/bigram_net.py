@@ -30,7 +30,7 @@ class BigramNet:
         """
         ### HINT 1: logits = onehot(idx[:, 0]) @ W picks one row of W per example.
         ### HINT 2: Index W with the (N,) vector of previous tokens; keep that vector for backward.
-        ### HINT 3: self.idx = idx[:, 0]; return W[self.idx].
+        ### HINT 3: keep idx[:, 0] on self, return the rows of W it picks.
         ### BEGIN SOLUTION: logits[i] = W[idx[i, 0]]; cache what backward needs
         self.idx = idx[:, 0]
         return self.params["W"][self.idx]

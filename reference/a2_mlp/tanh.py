@@ -20,7 +20,7 @@ class Tanh:
         """
         ### HINT 1: Elementwise: np.tanh.
         ### HINT 2: The derivative of tanh can be written with tanh's output alone, so keep the output, not the input.
-        ### HINT 3: self.out = np.tanh(x); return self.out.
+        ### HINT 3: keep np.tanh of x on self (as out) and return it.
         ### BEGIN SOLUTION: np.tanh, and keep the output for backward
         self.out = np.tanh(x)
         return self.out

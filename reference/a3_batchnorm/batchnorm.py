@@ -89,10 +89,10 @@ class BatchNorm1d:
         ###   draw the graph: in training mode x reaches out directly through xhat and also through mean and var,
         ###   which depend on every row, so every row of dx depends on every row of dout. In eval mode mean and var
         ###   are constants.
-        ### HINT 2: Name dxhat the gradient of xhat (the upstream times gamma) and go back one node at a time as in a4: dvar from xhat = (x - mean) *
-        ###   (var + eps)**-0.5 (summed over the rows), dmean from xhat and from var, then dx as the sum of three
-        ###   paths (through xhat, through var, through mean), each with its 1/N from the means. Then simplify on
-        ###   paper using xhat and inv_std.
+        ### HINT 2: Name dxhat the gradient of xhat (the upstream times gamma) and go back one node at a time as in
+        ###   a4: dvar from xhat = (x - mean) * (var + eps)**-0.5 (summed over the rows), dmean from xhat and from
+        ###   var, then dx as the sum of three paths (through xhat, through var, through mean), each with its 1/N from
+        ###   the means. Then simplify on paper using xhat and inv_std.
         ### HINT 3: dgamma = (dout * xhat).sum(0); dbeta = dout.sum(0); training: dx = inv_std / N * (N * dxhat -
         ###   dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)); eval: dx = dxhat * inv_std.
         ### ANSWER: N * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)

@@ -16,7 +16,7 @@ def activation_stats(h):
     ### HINT 1: Three numbers over every entry of h: no axis argument.
     ### HINT 2: Saturation is a fraction: the mean of a boolean array counts the True entries and divides by their
     ###   number.
-    ### HINT 3: np.array([h.mean(), h.std(), (np.abs(h) > SATURATION).mean()]).
+    ### HINT 3: an array of h.mean(), h.std() and the mean of abs(h) > SATURATION.
     ### BEGIN SOLUTION: h.mean(), h.std(), and the mean of the boolean array |h| > SATURATION
     return np.array([h.mean(), h.std(), (np.abs(h) > SATURATION).mean()])
     ### END SOLUTION
@@ -47,7 +47,7 @@ def update_ratio(param, grad, lr):
     """
     ### HINT 1: SGD's update is lr * grad: compare its spread with the parameter's.
     ### HINT 2: Take the standard deviation of each over all entries, divide, then the base-10 logarithm.
-    ### HINT 3: float(np.log10((lr * grad).std() / param.std())).
+    ### HINT 3: float of log10 of std(lr * grad) over std(param).
     ### BEGIN SOLUTION: np.log10 of the ratio of the two standard deviations
     return float(np.log10((lr * grad).std() / param.std()))
     ### END SOLUTION

@@ -39,9 +39,9 @@ def batchnorm_backward(dhpreact, bngain, bnvar_inv, bnraw):
     ### HINT 1: Collapse the BatchNorm nodes of the table (bnmeani, bndiff, bndiff2, bnvar, bnvar_inv, bnraw) on
     ###   paper: hprebn reaches hpreact directly, through the mean and through the variance, each of which depends on
     ###   every row.
-    ### HINT 2: Start from dbnraw (Part 1), then the three paths to one hprebn[i]: directly (times bnvar_inv),
-    ###   through bnvar (its 1/(N-1) and the derivative of the power), through bnmeani (its 1/N). Express everything
-    ###   with bnraw and bnvar_inv and factor out bngain * bnvar_inv / N.
+    ### HINT 2: Start from dbnraw (Part 1), then the three paths to one hprebn[i]: directly (times bnvar_inv), through
+    ###   bnvar (its 1/(N-1) and the derivative of the power), through bnmeani (its 1/N). Express everything with
+    ###   bnraw and bnvar_inv and factor out bngain * bnvar_inv / N.
     ### HINT 3: dhprebn = bngain * bnvar_inv / N * (N * dhpreact - dhpreact.sum(0) - N/(N-1) * bnraw * (dhpreact *
     ###   bnraw).sum(0)).
     ### ANSWER: N * dhpreact - dhpreact.sum(0) - N/(N-1) * bnraw * (dhpreact * bnraw).sum(0)

@@ -54,9 +54,9 @@ class LayerNorm:
         ### HINT 1: a3's BatchNorm derivation turned sideways: the statistics are over the C features of one position,
         ###   so each position's dx depends on that position's C values only. weight and bias are broadcast over every
         ###   leading axis: their gradients sum over them.
-        ### HINT 2: Name dxhat the gradient of xhat (the upstream times weight); go back through xhat = (x - mean) * rstd with three paths (directly,
-        ###   through the mean, through the variance), each mean over C giving 1/C; simplify with xhat and rstd (llm.c
-        ###   doc/layernorm walks it).
+        ### HINT 2: Name dxhat the gradient of xhat (the upstream times weight); go back through xhat = (x - mean) *
+        ###   rstd with three paths (directly, through the mean, through the variance), each mean over C giving 1/C;
+        ###   simplify with xhat and rstd (llm.c doc/layernorm walks it).
         ### HINT 3: dweight = (dout * xhat).sum(leading axes); dbias = dout.sum(leading axes); dx = rstd * (dxhat -
         ###   dxhat.mean(-1, keepdims) - xhat * (dxhat * xhat).mean(-1, keepdims)).
         ### ANSWER: dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)
