@@ -128,7 +128,8 @@ def student_readme() -> str:
         "## Checking your work", "", "```",
         "makemore grade            # every assignment", "makemore grade a2 -v      # one, with details",
         "makemore train mlp        # train what you wrote, print the losses and samples",
-        "makemore list             # progress", "```", "",
+        "makemore list             # progress",
+        "makemore hint a3 batchnorm.backward   # stuck? the next hint, one level at a time", "```", "",
         "The local grader runs the public checks: your gradients against finite differences of your own forward "
         "pass, shapes and dtypes, and your outputs against stored answers (`grader/fixtures/*.npz`). Your "
         "instructor's grader runs these and a few hidden checks on generated inputs, so a local score is a "
