@@ -61,7 +61,7 @@ def bugs() -> dict[str, tuple[dict, dict]]:
                            partial(["tanh.gradcheck"], ["linear.gradcheck", "embedding.gradcheck"])),
         "embedding_assign": (patched(emb, "dweight = onehot.T @ dout.reshape(-1, dout.shape[-1])",
                                      "dweight = np.zeros_like(self.params['weight'])\n        dweight[self.idx] = dout"),
-                             partial(["embedding.gradcheck"], ["linear.gradcheck", "tanh.gradcheck"], "np.add.at")),
+                             partial(["embedding.gradcheck"], ["linear.gradcheck", "tanh.gradcheck"], "the gradients of every occurrence")),
         "no_transpose": (patched(lin, 'return dout @ self.params["weight"].T', 'return dout @ self.params["weight"]'),
                          partial(["linear.gradcheck"], ["tanh.gradcheck"])),
         # a1's loss is a1's business: a2's training check uses the reference's, and the feedback says so

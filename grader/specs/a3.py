@@ -181,7 +181,7 @@ MLP_BN = Unit(
     differentiable=(), mistakes=mlp_bn_mistakes,
     regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
                                            "wrong only in rows of C whose token appears more than once in idx: "
-                                           "those rows must add up the gradients of every occurrence (np.add.at)")]},
+                                           "those rows must add up the gradients of every occurrence")]},
     depends_on=("BatchNorm1d",),
 )
 TRAINING_UNIT = Unit(**{**MLP_BN.__dict__, "params": lecture_init})

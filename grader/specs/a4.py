@@ -145,8 +145,8 @@ MISTAKES = {
         ("it is -0.5 * (bnvar + 1e-5)**-1.5 alone: multiply by the upstream dbnvar_inv",
          -0.5 * (e["bnvar"] + EPS) ** -1.5)],
     "dbndiff2": lambda e: [
-        ("it uses 1/N: forward's bnvar divides by N-1 (Bessel's correction, as the lecture), so the gradient is "
-         "1/(N-1) * dbnvar on every row", bcast(e["dbnvar"], e["bndiff2"]) / e["N"]),
+        ("it uses 1/N: forward's bnvar divides by N-1 (Bessel's correction, as the lecture), and the gradient "
+         "through a sum carries the sum's scale", bcast(e["dbnvar"], e["bndiff2"]) / e["N"]),
         ("it is dbnvar copied to every row without the factor 1/(N-1) of bnvar", bcast(e["dbnvar"], e["bndiff2"]))],
     "dbndiff": lambda e: [
         ("it has only the path through bnraw: bndiff also feeds bndiff2, and a variable used twice receives the "
@@ -157,7 +157,7 @@ MISTAKES = {
     "dbnmeani": lambda e: [("it is minus the mean over the rows; the broadcast in forward means a sum",
                             -e["dbndiff"].mean(0, keepdims=True))],
     "dhprebn": lambda e: [
-        ("it equals dbndiff: hprebn also feeds bnmeani, so add dbnmeani / N to every row", e["dbndiff"]),
+        ("it equals dbndiff: hprebn also feeds bnmeani, and a variable used twice receives the sum of both gradients", e["dbndiff"]),
         ("it adds dbnmeani without 1/N: bnmeani = 1/N * hprebn.sum(0)", e["dbndiff"] + bcast(e["dbnmeani"], e["dbndiff"])),
         ("it adds dbnmeani / (N-1): the mean divides by N (Bessel's correction is only in the variance)",
          e["dbndiff"] + bcast(e["dbnmeani"], e["dbndiff"]) / (e["N"] - 1))],

@@ -105,9 +105,9 @@ CELL_MISTAKES = {
     "lstm": {
         "preact": "the gates' derivatives use their pre-activations: sigmoid' = s * (1 - s) and tanh' = 1 - t**2 "
                   "with s, t the gates' outputs i, f, g, o (cache the outputs)",
-        "tanh_c_preact": "the derivative of tanh(c) is written 1 - c**2: it is 1 - tanh(c)**2",
-        "dc_no_h_path": "dc_t misses the path through h_t = o * tanh(c_t): add dh * o * (1 - tanh(c)**2) to dc",
-        "dc_ignored": "the incoming dc (from step t+1) is ignored: c_t's gradient is dc + dh * o * (1 - tanh(c)**2)",
+        "tanh_c_preact": "the derivative of tanh(c) is written 1 - c**2: tanh's derivative is written with its output, tanh(c), not with c",
+        "dc_no_h_path": "dc_t misses the path through h_t = o * tanh(c_t): c_t is used twice (by h_t and by step t+1) and receives the sum of both",
+        "dc_ignored": "the incoming dc (from step t+1) is ignored: c_t is used twice (by h_t and by step t+1) and receives the sum of both",
         "no_forget_path": "dc_prev is missing: c_{t-1} reaches c_t through the forget gate (the product f * c_{t-1})",
         "forget_path_without_f": "dc_prev is dc_t without the forget gate: c_t = f * c_{t-1} + ..., and in a product the local derivative is the other factor",
     },

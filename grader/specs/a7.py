@@ -191,7 +191,7 @@ def block_mistakes(d, inputs, params, dout, expected):
         ("the skip path's gradient is dropped at the second residual sum, x + mlp(ln_2(x)): there the gradient "
          "is dout plus the MLP branch's dx", hidden.block_dx(x, params, nh, dout, skip_mlp=False)),
         ("the skip paths' gradients are dropped at both residual sums: a residual sum x + f(x) sends its "
-         "gradient down both paths, dx = dout + f's backward", hidden.block_dx(x, params, nh, dout, False, False)),
+         "gradient down both paths, and x receives the sum of both", hidden.block_dx(x, params, nh, dout, False, False)),
     ])}
 
 
@@ -271,8 +271,7 @@ TRANSFORMER = Unit(
     mistakes=transformer_mistakes,
     regions=lambda d, inputs: {"grad:wte.weight": [(repeated_rows(inputs[0], (d["V"], embd(d))),
                                                     "wrong only in rows of wte whose token appears more than once: "
-                                                    "those rows must add up the gradients of every occurrence "
-                                                    "(np.add.at)")]},
+                                                    "those rows must add up the gradients of every occurrence")]},
     depends_on=("LayerNorm", "GELU", "CausalSelfAttention", "MLP", "Block"),
 )
 
