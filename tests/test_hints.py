@@ -167,3 +167,18 @@ def test_answer_forms_never_reach_the_student_copy():
     assert generate.hint_ladders(source) == {"backward": ["idea"]}
     stub = generate.strip_solutions(source)
     assert "ANSWER" not in stub and "target" not in stub and "continued" not in stub
+
+
+def test_a_backward_closure_inside_a_forward_is_audited_too(tmp_path):
+    """micrograd's style: the gradient is written in a ``_backward`` closure inside ``__mul__``."""
+    package = tmp_path / "a0_micrograd"
+    package.mkdir()
+    (package / "engine.py").write_text(
+        "class Value:\n    def __mul__(self, other):\n        ### BEGIN SOLUTION: return the product\n"
+        "        out = Value(self.data * other.data)\n        def _backward():\n"
+        "            self.grad += other.data * out.grad\n        out._backward = _backward\n        return out\n"
+        "        ### END SOLUTION\n")
+    found = {a.text for a in answers.answers(tmp_path)}
+    assert "other.data * out.grad" in found
+    leaks = answers.audit_texts([("README.md", "self.grad += other.data * out.grad")], tmp_path)
+    assert leaks and "Value.__mul__'s result" in leaks[0]

@@ -7,7 +7,7 @@ a release carries at its policy's lowest levels (1 and 2: the idea and the first
 
 What counts as an answer:
 - every expression of a backward's solution region (a region inside a function whose qualified name, or
-  whose module, says ``backward``) that involves a gradient (a name ``dNAME`` or one containing ``grad``),
+  whose module, says ``backward``, or that defines one, as micrograd's ``_backward`` closures) that involves a gradient (a name ``dNAME`` or one containing ``grad``),
   compared after normalising names (``self.``, ``np.``, ``params["weight"]`` -> ``weight``), spacing,
   parentheses and ``1.0`` -> ``1``: ``dout @ self.params["weight"].T`` is found as "dout @ (weight.T)", as a
   whole term (not "n * dh" inside "bngain * dh");
@@ -50,6 +50,11 @@ def normalise(text: str) -> str:
 
 def is_backward(module: str, qualified: str) -> bool:
     return any("backward" in part.lower() for part in [module, *qualified.split(".")])
+
+
+def defines_backward(region: str) -> bool:
+    """The region defines a backward of its own (micrograd's ``def _backward():`` inside ``__mul__``)."""
+    return re.search(r"^\s*def \w*backward\w*\(", region, re.M) is not None
 
 
 def root_name(node: ast.AST) -> str:
@@ -103,7 +108,7 @@ def answers(reference: Path | None = None) -> list[Answer]:
                 region, start = [], number
             elif generate.END.match(line) and region is not None:
                 qualified = names.get(start, "<module>")
-                if is_backward(path.stem, qualified):
+                if is_backward(path.stem, qualified) or defines_backward("\n".join(region)):
                     for expression in gradient_expressions("\n".join(region)):
                         key = normalise(expression)
                         if len(key) >= MIN_EXPRESSION:
