@@ -28,14 +28,7 @@ PACKAGES = ("a1_bigram", "a2_mlp")
 
 
 def reference_files() -> dict[str, str]:
-    """The reference as a student would hand it in: without its ``### HINT`` lines (tests/submission.py)."""
-    from grader import generate
-
-    def solved(text: str) -> str:
-        return "".join(line for line in text.splitlines(keepends=True) if not (
-            generate.HINT.match(line) or generate.HINT_MORE.match(line) or generate.ANSWER.match(line)))
-
-    return {f"{pkg}/{p.name}": solved(p.read_text()) for pkg in PACKAGES for p in sorted((REFERENCE / pkg).glob("*.py"))}
+    return {f"{pkg}/{p.name}": p.read_text() for pkg in PACKAGES for p in sorted((REFERENCE / pkg).glob("*.py"))}
 
 
 def stub_files() -> dict[str, str]:

@@ -27,19 +27,6 @@ def substitute(root: Path, file: str, old: str, new: str, name: str = "") -> Non
     path.write_text(text.replace(old, new))
 
 
-def without_hints(folder: Path) -> None:
-    """A solved file as a student hands it in: no ``### HINT``/``### ANSWER`` lines (the reference keeps its
-    hints beside the solutions, and a level-3 hint may repeat a line of code a test substitutes)."""
-    from grader import generate
-
-    for path in Path(folder).glob("*.py"):
-        lines = path.read_text().splitlines(keepends=True)
-        kept = [line for line in lines if not (generate.HINT.match(line) or generate.HINT_MORE.match(line)
-                                               or generate.ANSWER.match(line))]
-        if len(kept) != len(lines):
-            path.write_text("".join(kept))
-
-
 def copy_submission(dest: Path, *changes: tuple[str, str, str], source: Path = REFERENCE,
                     packages: tuple[str, ...] = PACKAGES) -> Path:
     """``source``'s packages copied under ``dest`` (those it has), then each (file, old, new) change applied.
@@ -54,7 +41,6 @@ def copy_submission(dest: Path, *changes: tuple[str, str, str], source: Path = R
             if Path(source) != REFERENCE:
                 shutil.copytree(STUBS / package, dest / package, ignore=ignore)
             shutil.copytree(Path(source) / package, dest / package, ignore=ignore, dirs_exist_ok=True)
-            without_hints(dest / package)
     for file, old, new in changes:
         substitute(dest, file, old, new)
     return dest

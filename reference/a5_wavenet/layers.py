@@ -178,7 +178,7 @@ class Sequential:
         - x: what the first layer takes. Returns what the last layer returns."""
         ### HINT 1: Feed each layer's output to the next.
         ### HINT 2: A loop over self.layers.
-        ### HINT 3: for layer in layers: x = layer.forward(x); return x.
+        ### HINT 3: loop over self.layers, each layer's forward taking the previous output; return the last.
         ### BEGIN SOLUTION: feed each layer's output to the next
         for layer in self.layers:
             x = layer.forward(x)
@@ -195,8 +195,8 @@ class Sequential:
         ### HINT 1: Backward is forward's chain in reverse order.
         ### HINT 2: Each layer's backward returns the gradient for the layer before it; collect every layer's grads
         ###   under its index, as params are keyed.
-        ### HINT 3: for layer in reversed(layers): dout = layer.backward(dout); grads = {f'{i}.{k}': v for each
-        ###   layer's grads}; return dout.
+        ### HINT 3: loop over reversed(self.layers), each backward taking the gradient the later layer returned; grads
+        ###   = {f'{i}.{k}': v for each layer's grads}; return dout.
         ### BEGIN SOLUTION: call the layers' backward in reverse order; set self.grads under '{i}.{name}'; return the first layer's result
         for layer in reversed(self.layers):
             dout = layer.backward(dout)

@@ -61,8 +61,9 @@ class RNN:
         ###   every position.
         ### HINT 2: One fresh cell_for_step() per time step (shared parameters, its own cache); the start state (1, H)
         ###   broadcasts over the batch; keep every h in hs (B, T, H).
-        ### HINT 3: emb = wte[idx]; h = broadcast(start); for t: cell = cell_for_step(); h = cell.forward(emb[:, t],
-        ###   h) (LSTM: h, c); hs[:, t] = h; return hs @ lm_head_W + lm_head_b.
+        ### HINT 3: emb = wte[idx]; h = broadcast(start); for t: cell = cell_for_step(); h from the step cell's
+        ###   forward of emb[:, t] and the previous h (LSTM: h and c); hs[:, t] = h; return hs @ lm_head_W +
+        ###   lm_head_b.
         ### BEGIN SOLUTION: embed, run one cell_for_step() per time step from start (and start_c), apply the head
         B, T = idx.shape
         p = self.params

@@ -63,7 +63,7 @@ class RNNCell:
         ### HINT 2: Through tanh with its cached output, then the rules of a2's Linear on xh; split the gradient of xh
         ###   at column D into dx and dh_prev.
         ### HINT 3: dhpreact = dh * (1 - h**2); dW = xh.T @ dhpreact; db = dhpreact.sum(0); dxh = dhpreact @ W.T;
-        ###   return dxh[:, :D], dxh[:, D:].
+        ###   return its first D columns as dx and the rest as dh_prev.
         ### BEGIN SOLUTION: return (dx (B, D), dh_prev (B, H)); set grads['W'], grads['b'] (this step's, summed over B)
         dhpreact = dh * (1.0 - self.h**2)
         self.grads["W"] = self.xh.T @ dhpreact

@@ -83,10 +83,9 @@ class CausalSelfAttention:
         ###   (the upstream minus its p-weighted row sum). Masked entries have p = 0: their ds is 0 with no special
         ###   case (never multiply by the -inf scores).
         ### HINT 3: dy from c_proj; datt = dy @ v^T; dv = att^T @ dy; dscores = att * (datt - (datt * att).sum(-1,
-        ###   keepdims=True)) / sqrt(hs); dq = dscores @ k; dk = dscores^T @ q; merge dq, dk, dv into dqkv (B, T, 3C);
-        ###   then c_attn's Linear backward.
+        ###   keepdims=True)) / sqrt(hs); dq = dscores times k; dk = dscores transposed times q; merge dq, dk, dv into
+        ###   dqkv (B, T, 3C); then c_attn's Linear backward.
         ### ANSWER: att * (datt - (datt * att).sum(-1, keepdims=True))
-        ### ANSWER: dq = dscores @ k
         ### BEGIN SOLUTION: return dx (B, T, C); set the four grads, each summed over batch and time; masked positions get exactly 0
         B, T, C = dout.shape
         nh = self.n_head

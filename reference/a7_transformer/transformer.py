@@ -52,8 +52,7 @@ class Transformer:
         ### HINT 1: The module docstring's four lines.
         ### HINT 2: Refuse T > block_size (ValueError); wpe[:T] broadcasts over the batch; cache idx and ln_f's
         ###   output.
-        ### HINT 3: x = wte[idx] + wpe[:T]; for block: x = block.forward(x); xf = ln_f.forward(x); return xf @
-        ###   lm_head.
+        ### HINT 3: x = wte[idx] + wpe[:T]; each block's forward in turn; xf = ln_f.forward(x); return xf @ lm_head.
         ### BEGIN SOLUTION: check T, add the embeddings (wpe[:T] broadcasts over the batch), the blocks, ln_f, the head
         T = idx.shape[1]
         if T > self.block_size:
