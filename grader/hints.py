@@ -123,19 +123,14 @@ def progress_file(root: Path) -> Path:
 
 
 def default_root() -> Path:
-    """The student's work folder: the one ``makemore grade`` grades (its parent when that is assignments/);
-    else, as in a notebook opened in a bundle's notebooks/, the folder above that holds assignments/; else
-    the current folder."""
-    from grader.cli import NoAssignments, graded_folder
-
+    """The student's work folder, as ``makemore grade`` finds it (grader/cli.py's graded_folder): the current
+    folder when it holds assignments/, or the one above (a notebook opened in notebooks/, or assignments/
+    itself); else the kit's checkout when it has assignments/; else the current folder."""
     cwd = Path.cwd()
     for folder in (cwd, cwd.parent):
         if (folder / "assignments").is_dir():
             return folder
-    try:
-        return graded_folder()
-    except NoAssignments:
-        return cwd
+    return KIT_ROOT if (KIT_ROOT / "assignments").is_dir() else cwd
 
 
 def shown(root: Path) -> dict[str, dict[str, int]]:

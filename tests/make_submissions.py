@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.submission import mask_hints, replace_in_code  # noqa: E402
+
 REFERENCE = ROOT / "reference"
 STUBS = ROOT / "assignments"
 PACKAGES = ("a1_bigram", "a2_mlp")
@@ -37,8 +39,8 @@ def stub_files() -> dict[str, str]:
 
 def patched(path: str, old: str, new: str) -> dict[str, str]:
     files = reference_files()
-    assert old in files[path], f"{old!r} not in {path}: update tests/make_submissions.py"
-    files[path] = files[path].replace(old, new, 1)
+    assert old in mask_hints(files[path])[0], f"{old!r} not in {path}: update tests/make_submissions.py"
+    files[path] = replace_in_code(files[path], old, new, 1)
     return files
 
 

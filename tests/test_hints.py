@@ -184,17 +184,11 @@ def test_a_backward_closure_inside_a_forward_is_audited_too(tmp_path):
     assert leaks and "Value.__mul__'s result" in leaks[0]
 
 
-def test_no_hint_repeats_a_line_of_its_solution():
-    """A hint paraphrases (the closed form is maths, not the line to paste), and the kit's tests that plant a
-    bug by replacing a line of the reference find that line once, in the code."""
-    repeats = []
-    for path in sorted(generate.REFERENCE.glob("*/*.py")):
-        source = path.read_text()
-        hints_text = " ".join(" ".join(ladder) for ladder in [*generate.hint_ladders(source).values(),
-                                                              *generate.answer_forms(source).values()])
-        for region in generate.solution_regions(source):
-            for line in region:
-                code = line.strip()
-                if len(code) >= 16 and not code.startswith("#") and code in hints_text:
-                    repeats.append(f"{path.relative_to(KIT_ROOT)}: {code}")
-    assert not repeats, "\n".join(repeats)
+
+def test_a_substitution_in_the_kit_s_tests_changes_the_code_not_the_hints():
+    from tests.submission import mask_hints, replace_in_code
+
+    source = "    ### HINT 3: dbias = dout.sum(axis=0).\n    grads = dout.sum(axis=0)\n"
+    assert mask_hints(source)[0].count("dout.sum(axis=0)") == 1
+    assert replace_in_code(source, "dout.sum(axis=0)", "dout.mean(axis=0)", 1) == \
+        "    ### HINT 3: dbias = dout.sum(axis=0).\n    grads = dout.mean(axis=0)\n"
