@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grader import KIT_ROOT, cli, generate, hints
-from grader.instructor import answers
+from grader.instructor import answers, release
 from grader.specs import ASSIGNMENTS
 
 LEVELS = 3
@@ -132,7 +132,7 @@ def test_the_notebook_call_prints_the_next_hint(tmp_path, capsys):
 # -- the text audit ------------------------------------------------------------------------------------------
 
 def test_no_student_facing_text_states_a_backward_result():
-    leaks = answers.audit_kit()
+    leaks = release.audit_kit()
     assert not leaks, "\n".join(leaks[:30])
 
 

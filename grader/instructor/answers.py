@@ -151,16 +151,14 @@ def hint_texts(content: dict, levels: int = AUDITED_LEVELS) -> list[tuple[str, s
             for n, text in enumerate(entry["levels"][:levels], start=1)]
 
 
-def grader_texts(grader: Path) -> list[tuple[str, str]]:
-    """The public messages of a grader: the string constants of its modules (the instructor-only tools
-    excepted) and the stored descriptions of known mistakes."""
-    from grader.instructor.release import INSTRUCTOR_ONLY
-
+def grader_texts(grader: Path, exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The public messages of a grader: the string constants of its modules (but the paths in ``exclude``,
+    release.INSTRUCTOR_ONLY: "x.py" a file, "x/" a folder) and the stored descriptions of known mistakes."""
     texts = []
     for path in sorted(grader.rglob("*.py")):
         relative = path.relative_to(grader).as_posix()
-        if "__pycache__" in relative or relative in INSTRUCTOR_ONLY or \
-                any(relative.startswith(e) for e in INSTRUCTOR_ONLY if e.endswith("/")):
+        if "__pycache__" in relative or relative in exclude or \
+                any(relative.startswith(e) for e in exclude if e.endswith("/")):
             continue
         texts.append((f"grader/{relative}", strings_of(path.read_text(encoding="utf-8"))))
     for path in sorted((grader / "fixtures").glob("*.npz")):
@@ -172,12 +170,13 @@ def notebook_text(notebook) -> str:
     return "\n".join(cell.source for cell in notebook.cells)
 
 
-def kit_texts(policy_levels: int = AUDITED_LEVELS) -> list[tuple[str, str]]:
+def kit_texts(exclude: tuple[str, ...] = (), readme: str = "",
+              policy_levels: int = AUDITED_LEVELS) -> list[tuple[str, str]]:
     """Everything a student reads, as the kit would release it now: the stubs as generated, the assignments'
-    READMEs, the notebooks built from the stubs, the bundle's README, the grader's public messages and the
-    released hints' levels 1-2."""
+    READMEs, the notebooks built from the stubs, the bundle's ``readme``, the grader's public messages (but
+    ``exclude``, as grader_texts) and the released hints' levels 1-2. release.audit_kit gives the arguments."""
     from grader import generate, hints
-    from grader.instructor import notebooks, release
+    from grader.instructor import notebooks
     from grader.specs import ASSIGNMENTS
 
     stubs = {p.as_posix(): text for p, text in generate.student_files().items()}
@@ -190,13 +189,13 @@ def kit_texts(policy_levels: int = AUDITED_LEVELS) -> list[tuple[str, str]]:
     for assignment in ASSIGNMENTS.values():
         notebook = notebooks.build(assignment, stubs, notebooks.package_doc(assignment, stubs))
         texts.append((f"notebooks/{notebooks.notebook_name(assignment)}", notebook_text(notebook)))
-    texts.append(("README.md (the bundle's)", release.student_readme()))
-    texts += grader_texts(KIT_ROOT / "grader")
+    texts.append(("README.md (the bundle's)", readme))
+    texts += grader_texts(KIT_ROOT / "grader", exclude)
     texts += hint_texts(hints.bundle_content("all"), policy_levels)
     return texts
 
 
-def bundle_texts(bundle: Path) -> list[tuple[str, str]]:
+def bundle_texts(bundle: Path, exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """Everything a student reads in a released bundle (its hints.json: levels 1-2 only, whatever its policy)."""
     import nbformat
 
@@ -207,7 +206,7 @@ def bundle_texts(bundle: Path) -> list[tuple[str, str]]:
     for path in sorted(bundle.glob("notebooks/*.ipynb")):
         texts.append((path.relative_to(bundle).as_posix(),
                       notebook_text(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))))
-    texts += [(f"{where}", text) for where, text in grader_texts(bundle / "grader")]
+    texts += grader_texts(bundle / "grader", exclude)
     hints_file = bundle / "grader" / "hints.json"
     if hints_file.exists():
         texts += hint_texts(json.loads(hints_file.read_text(encoding="utf-8")))
@@ -239,9 +238,6 @@ def audit_texts(texts: list[tuple[str, str]], reference: Path | None = None) -> 
     return leaks
 
 
-def audit_kit(reference: Path | None = None) -> list[str]:
-    return audit_texts(kit_texts(), reference)
-
-
 def audit_bundle(bundle: Path, reference: Path | None = None) -> list[str]:
+    """Every answer stated in a released bundle (release.build refuses to finish on any)."""
     return audit_texts(bundle_texts(bundle), reference)

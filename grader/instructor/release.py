@@ -221,7 +221,7 @@ def build(out: Path, force: bool = False, kit: str | None = None, hints: str = "
 
     from grader.instructor import answers
 
-    leaks = audit(out) + answers.audit_bundle(out)
+    leaks = audit(out) + answers.audit_bundle(out)  # the bundle holds no instructor-only module to exclude
     if leaks:
         raise ReleaseError("the bundle contains reference material:\n" + "\n".join(leaks[:20]))
     files = [p for p in out.rglob("*") if p.is_file()]
@@ -321,3 +321,11 @@ def audit(bundle: Path, reference: Path | None = None) -> list[str]:
             if fingerprint in text:
                 leaks.append(f"{path.relative_to(bundle)}: contains {where}: {fingerprint.splitlines()[0][:80]}")
     return leaks
+
+
+def audit_kit(reference: Path | None = None) -> list[str]:
+    """The text audit (grader/instructor/answers.py) on what a release would give students now: every place a
+    student-facing text states the result of a backward pass."""
+    from grader.instructor import answers
+
+    return answers.audit_texts(answers.kit_texts(INSTRUCTOR_ONLY, student_readme()), reference)
