@@ -47,7 +47,7 @@ def stability(check: Check, rt) -> tuple[str, str]:
     if loss < 0:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:
-        return "failed", "each row of dlogits should sum to 0 (softmax minus one-hot), but does not for large logits"
+        return "failed", "each row of dlogits should sum to 0 (the probabilities of a row sum to 1, whatever the logits), but does not for large logits"
     return "passed", ""
 
 

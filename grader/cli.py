@@ -106,6 +106,8 @@ def cmd_grade(args) -> int:
                 depend = "it depends" if len(names) == 1 else "they depend"
                 print(f"{assignment.key}: graded {' '.join(names)} and what {depend} on ({len(checks)} of "
                       f"{len(assignment.checks)} checks); `makemore grade {assignment.key}` grades them all")
+        if not args.reference:
+            print(hints_taken_line(submission, [r.key for r in results]))
     if args.json:
         report.write_json(results, args.json)
     whole = [r for r, (_, _, checks) in zip(results, chosen) if checks is None]
@@ -128,6 +130,28 @@ def grade_selection(assignment, checks, submission: Path, args):
     if args.submission:
         return grade_one_submission(assignment, submission, args, checks)
     return grade_assignment(assignment, submission, public_only=args.public_only, checks=checks)
+def hints_taken_line(folder: Path, keys: list[str]) -> str:
+    """How many hint levels were shown for these assignments (``makemore hint``); they never change a score."""
+    from grader import hints
+
+    taken = hints.taken(folder)
+    counts = [f"{key} {taken[key]}" for key in keys if taken.get(key)]
+    return ("hints taken: " + ", ".join(counts) if counts else "hints taken: none") + \
+        " (`makemore hint aN NAME` shows the next one; hints never change your score)"
+
+
+def cmd_hint(args) -> int:
+    from grader import hints
+
+    try:
+        root = hints.default_root() if args.folder is None else Path(args.folder)
+        text = (hints.next_hint(args.assignment, args.function, root) if args.function
+                else hints.listing(args.assignment, root))
+    except hints.HintError as err:
+        print(err.args[0], file=sys.stderr)
+        return 2
+    print(text)
+    return 0
 
 
 def graded_line(submission: Path, is_entry: bool) -> str:
@@ -358,6 +382,9 @@ def cmd_list(args) -> int:
     last_file = last_grade_file(root)
     last = json.loads(last_file.read_text()) if last_file.exists() else {}
     totals = full_totals()
+    from grader.hints import taken as hints_taken
+
+    taken = hints_taken(root)
     print(f"your code: {root}")
     rows = [("assignment", "title", "local", "total", "status")]
     hidden_anywhere = False
@@ -369,6 +396,8 @@ def cmd_list(args) -> int:
         status = f"{stubs} stubs left" if stubs else "all written"
         if a.key in last:
             status += f", last grade {last[a.key][0]:g}/{last[a.key][1]:g}"
+        if taken.get(a.key):
+            status += f", {taken[a.key]} hint{'s' if taken[a.key] > 1 else ''} taken"
         rows.append((f"{a.key} {a.package}", a.title, f"{public:g}", f"{totals[a.key]:g}", status))
     print("\n".join(table(rows, align="<<>><")))
     if hidden_anywhere:
@@ -470,14 +499,14 @@ def cmd_release(args) -> int:
     from grader.instructor import release
 
     try:
-        summary = release.build(Path(args.outdir), force=args.force, kit=args.kit,
+        summary = release.build(Path(args.outdir), force=args.force, kit=args.kit, hints=args.hints,
                                 github_classroom=args.github_classroom, classroom_assignments=args.classroom_assignment)
     except release.ReleaseError as err:
         print(f"release failed: {err}", file=sys.stderr)
         return 1
     print(f"wrote the student bundle to {summary['out']}: {summary['files']} files, "
           f"{summary['hidden_checks_removed']} hidden checks removed, notebooks {', '.join(summary['notebooks'])}; "
-          "no reference solution found in it")
+          f"hint policy {summary['hints']}; no reference solution found in it")
     return 0
 
 
@@ -645,6 +674,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
     listing.set_defaults(run=cmd_list)
 
+    hint = sub.add_parser("hint", help="the next hint for a function (a3 batchnorm.backward); no NAME: the list")
+    hint.add_argument("assignment", help="a1, a2, ...")
+    hint.add_argument("function", nargs="?", help="BatchNorm1d.backward, batchnorm.backward, dlogprobs, ...")
+    hint.add_argument("--folder", help="your work folder, where the hints shown are remembered "
+                      "(default: the folder makemore grade grades)")
+    hint.set_defaults(run=cmd_hint)
+
     if has_reference():
         add_kit_commands(sub)
     if has_instructor_tools():
@@ -694,6 +730,9 @@ def add_instructor_commands(sub) -> None:
     rel = sub.add_parser("release", help="(instructors) write the student bundle: stubs, data, public grader, notebooks")
     rel.add_argument("outdir")
     rel.add_argument("--force", action="store_true", help="replace OUTDIR if it is not empty")
+    rel.add_argument("--hints", choices=("none", "ideas", "steps", "all"), default="steps",
+                     help="the hint levels the bundle carries: none, ideas (level 1), steps (levels 1-2, the "
+                     "default) or all (3: the closed forms); docs/hints.md")
     rel.add_argument("--kit", help="what the notebooks' setup cell pip-installs on Colab/JupyterHub, where no kit is "
                                    "beside the notebook: your course's wheel URL or git URL (the kit is not on PyPI; "
                                    "default: the setup cell asks the student to set it)")

@@ -13,6 +13,10 @@ Hints live beside the solution they are about, as lines ``### HINT n: text`` (n 
 first step of the derivation, the closed form) anywhere inside the function they belong to, usually just
 above its ``### BEGIN SOLUTION``. A longer hint continues on lines ``###   more text`` (three spaces) right
 below. The student copy never carries them: ``hint_ladders`` reads them for ``makemore hint``.
+
+Answer forms that are not code (``### ANSWER: the result in words``, continued the same way) sit beside
+the hints: the release audit (grader/instructor/answers.py) searches every student-facing text for them as it
+does for the code of the backward passes; the student copy never carries them either.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION(?::\s*(?P<hint>.*))?$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
 HINT = re.compile(r"^\s*### HINT (?P<level>\d+):\s*(?P<text>.*)$")
 HINT_MORE = re.compile(r"^\s*###   (?P<text>.*)$")
+ANSWER = re.compile(r"^\s*### ANSWER:\s*(?P<text>.*)$")
 REFERENCE = KIT_ROOT / "reference"
 ASSIGNMENTS = KIT_ROOT / "assignments"
 HANDWRITTEN = {"__init__.py"}  # assignments/__init__.py speaks to students, reference/__init__.py does not
@@ -61,9 +66,13 @@ def hint_ladders(source: str, filename: str = "<reference>") -> dict[str, list[s
     hint above it."""
     names = enclosing_names(source)
     ladders: dict[str, list[str]] = {}
-    last = None
+    last, in_answer = None, False
     for number, line in enumerate(source.splitlines(), start=1):
         hint, more = HINT.match(line), HINT_MORE.match(line)
+        if ANSWER.match(line) or (in_answer and more):  # an answer form and its continuation: not a hint
+            last, in_answer = None, True
+            continue
+        in_answer = False
         if hint:
             where = names.get(number, "<module>")
             ladder = ladders.setdefault(where, [])
@@ -80,13 +89,30 @@ def hint_ladders(source: str, filename: str = "<reference>") -> dict[str, list[s
     return ladders
 
 
+def answer_forms(source: str) -> dict[str, list[str]]:
+    """Qualified function name -> the answer forms written beside its solution (``### ANSWER: ...``)."""
+    names = enclosing_names(source)
+    forms: dict[str, list[str]] = {}
+    last = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        answer, more = ANSWER.match(line), HINT_MORE.match(line)
+        if answer:
+            last = names.get(number, "<module>")
+            forms.setdefault(last, []).append(answer["text"].strip())
+        elif more and last is not None:
+            forms[last][-1] += " " + more["text"].strip()
+        else:
+            last = None
+    return forms
+
+
 def strip_solutions(source: str, filename: str = "<reference>") -> str:
     lines = source.splitlines()
     names = enclosing_names(source)
     hint_ladders(source, filename)  # malformed hints are an error here too
     out, inside, in_hint = [], None, False
     for number, line in enumerate(lines, start=1):
-        if HINT.match(line) or (in_hint and HINT_MORE.match(line)):
+        if HINT.match(line) or ANSWER.match(line) or (in_hint and HINT_MORE.match(line)):
             in_hint = True
             continue
         in_hint = False

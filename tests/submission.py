@@ -16,15 +16,38 @@ STUBS = REPO / "assignments"
 PACKAGES = tuple(sorted({assignment.package for assignment in ASSIGNMENTS.values()}))
 
 
+HINT_LINE = ("### HINT", "###   ", "### ANSWER")
+
+
+def mask_hints(text: str) -> tuple[str, dict[str, str]]:
+    """``text`` with each ``### HINT``/``### ANSWER`` line replaced by a placeholder, and the lines to put back:
+    a hint may quote the code it is about, and a substitution is meant for the code."""
+    lines, kept = text.splitlines(keepends=True), {}
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(HINT_LINE):
+            kept[f"\x00hint {i}\x00"] = line
+            lines[i] = f"\x00hint {i}\x00"
+    return "".join(lines), kept
+
+
+def replace_in_code(text: str, old: str, new: str, count: int = -1) -> str:
+    masked, kept = mask_hints(text)
+    masked = masked.replace(old, new, count)
+    for placeholder, line in kept.items():
+        masked = masked.replace(placeholder, line)
+    return masked
+
+
 def substitute(root: Path, file: str, old: str, new: str, name: str = "") -> None:
-    """Replace ``old`` by ``new`` in ``root/file``; ``old`` must occur exactly once (the reference may change)."""
+    """Replace ``old`` by ``new`` in ``root/file``; ``old`` must occur exactly once in the code (the reference
+    may change; its hint lines do not count)."""
     path = Path(root) / file
     text = path.read_text()
-    count = text.count(old)
+    count = mask_hints(text)[0].count(old)
     if count != 1:
         raise AssertionError(f"{name or 'a substitution'}: the text to replace occurs {count} times in {file} "
                              f"(expected exactly once); the reference changed, update the test:\n{old}")
-    path.write_text(text.replace(old, new))
+    path.write_text(replace_in_code(text, old, new))
 
 
 def copy_submission(dest: Path, *changes: tuple[str, str, str], source: Path = REFERENCE,

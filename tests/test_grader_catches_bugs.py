@@ -10,6 +10,7 @@ import pytest
 from grader.runner import grade_assignment
 from grader.specs import ASSIGNMENTS
 from tests.corpus.bugs import BUGS, REFERENCE, Bug, apply, build_submission
+from tests.submission import mask_hints
 
 
 def affected_units(bug: Bug) -> set[str]:
@@ -31,7 +32,8 @@ def test_the_corpus_is_well_formed(tmp_path):
     for bug in BUGS:
         assert bug.old != bug.new and bug.diagnosis, bug.name
         assert bug.failing_check in {c.name for c in ASSIGNMENTS[bug.assignment].checks}, bug.name
-        assert (REFERENCE / bug.file).read_text().count(bug.old) == 1, f"{bug.name}: `old` must occur exactly once"
+        assert mask_hints((REFERENCE / bug.file).read_text())[0].count(bug.old) == 1, \
+            f"{bug.name}: `old` must occur exactly once (in the code: hint lines do not count)"
     # apply refuses text that is not there exactly once, so the corpus cannot rot silently
     build_submission(None, tmp_path)
     with pytest.raises(AssertionError, match="exactly once"):

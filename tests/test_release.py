@@ -394,3 +394,39 @@ def test_the_bundle_grades_one_unit_and_watches_for_saves(bundle, tmp_path):
     assert [c["name"] for c in unit["checks"]] == public and {c["status"] for c in unit["checks"]} == {"passed"}
     assert run.stdout.count("✓ linear.gradcheck") == 2 and "saved a2_mlp/linear.py" in run.stdout, run.stdout
     assert "stopped watching" in run.stdout and run.stdout.rstrip().endswith("status 0"), run.stdout
+def test_the_bundle_carries_the_default_hint_levels_and_shows_them_offline(bundle, tmp_path):
+    """Default policy "steps": levels 1-2 of every ladder, level 3 (the closed form) left in the kit; the
+    bundle's `makemore hint` reads them with no reference and no network, and remembers in the work folder."""
+    from grader import hints
+    from grader.instructor import answers
+
+    carried = json.loads((bundle / "grader" / "hints.json").read_text(encoding="utf-8"))
+    assert carried == json.loads(json.dumps(hints.bundle_content("steps")))
+    assert all(len(entry["levels"]) == 2 for functions in carried["ladders"].values() for entry in functions.values())
+    assert not answers.audit_bundle(bundle)
+    assert not (bundle / "grader" / "instructor" / "answers.py").exists()
+    work = tmp_path / "work"
+    (work / "assignments").mkdir(parents=True)
+    code = "from grader.cli import main; [main(['hint', 'a3', 'batchnorm.backward']) for _ in range(3)]"
+    run = bundle_run(bundle, code, work)
+    assert run.returncode == 0, run.stderr
+    level_three = hints.reference_ladders()["a3"]["batchnorm.BatchNorm1d.backward"][2]
+    assert "hint 1/3" in run.stdout and "hint 2/3" in run.stdout and "every hint you may see (2 of 3)" in run.stdout
+    assert level_three not in run.stdout
+    assert json.loads((work / ".makemore" / "hints.json").read_text()) == {"a3": {"batchnorm.BatchNorm1d.backward": 2}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy, top", [("none", 0), ("ideas", 1), ("all", 3)])
+def test_a_bundle_released_at_each_policy_carries_exactly_its_levels(policy, top, tmp_path):
+    from grader import hints
+
+    out = tmp_path / "bundle"
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", str(out), "--hints", policy],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(KIT_ROOT)))
+    assert run.returncode == 0, run.stderr
+    carried = json.loads((out / "grader" / "hints.json").read_text(encoding="utf-8"))
+    assert carried["policy"] == policy
+    for key, functions in hints.reference_ladders().items():
+        for name, ladder in functions.items():
+            assert carried["ladders"][key][name]["levels"] == ladder[:top]

@@ -28,8 +28,8 @@ class BigramNet:
 
         Caches idx.
         """
-        # YOUR CODE HERE (BigramNet.forward): pick the row of W of each example's previous token
-        raise NotImplementedError("BigramNet.forward: pick the row of W of each example's previous token")
+        # YOUR CODE HERE (BigramNet.forward): logits[i] = W[idx[i, 0]]; cache what backward needs
+        raise NotImplementedError('BigramNet.forward: logits[i] = W[idx[i, 0]]; cache what backward needs')
 
     def backward(self, dlogits):
         """Inputs:
@@ -38,5 +38,5 @@ class BigramNet:
         Returns None (token ids have no gradient). Sets self.grads["W"]: (V, V) float64; a row used by several
         examples receives the sum of their gradients.
         """
-        # YOUR CODE HERE (BigramNet.backward): scatter-add each dlogits row into the row of W it came from (np.add.at or a one-hot matmul, not W[idx] = ...)
-        raise NotImplementedError('BigramNet.backward: scatter-add each dlogits row into the row of W it came from (np.add.at or a one-hot matmul, not W[idx] = ...)')
+        # YOUR CODE HERE (BigramNet.backward): set self.grads['W'] (V, V); a row of W used by several examples receives the sum of their gradients
+        raise NotImplementedError("BigramNet.backward: set self.grads['W'] (V, V); a row of W used by several examples receives the sum of their gradients")

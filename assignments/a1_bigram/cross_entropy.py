@@ -1,6 +1,7 @@
 """Softmax and cross-entropy fused into one numerically stable layer.
 
-Fusing them makes the backward pass short: dloss/dlogits = (softmax(logits) - onehot(targets)) / N.
+Fusing them makes the backward pass short: derive d(loss)/d(logits) for one row on paper (the lecture's
+exercise), and it is a one-line expression of the cached probabilities and the targets.
 """
 import numpy as np
 
@@ -35,5 +36,5 @@ class SoftmaxCrossEntropy:
         Returns:
         - dlogits: (N, V) float64, dloss * d(loss)/d(logits).
         """
-        # YOUR CODE HERE (SoftmaxCrossEntropy.backward): dlogits = (probs - onehot(targets)) / N, times dloss
-        raise NotImplementedError('SoftmaxCrossEntropy.backward: dlogits = (probs - onehot(targets)) / N, times dloss')
+        # YOUR CODE HERE (SoftmaxCrossEntropy.backward): return dloss * d(loss)/d(logits), shape (N, V); do not modify the cached probabilities
+        raise NotImplementedError('SoftmaxCrossEntropy.backward: return dloss * d(loss)/d(logits), shape (N, V); do not modify the cached probabilities')

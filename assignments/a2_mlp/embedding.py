@@ -29,5 +29,5 @@ class Embedding:
         Returns None (token ids have no gradient). Sets self.grads["weight"]: (num_embeddings, embedding_dim);
         a token that appears several times in idx receives the sum of all its gradients.
         """
-        # YOUR CODE HERE (Embedding.backward): scatter-add dout into the rows of a zero table (np.add.at, or a one-hot matmul); plain assignment loses repeats
-        raise NotImplementedError('Embedding.backward: scatter-add dout into the rows of a zero table (np.add.at, or a one-hot matmul); plain assignment loses repeats')
+        # YOUR CODE HERE (Embedding.backward): set self.grads['weight'] (num_embeddings, embedding_dim); a token used several times receives the sum of all its gradients
+        raise NotImplementedError("Embedding.backward: set self.grads['weight'] (num_embeddings, embedding_dim); a token used several times receives the sum of all its gradients")

@@ -38,5 +38,5 @@ class Linear:
         Sets self.grads["weight"]: (fan_in, fan_out) and self.grads["bias"]: (fan_out,), each summed (not
         averaged) over the N rows.
         """
-        # YOUR CODE HERE (Linear.backward): dx = dout @ weight.T, dweight = x.T @ dout, dbias = dout summed over rows
-        raise NotImplementedError('Linear.backward: dx = dout @ weight.T, dweight = x.T @ dout, dbias = dout summed over rows')
+        # YOUR CODE HERE (Linear.backward): return dx (N, fan_in); set grads['weight'] (fan_in, fan_out) and grads['bias'] (fan_out,), summed over the rows
+        raise NotImplementedError("Linear.backward: return dx (N, fan_in); set grads['weight'] (fan_in, fan_out) and grads['bias'] (fan_out,), summed over the rows")

@@ -59,5 +59,5 @@ class MLP:
 
         Returns None. Sets self.grads with the keys of self.params, each the shape of its parameter.
         """
-        # YOUR CODE HERE (MLP.backward): run the layers' backward in reverse order, undo the reshape, then collect the grads
-        raise NotImplementedError("MLP.backward: run the layers' backward in reverse order, undo the reshape, then collect the grads")
+        # YOUR CODE HERE (MLP.backward): call each layer's backward in reverse order and collect self.grads under the keys of self.params
+        raise NotImplementedError("MLP.backward: call each layer's backward in reverse order and collect self.grads under the keys of self.params")

@@ -26,7 +26,7 @@ class Tanh:
         - dout: upstream gradient, the shape of x.
 
         Returns:
-        - dx: the shape of x, float64; d tanh(x)/dx = 1 - tanh(x)**2.
+        - dx: the shape of x, float64: dout times the local derivative of tanh at x.
         """
-        # YOUR CODE HERE (Tanh.backward): multiply by the local derivative 1 - out**2
-        raise NotImplementedError('Tanh.backward: multiply by the local derivative 1 - out**2')
+        # YOUR CODE HERE (Tanh.backward): return dx: dout times tanh's local derivative, elementwise, the shape of x
+        raise NotImplementedError("Tanh.backward: return dx: dout times tanh's local derivative, elementwise, the shape of x")

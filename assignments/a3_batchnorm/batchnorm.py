@@ -58,11 +58,11 @@ class BatchNorm1d:
 
         Returns:
         - dx: (N, C) float64. In training mode every output row depends on every input row (through the
-          batch's mean and variance):
-              dx = gamma * inv_std / N * (N * dout - dout.sum(0) - xhat * (dout * xhat).sum(0))
-          In eval mode the statistics are constants: dx = gamma * inv_std * dout.
+          batch's mean and variance): derive the gradient through all three paths and simplify it on paper
+          (CS231n's batchnorm_backward_alt), then write the result with the cached xhat and inv_std. In eval
+          mode the statistics are constants.
 
-        Sets self.grads["gamma"] = (dout * xhat).sum(0) and self.grads["beta"] = dout.sum(0), both (C,).
+        Sets self.grads["gamma"] and self.grads["beta"], both (C,), summed over the batch.
         """
-        # YOUR CODE HERE (BatchNorm1d.backward): dgamma, dbeta summed over the batch; dx through xhat, and in training through mean and var too
-        raise NotImplementedError('BatchNorm1d.backward: dgamma, dbeta summed over the batch; dx through xhat, and in training through mean and var too')
+        # YOUR CODE HERE (BatchNorm1d.backward): return dx (N, C) and set grads['gamma'], grads['beta'] (C,), summed over the batch; follow the mode of the last forward
+        raise NotImplementedError("BatchNorm1d.backward: return dx (N, C) and set grads['gamma'], grads['beta'] (C,), summed over the batch; follow the mode of the last forward")

@@ -84,5 +84,5 @@ class BatchNormMLP:
         Returns None. Sets self.grads with the keys of self.params, each the shape of its parameter, and
         self.dh: the gradient of each layer's tanh output h_i, (N, n_hidden), layer 1 first.
         """
-        # YOUR CODE HERE (BatchNormMLP.backward): output layer, then per layer in reverse: tanh, BatchNorm1d.backward, x @ W_i; scatter-add into C
-        raise NotImplementedError('BatchNormMLP.backward: output layer, then per layer in reverse: tanh, BatchNorm1d.backward, x @ W_i; scatter-add into C')
+        # YOUR CODE HERE (BatchNormMLP.backward): fill self.grads (the keys of self.params) and self.dh, layer 1 first; return None
+        raise NotImplementedError('BatchNormMLP.backward: fill self.grads (the keys of self.params) and self.dh, layer 1 first; return None')

@@ -1,6 +1,7 @@
 """Part 2: the same gradients in one expression each, as the lecture's exercises 2 and 3.
 
-Derive them on paper from the forward pass (forward.py), then check them against your step-by-step chain.
+Derive them on paper from the forward pass (forward.py), then check them against your step-by-step chain
+(manual_backward.backward computes every intermediate gradient with your Part 1 functions).
 """
 import numpy as np
 
@@ -9,10 +10,10 @@ def cross_entropy_backward(logits, Yb):
     """dlogits of loss = -log(softmax(logits))[range(N), Yb].mean(), in one expression.
 
     Inputs: logits (N, V) float64; Yb (N,) int64.
-    Returns dlogits (N, V) float64: (softmax(logits) - one_hot(Yb)) / N. Each row sums to 0.
+    Returns dlogits (N, V) float64 (each row of it sums to 0: a check for your derivation).
     """
-    # YOUR CODE HERE (cross_entropy_backward): softmax of the logits (shift by the row max), minus 1 at each target, all divided by N
-    raise NotImplementedError('cross_entropy_backward: softmax of the logits (shift by the row max), minus 1 at each target, all divided by N')
+    # YOUR CODE HERE (cross_entropy_backward): return dlogits (N, V) in one expression of logits and Yb
+    raise NotImplementedError('cross_entropy_backward: return dlogits (N, V) in one expression of logits and Yb')
 
 
 def batchnorm_backward(dhpreact, bngain, bnvar_inv, bnraw):
@@ -20,11 +21,11 @@ def batchnorm_backward(dhpreact, bngain, bnvar_inv, bnraw):
     mean and var are hprebn's batch statistics over axis 0 and var divides by N-1 (forward.py's bnvar).
 
     Inputs: dhpreact (N, H), bngain (1, H), bnvar_inv (1, H), bnraw (N, H) (the cached forward values).
-    Returns dhprebn (N, H): bngain * bnvar_inv / N * (N * dhpreact - dhpreact.sum(0)
-    - N/(N-1) * bnraw * (dhpreact * bnraw).sum(0)). Every row depends on every row of the batch.
+    Returns dhprebn (N, H). Every row depends on every row of the batch (through the mean and the variance);
+    the variance divides by N-1, so your result carries that factor where the textbook's carries N.
     """
-    # YOUR CODE HERE (batchnorm_backward): the lecture's formula; N/(N-1) comes from the Bessel-corrected variance
-    raise NotImplementedError("batchnorm_backward: the lecture's formula; N/(N-1) comes from the Bessel-corrected variance")
+    # YOUR CODE HERE (batchnorm_backward): return dhprebn (N, H) in one expression of the cached values
+    raise NotImplementedError('batchnorm_backward: return dhprebn (N, H) in one expression of the cached values')
 
 
 class CrossEntropy:

@@ -24,16 +24,16 @@ def dlogprobs(logprobs, Yb):
     """loss = -logprobs[range(N), Yb].mean().
 
     Inputs: logprobs (N, V) float64; Yb (N,) int64 targets.
-    Returns dlogprobs (N, V) float64: -1/N at each row's target, 0 elsewhere.
+    Returns dlogprobs (N, V) float64.
     """
-    # YOUR CODE HERE (dlogprobs): zeros of logprobs' shape; only the N picked entries get a gradient, and the mean divides by N
-    raise NotImplementedError("dlogprobs: zeros of logprobs' shape; only the N picked entries get a gradient, and the mean divides by N")
+    # YOUR CODE HERE (dlogprobs): return dlogprobs with the shape of logprobs
+    raise NotImplementedError('dlogprobs: return dlogprobs with the shape of logprobs')
 
 
 def dprobs(dlogprobs, probs):
     """logprobs = log(probs).  Inputs: dlogprobs (N, V), probs (N, V).  Returns dprobs (N, V)."""
-    # YOUR CODE HERE (dprobs): d log(x)/dx = 1/x, times the upstream gradient
-    raise NotImplementedError('dprobs: d log(x)/dx = 1/x, times the upstream gradient')
+    # YOUR CODE HERE (dprobs): return dprobs with the shape of probs
+    raise NotImplementedError('dprobs: return dprobs with the shape of probs')
 
 
 def dcounts_sum_inv(dprobs, counts):
@@ -41,14 +41,14 @@ def dcounts_sum_inv(dprobs, counts):
 
     Inputs: dprobs (N, V), counts (N, V).  Returns dcounts_sum_inv (N, 1).
     """
-    # YOUR CODE HERE (dcounts_sum_inv): local derivative counts, summed over the broadcast axis 1 with keepdims=True
-    raise NotImplementedError('dcounts_sum_inv: local derivative counts, summed over the broadcast axis 1 with keepdims=True')
+    # YOUR CODE HERE (dcounts_sum_inv): return dcounts_sum_inv with the shape of counts_sum_inv
+    raise NotImplementedError('dcounts_sum_inv: return dcounts_sum_inv with the shape of counts_sum_inv')
 
 
 def dcounts_sum(dcounts_sum_inv, counts_sum):
     """counts_sum_inv = counts_sum**-1.  Inputs: dcounts_sum_inv (N, 1), counts_sum (N, 1).  Returns (N, 1)."""
-    # YOUR CODE HERE (dcounts_sum): d x**-1 / dx = -x**-2
-    raise NotImplementedError('dcounts_sum: d x**-1 / dx = -x**-2')
+    # YOUR CODE HERE (dcounts_sum): return dcounts_sum with the shape of counts_sum
+    raise NotImplementedError('dcounts_sum: return dcounts_sum with the shape of counts_sum')
 
 
 def dcounts(dprobs, dcounts_sum, counts_sum_inv):
@@ -56,14 +56,14 @@ def dcounts(dprobs, dcounts_sum, counts_sum_inv):
 
     Inputs: dprobs (N, V), dcounts_sum (N, 1), counts_sum_inv (N, 1).  Returns dcounts (N, V): both paths added.
     """
-    # YOUR CODE HERE (dcounts): counts_sum_inv * dprobs (through probs) plus dcounts_sum broadcast along each row (through the sum)
-    raise NotImplementedError('dcounts: counts_sum_inv * dprobs (through probs) plus dcounts_sum broadcast along each row (through the sum)')
+    # YOUR CODE HERE (dcounts): return dcounts with the shape of counts
+    raise NotImplementedError('dcounts: return dcounts with the shape of counts')
 
 
 def dnorm_logits(dcounts, counts):
     """counts = exp(norm_logits).  Inputs: dcounts (N, V), counts (N, V).  Returns dnorm_logits (N, V)."""
-    # YOUR CODE HERE (dnorm_logits): d exp(x)/dx = exp(x), which is counts itself
-    raise NotImplementedError('dnorm_logits: d exp(x)/dx = exp(x), which is counts itself')
+    # YOUR CODE HERE (dnorm_logits): return dnorm_logits with the shape of norm_logits
+    raise NotImplementedError('dnorm_logits: return dnorm_logits with the shape of norm_logits')
 
 
 def dlogit_maxes(dnorm_logits):
@@ -72,44 +72,44 @@ def dlogit_maxes(dnorm_logits):
     Inputs: dnorm_logits (N, V).  Returns dlogit_maxes (N, 1) (about 0 on the true chain: the max does not
     change the softmax; it is not 0 for other upstream gradients).
     """
-    # YOUR CODE HERE (dlogit_maxes): minus the sum over the broadcast axis 1, keepdims=True
-    raise NotImplementedError('dlogit_maxes: minus the sum over the broadcast axis 1, keepdims=True')
+    # YOUR CODE HERE (dlogit_maxes): return dlogit_maxes with the shape of logit_maxes
+    raise NotImplementedError('dlogit_maxes: return dlogit_maxes with the shape of logit_maxes')
 
 
 def dlogits(dnorm_logits, dlogit_maxes, logits):
     """logits feeds norm_logits = logits - logit_maxes and logit_maxes = logits.max(1, keepdims=True).
 
     Inputs: dnorm_logits (N, V), dlogit_maxes (N, 1), logits (N, V).
-    Returns dlogits (N, V): dnorm_logits plus dlogit_maxes routed to the column of each row's max.
+    Returns dlogits (N, V): both paths added.
     """
-    # YOUR CODE HERE (dlogits): dnorm_logits + one_hot(logits.argmax(1)) * dlogit_maxes
-    raise NotImplementedError('dlogits: dnorm_logits + one_hot(logits.argmax(1)) * dlogit_maxes')
+    # YOUR CODE HERE (dlogits): return dlogits with the shape of logits
+    raise NotImplementedError('dlogits: return dlogits with the shape of logits')
 
 
 # -- the output layer and tanh ------------------------------------------------------------------------------
 
 def dh(dlogits, W2):
     """logits = h @ W2 + b2.  Inputs: dlogits (N, V), W2 (H, V).  Returns dh (N, H)."""
-    # YOUR CODE HERE (dh): dlogits @ W2.T
-    raise NotImplementedError('dh: dlogits @ W2.T')
+    # YOUR CODE HERE (dh): return dh with the shape of h
+    raise NotImplementedError('dh: return dh with the shape of h')
 
 
 def dW2(dlogits, h):
     """logits = h @ W2 + b2.  Inputs: dlogits (N, V), h (N, H).  Returns dW2 (H, V), summed over the batch."""
-    # YOUR CODE HERE (dW2): h.T @ dlogits
-    raise NotImplementedError('dW2: h.T @ dlogits')
+    # YOUR CODE HERE (dW2): return dW2 with the shape of W2
+    raise NotImplementedError('dW2: return dW2 with the shape of W2')
 
 
 def db2(dlogits):
     """logits = h @ W2 + b2, b2 (V,) broadcast over the N rows.  Inputs: dlogits (N, V).  Returns db2 (V,)."""
-    # YOUR CODE HERE (db2): sum over the rows (b2 has no row axis: no keepdims)
-    raise NotImplementedError('db2: sum over the rows (b2 has no row axis: no keepdims)')
+    # YOUR CODE HERE (db2): return db2 with the shape of b2
+    raise NotImplementedError('db2: return db2 with the shape of b2')
 
 
 def dhpreact(dh, h):
     """h = tanh(hpreact).  Inputs: dh (N, H), h (N, H).  Returns dhpreact (N, H)."""
-    # YOUR CODE HERE (dhpreact): d tanh(x)/dx = 1 - tanh(x)**2 = 1 - h**2
-    raise NotImplementedError('dhpreact: d tanh(x)/dx = 1 - tanh(x)**2 = 1 - h**2')
+    # YOUR CODE HERE (dhpreact): return dhpreact with the shape of hpreact
+    raise NotImplementedError('dhpreact: return dhpreact with the shape of hpreact')
 
 
 # -- BatchNorm, one operation at a time ---------------------------------------------------------------------
@@ -119,20 +119,20 @@ def dbngain(dhpreact, bnraw):
 
     Inputs: dhpreact (N, H), bnraw (N, H).  Returns dbngain (1, H).
     """
-    # YOUR CODE HERE (dbngain): (bnraw * dhpreact) summed over axis 0 with keepdims=True
-    raise NotImplementedError('dbngain: (bnraw * dhpreact) summed over axis 0 with keepdims=True')
+    # YOUR CODE HERE (dbngain): return dbngain with the shape of bngain
+    raise NotImplementedError('dbngain: return dbngain with the shape of bngain')
 
 
 def dbnbias(dhpreact):
     """hpreact = bngain * bnraw + bnbias, bnbias (1, H).  Inputs: dhpreact (N, H).  Returns dbnbias (1, H)."""
-    # YOUR CODE HERE (dbnbias): dhpreact summed over axis 0 with keepdims=True
-    raise NotImplementedError('dbnbias: dhpreact summed over axis 0 with keepdims=True')
+    # YOUR CODE HERE (dbnbias): return dbnbias with the shape of bnbias
+    raise NotImplementedError('dbnbias: return dbnbias with the shape of bnbias')
 
 
 def dbnraw(dhpreact, bngain):
     """hpreact = bngain * bnraw + bnbias.  Inputs: dhpreact (N, H), bngain (1, H).  Returns dbnraw (N, H)."""
-    # YOUR CODE HERE (dbnraw): bngain * dhpreact
-    raise NotImplementedError('dbnraw: bngain * dhpreact')
+    # YOUR CODE HERE (dbnraw): return dbnraw with the shape of bnraw
+    raise NotImplementedError('dbnraw: return dbnraw with the shape of bnraw')
 
 
 def dbnvar_inv(dbnraw, bndiff):
@@ -140,14 +140,14 @@ def dbnvar_inv(dbnraw, bndiff):
 
     Inputs: dbnraw (N, H), bndiff (N, H).  Returns dbnvar_inv (1, H).
     """
-    # YOUR CODE HERE (dbnvar_inv): (bndiff * dbnraw) summed over axis 0 with keepdims=True
-    raise NotImplementedError('dbnvar_inv: (bndiff * dbnraw) summed over axis 0 with keepdims=True')
+    # YOUR CODE HERE (dbnvar_inv): return dbnvar_inv with the shape of bnvar_inv
+    raise NotImplementedError('dbnvar_inv: return dbnvar_inv with the shape of bnvar_inv')
 
 
 def dbnvar(dbnvar_inv, bnvar):
     """bnvar_inv = (bnvar + EPS)**-0.5.  Inputs: dbnvar_inv (1, H), bnvar (1, H).  Returns dbnvar (1, H)."""
-    # YOUR CODE HERE (dbnvar): power rule: -0.5 * (bnvar + EPS)**-1.5, EPS included
-    raise NotImplementedError('dbnvar: power rule: -0.5 * (bnvar + EPS)**-1.5, EPS included')
+    # YOUR CODE HERE (dbnvar): return dbnvar with the shape of bnvar
+    raise NotImplementedError('dbnvar: return dbnvar with the shape of bnvar')
 
 
 def dbndiff2(dbnvar, bndiff2):
@@ -155,8 +155,8 @@ def dbndiff2(dbnvar, bndiff2):
 
     Inputs: dbnvar (1, H), bndiff2 (N, H).  Returns dbndiff2 (N, H).
     """
-    # YOUR CODE HERE (dbndiff2): the sum broadcasts dbnvar back to every row, times 1/(N-1)
-    raise NotImplementedError('dbndiff2: the sum broadcasts dbnvar back to every row, times 1/(N-1)')
+    # YOUR CODE HERE (dbndiff2): return dbndiff2 with the shape of bndiff2
+    raise NotImplementedError('dbndiff2: return dbndiff2 with the shape of bndiff2')
 
 
 def dbndiff(dbnraw, dbndiff2, bndiff, bnvar_inv):
@@ -164,15 +164,15 @@ def dbndiff(dbnraw, dbndiff2, bndiff, bnvar_inv):
 
     Inputs: dbnraw (N, H), dbndiff2 (N, H), bndiff (N, H), bnvar_inv (1, H).  Returns dbndiff (N, H).
     """
-    # YOUR CODE HERE (dbndiff): bnvar_inv * dbnraw (through bnraw) plus 2 * bndiff * dbndiff2 (through the square)
-    raise NotImplementedError('dbndiff: bnvar_inv * dbnraw (through bnraw) plus 2 * bndiff * dbndiff2 (through the square)')
+    # YOUR CODE HERE (dbndiff): return dbndiff with the shape of bndiff
+    raise NotImplementedError('dbndiff: return dbndiff with the shape of bndiff')
 
 
 def dbnmeani(dbndiff):
     """bndiff = hprebn - bnmeani, bnmeani (1, H) broadcast over the rows.  Inputs: dbndiff (N, H).
     Returns dbnmeani (1, H)."""
-    # YOUR CODE HERE (dbnmeani): minus the sum over axis 0, keepdims=True
-    raise NotImplementedError('dbnmeani: minus the sum over axis 0, keepdims=True')
+    # YOUR CODE HERE (dbnmeani): return dbnmeani with the shape of bnmeani
+    raise NotImplementedError('dbnmeani: return dbnmeani with the shape of bnmeani')
 
 
 def dhprebn(dbndiff, dbnmeani):
@@ -180,44 +180,44 @@ def dhprebn(dbndiff, dbnmeani):
 
     Inputs: dbndiff (N, H), dbnmeani (1, H).  Returns dhprebn (N, H): both paths added.
     """
-    # YOUR CODE HERE (dhprebn): dbndiff plus 1/N * dbnmeani broadcast to every row
-    raise NotImplementedError('dhprebn: dbndiff plus 1/N * dbnmeani broadcast to every row')
+    # YOUR CODE HERE (dhprebn): return dhprebn with the shape of hprebn
+    raise NotImplementedError('dhprebn: return dhprebn with the shape of hprebn')
 
 
 # -- the first layer and the embedding ----------------------------------------------------------------------
 
 def dembcat(dhprebn, W1):
     """hprebn = embcat @ W1 + b1.  Inputs: dhprebn (N, H), W1 (T*D, H).  Returns dembcat (N, T*D)."""
-    # YOUR CODE HERE (dembcat): dhprebn @ W1.T
-    raise NotImplementedError('dembcat: dhprebn @ W1.T')
+    # YOUR CODE HERE (dembcat): return dembcat with the shape of embcat
+    raise NotImplementedError('dembcat: return dembcat with the shape of embcat')
 
 
 def dW1(dhprebn, embcat):
     """hprebn = embcat @ W1 + b1.  Inputs: dhprebn (N, H), embcat (N, T*D).  Returns dW1 (T*D, H)."""
-    # YOUR CODE HERE (dW1): embcat.T @ dhprebn
-    raise NotImplementedError('dW1: embcat.T @ dhprebn')
+    # YOUR CODE HERE (dW1): return dW1 with the shape of W1
+    raise NotImplementedError('dW1: return dW1 with the shape of W1')
 
 
 def db1(dhprebn):
     """hprebn = embcat @ W1 + b1, b1 (H,).  Inputs: dhprebn (N, H).  Returns db1 (H,)."""
-    # YOUR CODE HERE (db1): sum over the rows, no keepdims (b1 is (H,))
-    raise NotImplementedError('db1: sum over the rows, no keepdims (b1 is (H,))')
+    # YOUR CODE HERE (db1): return db1 with the shape of b1
+    raise NotImplementedError('db1: return db1 with the shape of b1')
 
 
 def demb(dembcat, emb):
     """embcat = emb.reshape(N, -1).  Inputs: dembcat (N, T*D), emb (N, T, D).  Returns demb (N, T, D)."""
-    # YOUR CODE HERE (demb): undo the reshape: dembcat.reshape(emb.shape)
-    raise NotImplementedError('demb: undo the reshape: dembcat.reshape(emb.shape)')
+    # YOUR CODE HERE (demb): return demb with the shape of emb
+    raise NotImplementedError('demb: return demb with the shape of emb')
 
 
 def dC(demb, Xb, C):
     """emb = C[Xb].  Inputs: demb (N, T, D), Xb (N, T) int64, C (V, D) (for its shape; not modified).
 
-    Returns dC (V, D): row i is the sum of demb over every position where Xb == i (a token used several times
-    accumulates, it is not overwritten).
+    Returns dC (V, D) (a token used several times accumulates the gradients of all its uses, it is not
+    overwritten).
     """
-    # YOUR CODE HERE (dC): scatter-add demb into zeros of C's shape with np.add.at (dC[Xb] = demb loses repeats)
-    raise NotImplementedError("dC: scatter-add demb into zeros of C's shape with np.add.at (dC[Xb] = demb loses repeats)")
+    # YOUR CODE HERE (dC): return dC with the shape of C (shape of C; C is not modified)
+    raise NotImplementedError('dC: return dC with the shape of C (shape of C; C is not modified)')
 
 
 # -- the whole chain, in the lecture's order (given) --------------------------------------------------------

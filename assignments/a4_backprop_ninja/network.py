@@ -58,8 +58,8 @@ class BackpropNinjaMLP:
 
         Training mode only: the BatchNorm gradient assumes the batch statistics of forward.
         """
-        # YOUR CODE HERE (BackpropNinjaMLP.backward): chain manual_backward's dh, dW2, db2, dhpreact, dbngain, dbnbias, then batchnorm_backward for dhprebn, then dembcat, dW1, db1, demb, dC
-        raise NotImplementedError("BackpropNinjaMLP.backward: chain manual_backward's dh, dW2, db2, dhpreact, dbngain, dbnbias, then batchnorm_backward for dhprebn, then dembcat, dW1, db1, demb, dC")
+        # YOUR CODE HERE (BackpropNinjaMLP.backward): fill self.grads (every key of self.params, each its parameter's shape); return None
+        raise NotImplementedError("BackpropNinjaMLP.backward: fill self.grads (every key of self.params, each its parameter's shape); return None")
 
     def calibrate(self, X, chunk=32768):
         """Fix BatchNorm's statistics to those of all of X (N, T) (mean, and variance over N-1), and switch

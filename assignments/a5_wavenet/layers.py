@@ -41,8 +41,8 @@ class Linear:
         Sets self.grads["weight"]: (fan_in, fan_out) and, with a bias, self.grads["bias"]: (fan_out,), summed
         over every leading axis (batch and positions).
         """
-        # YOUR CODE HERE (Linear.backward): flatten the leading axes to rows, then the 2-D Linear backward
-        raise NotImplementedError('Linear.backward: flatten the leading axes to rows, then the 2-D Linear backward')
+        # YOUR CODE HERE (Linear.backward): return dx (..., fan_in); set grads['weight'] (and grads['bias']), summed over every leading axis
+        raise NotImplementedError("Linear.backward: return dx (..., fan_in); set grads['weight'] (and grads['bias']), summed over every leading axis")
 
 
 class FlattenConsecutive:
@@ -72,8 +72,8 @@ class FlattenConsecutive:
         Returns:
         - dx: (B, T, C), dout reshaped back (a reshape moves no value).
         """
-        # YOUR CODE HERE (FlattenConsecutive.backward): reshape to the cached input shape
-        raise NotImplementedError('FlattenConsecutive.backward: reshape to the cached input shape')
+        # YOUR CODE HERE (FlattenConsecutive.backward): return dx with the cached input shape
+        raise NotImplementedError('FlattenConsecutive.backward: return dx with the cached input shape')
 
 
 class BatchNorm1d(BatchNorm1d2d):
@@ -100,8 +100,8 @@ class BatchNorm1d(BatchNorm1d2d):
         Returns:
         - dx: the shape of x. Sets self.grads["gamma"], self.grads["beta"]: (C,), summed over batch and positions.
         """
-        # YOUR CODE HERE (BatchNorm1d.backward): the same reshape around a3's backward
-        raise NotImplementedError("BatchNorm1d.backward: the same reshape around a3's backward")
+        # YOUR CODE HERE (BatchNorm1d.backward): return dx with the shape of x; set grads['gamma'], grads['beta'] (C,)
+        raise NotImplementedError("BatchNorm1d.backward: return dx with the shape of x; set grads['gamma'], grads['beta'] (C,)")
 
 
 class Sequential:
@@ -143,5 +143,5 @@ class Sequential:
         Returns what the first layer's backward returns (None for an Embedding). Sets self.grads with the
         keys of self.params.
         """
-        # YOUR CODE HERE (Sequential.backward): the layers' backward in reverse order, then collect their grads under "{i}.{name}"
-        raise NotImplementedError('Sequential.backward: the layers\' backward in reverse order, then collect their grads under "{i}.{name}"')
+        # YOUR CODE HERE (Sequential.backward): call the layers' backward in reverse order; set self.grads under '{i}.{name}'; return the first layer's result
+        raise NotImplementedError("Sequential.backward: call the layers' backward in reverse order; set self.grads under '{i}.{name}'; return the first layer's result")

@@ -53,5 +53,5 @@ class GRUCell:
 
         Sets self.grads with the six keys of params, this step's gradients (summed over B).
         """
-        # YOUR CODE HERE (GRUCell.backward): h = (1 - z) * h_prev + z * hbar gives dz = dh * (hbar - h_prev) and dh_prev = dh * (1 - z) + the paths through the gates
-        raise NotImplementedError('GRUCell.backward: h = (1 - z) * h_prev + z * hbar gives dz = dh * (hbar - h_prev) and dh_prev = dh * (1 - z) + the paths through the gates')
+        # YOUR CODE HERE (GRUCell.backward): return (dx (B, D), dh_prev (B, H)), dh_prev the sum over its paths; set the six grads
+        raise NotImplementedError('GRUCell.backward: return (dx (B, D), dh_prev (B, H)), dh_prev the sum over its paths; set the six grads')

@@ -52,5 +52,5 @@ class LSTMCell:
 
         Sets self.grads["W"]: (D + H, 4H) and self.grads["b"]: (4H,), this step's gradients (summed over B).
         """
-        # YOUR CODE HERE (LSTMCell.backward): c gets dc plus the path through h = o * tanh(c); then each gate's local derivative from its output
-        raise NotImplementedError("LSTMCell.backward: c gets dc plus the path through h = o * tanh(c); then each gate's local derivative from its output")
+        # YOUR CODE HERE (LSTMCell.backward): return (dx, dh_prev, dc_prev); set grads['W'] (D + H, 4H) and grads['b'] (4H,)
+        raise NotImplementedError("LSTMCell.backward: return (dx, dh_prev, dc_prev); set grads['W'] (D + H, 4H) and grads['b'] (4H,)")

@@ -57,8 +57,8 @@ class RNN:
 
         Caches idx, the list of step cells self.cells (T of them) and the hidden states hs (B, T, H).
         """
-        # YOUR CODE HERE (RNN.forward): embed all tokens at once; loop t = 0..T-1 with a fresh cell_for_step() each step, starting from start (and start_c); stack the h's, apply the head
-        raise NotImplementedError("RNN.forward: embed all tokens at once; loop t = 0..T-1 with a fresh cell_for_step() each step, starting from start (and start_c); stack the h's, apply the head")
+        # YOUR CODE HERE (RNN.forward): embed, run one cell_for_step() per time step from start (and start_c), apply the head
+        raise NotImplementedError('RNN.forward: embed, run one cell_for_step() per time step from start (and start_c), apply the head')
 
     def backward(self, dlogits):
         """Inputs:
@@ -68,5 +68,5 @@ class RNN:
         cell's gradients summed over the T steps, "start" (and "start_c") from the gradient reaching h_0
         (and c_0) summed over the batch, "wte" scatter-added over every (b, t).
         """
-        # YOUR CODE HERE (RNN.backward): head first; then t = T-1 down to 0: dh = dhs[:, t] + the dh_prev of step t+1 (and dc); sum the cells' grads; dstart from the last dh_prev; scatter-add demb into wte
-        raise NotImplementedError("RNN.backward: head first; then t = T-1 down to 0: dh = dhs[:, t] + the dh_prev of step t+1 (and dc); sum the cells' grads; dstart from the last dh_prev; scatter-add demb into wte")
+        # YOUR CODE HERE (RNN.backward): fill self.grads (the keys of self.params); return None
+        raise NotImplementedError('RNN.backward: fill self.grads (the keys of self.params); return None')

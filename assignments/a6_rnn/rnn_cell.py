@@ -51,5 +51,5 @@ class RNNCell:
 
         Sets self.grads["W"]: (D + H, H) and self.grads["b"]: (H,), this step's gradients (summed over B).
         """
-        # YOUR CODE HERE (RNNCell.backward): dhpreact = dh * (1 - h**2); dW = xh.T @ dhpreact; dxh = dhpreact @ W.T, split into dx, dh_prev
-        raise NotImplementedError('RNNCell.backward: dhpreact = dh * (1 - h**2); dW = xh.T @ dhpreact; dxh = dhpreact @ W.T, split into dx, dh_prev')
+        # YOUR CODE HERE (RNNCell.backward): return (dx (B, D), dh_prev (B, H)); set grads['W'], grads['b'] (this step's, summed over B)
+        raise NotImplementedError("RNNCell.backward: return (dx (B, D), dh_prev (B, H)); set grads['W'], grads['b'] (this step's, summed over B)")

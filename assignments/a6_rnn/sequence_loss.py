@@ -33,8 +33,8 @@ class SequenceCrossEntropy:
         - dloss: float, the upstream gradient (1.0 when this is the final loss).
 
         Returns:
-        - dlogits: (B, T, V) float64, dloss * (softmax - onehot(targets)) / n_valid at valid positions, and
-          exactly 0 at positions whose target is -1.
+        - dlogits: (B, T, V) float64, dloss * d(loss)/d(logits): at each valid position a1's softmax
+          cross-entropy gradient with this loss's mean, and exactly 0 at positions whose target is -1.
         """
-        # YOUR CODE HERE (SequenceCrossEntropy.backward): softmax minus one-hot at the valid positions, zero elsewhere, divided by the number of valid positions
-        raise NotImplementedError('SequenceCrossEntropy.backward: softmax minus one-hot at the valid positions, zero elsewhere, divided by the number of valid positions')
+        # YOUR CODE HERE (SequenceCrossEntropy.backward): return dlogits (B, T, V), exactly 0 where the target is -1; do not modify the cache
+        raise NotImplementedError('SequenceCrossEntropy.backward: return dlogits (B, T, V), exactly 0 where the target is -1; do not modify the cache')

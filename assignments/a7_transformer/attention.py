@@ -9,7 +9,7 @@
     out = y @ c_proj.weight + c_proj.bias            (B, T, C)
 
 The backward is the forward's stages in reverse, as llm.c's attention_backward: the weighted sum of values,
-the softmax (Jacobian per row), the scaled dot product.
+the softmax (every probability of a row depends on every score of that row), the scaled dot product.
 """
 import math
 
@@ -57,5 +57,5 @@ class CausalSelfAttention:
         Sets self.grads for the four keys of params, each summed over batch and time. Masked positions (s > t)
         receive exactly zero gradient (their probability is 0), never NaN.
         """
-        # YOUR CODE HERE (CausalSelfAttention.backward): c_proj backward, split heads, d(att @ v), softmax Jacobian per row, times 1/sqrt(hs), merge dq dk dv
-        raise NotImplementedError('CausalSelfAttention.backward: c_proj backward, split heads, d(att @ v), softmax Jacobian per row, times 1/sqrt(hs), merge dq dk dv')
+        # YOUR CODE HERE (CausalSelfAttention.backward): return dx (B, T, C); set the four grads, each summed over batch and time; masked positions get exactly 0
+        raise NotImplementedError('CausalSelfAttention.backward: return dx (B, T, C); set the four grads, each summed over batch and time; masked positions get exactly 0')

@@ -3,7 +3,7 @@
     x = x + attn(ln_1(x))
     x = x + mlp(ln_2(x))
 
-Each residual sum sends its upstream gradient down both paths: into the branch, and unchanged along the skip.
+A variable used by both paths of a residual sum (the skip and the branch) receives the sum of their gradients.
 """
 import numpy as np
 
@@ -51,9 +51,9 @@ class Block:
         - dout: (B, T, C) float64, upstream gradient.
 
         Returns:
-        - dx: (B, T, C) float64: the skip path's gradient plus the branch's, at each residual sum.
+        - dx: (B, T, C) float64.
 
         Sets self.grads with the keys of self.params (prefixed(self.layers, "grads") collects them).
         """
-        # YOUR CODE HERE (Block.backward): reverse order; at each residual sum, dx = dout (skip) + the branch's backward
-        raise NotImplementedError("Block.backward: reverse order; at each residual sum, dx = dout (skip) + the branch's backward")
+        # YOUR CODE HERE (Block.backward): return dx (B, T, C); collect self.grads with prefixed(self.layers, 'grads')
+        raise NotImplementedError("Block.backward: return dx (B, T, C); collect self.grads with prefixed(self.layers, 'grads')")

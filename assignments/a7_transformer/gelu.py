@@ -36,8 +36,8 @@ class GELU:
         - dout: upstream gradient, the shape of x.
 
         Returns:
-        - dx: the shape of x, float64; dout times
-          0.5 * (1 + tanh(u)) + 0.5 * x * (1 - tanh(u)**2) * sqrt(2/pi) * (1 + 3 * 0.044715 * x**2).
+        - dx: the shape of x, float64: dout times the derivative of the formula above (the tanh
+          approximation's own derivative, not that of x * Phi(x)).
         """
-        # YOUR CODE HERE (GELU.backward): product rule on 0.5 * x * (1 + tanh(u)), chain rule through u(x)
-        raise NotImplementedError('GELU.backward: product rule on 0.5 * x * (1 + tanh(u)), chain rule through u(x)')
+        # YOUR CODE HERE (GELU.backward): return dx: dout times the derivative of the tanh-approximation formula, elementwise
+        raise NotImplementedError('GELU.backward: return dx: dout times the derivative of the tanh-approximation formula, elementwise')

@@ -35,11 +35,11 @@ class LayerNorm:
         - dout: (B, T, C) float64, upstream gradient.
 
         Returns:
-        - dx: (B, T, C) float64, dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), means over C,
-          with dxhat = dout * weight (llm.c doc/layernorm).
+        - dx: (B, T, C) float64 (derive it as a3's BatchNorm backward, with the statistics over C; llm.c's
+          doc/layernorm walks through the same derivation).
 
-        Sets self.grads["weight"] = sum of dout * xhat and self.grads["bias"] = sum of dout, both (C,), summed
-        over every leading axis (batch and time).
+        Sets self.grads["weight"] and self.grads["bias"], both (C,), summed over every leading axis (batch
+        and time).
         """
-        # YOUR CODE HERE (LayerNorm.backward): dweight, dbias summed over all but the last axis; dx from dxhat = dout * weight (three terms)
-        raise NotImplementedError('LayerNorm.backward: dweight, dbias summed over all but the last axis; dx from dxhat = dout * weight (three terms)')
+        # YOUR CODE HERE (LayerNorm.backward): return dx (B, T, C); set grads['weight'], grads['bias'] (C,), summed over every leading axis
+        raise NotImplementedError("LayerNorm.backward: return dx (B, T, C); set grads['weight'], grads['bias'] (C,), summed over every leading axis")

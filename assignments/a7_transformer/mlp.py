@@ -45,5 +45,5 @@ class MLP:
 
         Sets self.grads for the four keys of params, each summed over batch and time.
         """
-        # YOUR CODE HERE (MLP.backward): c_proj backward, GELU backward, c_fc backward; weights get (inputs as rows).T @ dout
-        raise NotImplementedError('MLP.backward: c_proj backward, GELU backward, c_fc backward; weights get (inputs as rows).T @ dout')
+        # YOUR CODE HERE (MLP.backward): return dx (B, T, C); set the four grads, each summed over batch and time
+        raise NotImplementedError('MLP.backward: return dx (B, T, C); set the four grads, each summed over batch and time')

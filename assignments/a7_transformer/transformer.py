@@ -56,9 +56,9 @@ class Transformer:
         """Inputs:
         - dlogits: (B, T, V) float64, upstream gradient.
 
-        Returns None (token ids have no gradient). Sets self.grads with the keys of self.params: "wte.weight"
-        scatter-adds every position's gradient into its token's row (np.add.at); "wpe.weight" row t is the
-        sum over the batch of the gradient at position t (rows t >= T are 0).
+        Returns None (token ids have no gradient). Sets self.grads with the keys of self.params, each the
+        shape of its parameter (a row of an embedding used several times accumulates; rows of wpe past T
+        are 0).
         """
-        # YOUR CODE HERE (Transformer.backward): head, ln_f, blocks in reverse; then scatter-add into wte and sum over the batch into wpe
-        raise NotImplementedError('Transformer.backward: head, ln_f, blocks in reverse; then scatter-add into wte and sum over the batch into wpe')
+        # YOUR CODE HERE (Transformer.backward): fill self.grads (the keys of self.params); return None
+        raise NotImplementedError('Transformer.backward: fill self.grads (the keys of self.params); return None')

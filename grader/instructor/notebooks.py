@@ -40,7 +40,10 @@ def narrative(assignment, package_doc: str) -> str:
              "grader does (whatever you named it) and runs that part's local checks (finite differences, shapes, "
              "stored answers); it warns you when the kernel runs code you have not saved. Errors point at "
              "\"cell N, line L\", counting every cell from the top. Lines IPython understands but Python does not "
-             "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", ""]
+             "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", "",
+             f"Stuck? In a scratch cell, `from grader.hints import hint; hint(\"{assignment.key}\")` lists the functions "
+             f"with hints, and `hint(\"{assignment.key}\", \"NAME\")` shows the next one: first the idea, then the first "
+             "step, as far as your instructor allows.", ""]
     if hidden:
         lines += [f"Your instructor also runs {len(hidden)} hidden check(s) worth "
                   f"{sum(c.points for c in hidden):g} points (comparisons with the reference on generated inputs).", ""]

@@ -6,7 +6,8 @@ reference at release time so the public checks still compare with real answers),
 (grader/instructor/notebooks.py), a README for students and a pyproject.toml without the reference package.
 
 ``audit(bundle)`` searches every file of the bundle for every solution region of the reference (each
-region whole, and each of its substantial lines) and every function of the grader's hidden helpers at the top
+region whole, and each of its substantial lines; in grader/hints.json, the hints of levels 1-2: level 3 is the
+closed form, in a bundle only at ``--hints all``) and every function of the grader's hidden helpers at the top
 of reference/ (such as a6_mistakes.py: with its flags at their defaults, a solution); release refuses to
 finish if anything is found.
 """
@@ -26,8 +27,8 @@ SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 # grader/instructor/ that reads a notebook or a zip back into files (a student grades those locally too).
 # A path ending in "/" leaves out a whole folder (bench/: `makemore bench` times the reference).
 INSTRUCTOR_ONLY = ("instructor/batch.py", "instructor/gradebook.py", "instructor/gradescope.py",
-                   "instructor/release.py", "instructor/container.py", "instructor/prairielearn.py",
-                   "instructor/classroom.py", "bench/")
+                   "instructor/release.py", "instructor/answers.py", "instructor/container.py",
+                   "instructor/prairielearn.py", "instructor/classroom.py", "bench/")
 MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
 
 
@@ -128,7 +129,8 @@ def student_readme() -> str:
         "## Checking your work", "", "```",
         "makemore grade            # every assignment", "makemore grade a2 -v      # one, with details",
         "makemore train mlp        # train what you wrote, print the losses and samples",
-        "makemore list             # progress", "```", "",
+        "makemore list             # progress",
+        "makemore hint a3 batchnorm.backward   # stuck? the next hint, one level at a time", "```", "",
         "The local grader runs the public checks: your gradients against finite differences of your own forward "
         "pass, shapes and dtypes, and your outputs against stored answers (`grader/fixtures/*.npz`). Your "
         "instructor's grader runs these and a few hidden checks on generated inputs, so a local score is a "
@@ -148,9 +150,12 @@ def write_pyproject(target: Path) -> None:
     (target / "pyproject.toml").write_text(text)
 
 
-def build(out: Path, force: bool = False, kit: str | None = None, github_classroom: bool = False,
+def build(out: Path, force: bool = False, kit: str | None = None, hints: str = "steps", github_classroom: bool = False,
           classroom_assignments: list[str] | None = None) -> dict:
     """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary.
+
+    hints: the levels of the hint ladders the bundle carries in grader/hints.json (grader/hints.py's POLICIES:
+    none, ideas = level 1, steps = levels 1-2, all); the instructor's kit keeps every level.
 
     kit: what the notebooks' setup cell pip-installs where no kit is beside the notebook (a wheel or git URL);
     None leaves it unset, and that cell then tells the student to ask for it. github_classroom: add GitHub
@@ -208,6 +213,10 @@ def build(out: Path, force: bool = False, kit: str | None = None, github_classro
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(fixtures.to_bytes(fixtures.build(assignment)))
 
+    from grader import hints as hint_ladders
+
+    (out / "grader" / "hints.json").write_text(
+        json.dumps(hint_ladders.bundle_content(hints), indent=1, sort_keys=True), encoding="utf-8")
     notebooks.write_all(out / "notebooks", stubs, kit=kit)
     (out / "README.md").write_text(student_readme())
     write_pyproject(out)
@@ -220,7 +229,9 @@ def build(out: Path, force: bool = False, kit: str | None = None, github_classro
         except (KeyError, ValueError) as err:
             raise ReleaseError(f"GitHub Classroom: {err.args[0]}") from err
 
-    leaks = audit(out)
+    from grader.instructor import answers
+
+    leaks = audit(out) + answers.audit_bundle(out)  # the bundle holds no instructor-only module to exclude
     if leaks:
         raise ReleaseError("the bundle contains reference material:\n" + "\n".join(leaks[:20]))
     files = [p for p in out.rglob("*") if p.is_file()]
@@ -228,7 +239,7 @@ def build(out: Path, force: bool = False, kit: str | None = None, github_classro
     # that stands for a hidden check of every layer, so report the checks themselves.
     hidden = sum(c.visibility == "hidden" for a in ASSIGNMENTS.values() for c in a.checks) if removed else 0
     return {"out": out, "files": len(files), "hidden_checks_removed": hidden,
-            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb"))}
+            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb")), "hints": hints}
 
 
 # -- the proof ------------------------------------------------------------------------------------------
@@ -301,6 +312,10 @@ def audit(bundle: Path, reference: Path | None = None) -> list[str]:
             text = normalise(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, OSError):
             continue
+        if path.relative_to(bundle).as_posix() == "grader/hints.json":  # level 3 is the closed form: released
+            from grader.instructor.answers import hint_texts                # only by choice (--hints all)
+
+            text = normalise("\n".join(t for _, t in hint_texts(json.loads(path.read_text(encoding="utf-8")))))
         if path.suffix == ".ipynb":  # JSON-escaped source: search the cells' text as well
             import nbformat
 
@@ -316,3 +331,11 @@ def audit(bundle: Path, reference: Path | None = None) -> list[str]:
             if fingerprint in text:
                 leaks.append(f"{path.relative_to(bundle)}: contains {where}: {fingerprint.splitlines()[0][:80]}")
     return leaks
+
+
+def audit_kit(reference: Path | None = None) -> list[str]:
+    """The text audit (grader/instructor/answers.py) on what a release would give students now: every place a
+    student-facing text states the result of a backward pass."""
+    from grader.instructor import answers
+
+    return answers.audit_texts(answers.kit_texts(INSTRUCTOR_ONLY, student_readme()), reference)

@@ -117,7 +117,7 @@ def ce_mistakes(d, inputs, params, dout, expected):
         "row j's max; use logits.max(axis=1, keepdims=True)", np.asarray(ce_without_keepdims(logits, targets)))]
     return {"out": no_keepdims, "dx": [
         ("it ignores the upstream gradient dloss: multiply dlogits by it", expected["dx"] / dout),
-        ("it is softmax(logits) / N: subtract 1 at each row's target (softmax minus one-hot)",
+        ("it is softmax(logits) / N: the target's logit also appears on its own in -log softmax(logits)[target], and that path is missing",
          expected["dx"] + onehot * dout / d["N"]),
     ]}
 

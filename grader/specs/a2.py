@@ -29,7 +29,7 @@ def linear_mistakes(d, inputs, params, dout, expected):
     x, W = inputs[0], params["weight"]
     return {
         "out": [("it is x @ weight: the bias is not added (out = x @ weight + bias)", x @ W)],
-        "dx": [("it is dout @ weight: the input gradient needs weight transposed, dout @ weight.T",
+        "dx": [("it is dout @ weight: for out = x @ weight the input gradient must have x's shape, and each x[i, j] meets row j of weight (the rule of a matrix product: transpose the other factor)",
                 dout @ W if W.shape[0] == W.shape[1] else np.zeros((0,)))],
         "grad:bias": [("it is the mean of dout over the batch; the bias gradient is the sum", dout.mean(axis=0))],
     }
@@ -49,11 +49,11 @@ LINEAR = Unit(
 def tanh_mistakes(d, inputs, params, dout, expected):
     x = inputs[0]
     return {"dx": [
-        ("dx equals dout: the local derivative 1 - tanh(x)**2 is missing", dout),
-        ("it is 1 - tanh(x)**2 alone: multiply by dout (chain rule)", 1 - np.tanh(x)**2),
+        ("dx equals dout: the local derivative of tanh is missing (chain rule: upstream times local)", dout),
+        ("it is the local derivative alone: multiply by dout (chain rule: upstream times local)", 1 - np.tanh(x)**2),
         ("it is dout * (1 - x**2): the derivative uses the output tanh(x), not the input x", dout * (1 - x**2)),
-        ("it is dout * (1 - tanh(x)): the derivative is 1 - tanh(x)**2 (squared)", dout * (1 - np.tanh(x))),
-        ("it is dout * (1 - tanh(x))**2: square tanh(x) alone, 1 - tanh(x)**2, not (1 - tanh(x))**2",
+        ("it is dout * (1 - tanh(x)): differentiate tanh = sinh / cosh again, the result has tanh squared", dout * (1 - np.tanh(x))),
+        ("it squares the whole difference 1 - tanh(x): square tanh(x) alone",
          dout * (1 - np.tanh(x))**2),
     ]}
 

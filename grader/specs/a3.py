@@ -51,13 +51,13 @@ def bn_train_mistakes(d, inputs, params, dout, expected):
              gamma * (x - mean) / (var + EPS) + beta),
         ],
         "dx": [
-            ("it treats the batch mean and variance as constants (dx = dout * gamma / std): in training mode "
+            ("it treats the batch mean and variance as constants (the eval-mode gradient): in training mode "
              "every input row changes the mean and variance, so dx has two more terms",
              dout * gamma / np.sqrt(var + EPS)),
             ("it leaves out the gradient through the variance: dx = gamma / std * (dout - dout.mean(0))",
              gamma / np.sqrt(var + EPS) * (dout - dout.mean(0))),
         ],
-        "grad:gamma": [("it is dout.sum(0): dgamma = (dout * xhat).sum(0), xhat the normalised input", dout.sum(0)),
+        "grad:gamma": [("it is dbeta's sum: gamma multiplies xhat, so its local derivative is xhat (then sum over the batch)", dout.sum(0)),
                        ("it is (dout * x).sum(0): multiply by the normalised input xhat, not by x",
                         (dout * x).sum(0))],
         "buffer:running_mean": [
@@ -101,8 +101,8 @@ def bn_eval_mistakes(d, inputs, params, dout, expected):
         xhat = (x - rm) / np.sqrt(rv + EPS)
         dxhat = dout * gamma
         mistakes["dx"].append((
-            "it is training mode's formula: in eval mode the running statistics are constants, so dx = dout * "
-            "gamma / sqrt(running_var + eps)",
+            "it is training mode's formula: in eval mode the running statistics are constants, so the paths "
+            "through the mean and the variance vanish",
             (N * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)) / (N * np.sqrt(rv + EPS))))
     return mistakes
 
@@ -181,7 +181,7 @@ MLP_BN = Unit(
     differentiable=(), mistakes=mlp_bn_mistakes,
     regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
                                            "wrong only in rows of C whose token appears more than once in idx: "
-                                           "those rows must add up the gradients of every occurrence (np.add.at)")]},
+                                           "those rows must add up the gradients of every occurrence")]},
     depends_on=("BatchNorm1d",),
 )
 TRAINING_UNIT = Unit(**{**MLP_BN.__dict__, "params": lecture_init})

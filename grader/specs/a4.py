@@ -93,17 +93,17 @@ MISTAKES = {
         ("it is dlogprobs * probs: the derivative of log(x) is 1/x, so divide by probs", e["dlogprobs"] * e["probs"]),
         ("it is 1/probs alone: multiply by the upstream dlogprobs (chain rule)", 1 / e["probs"])],
     "dcounts_sum_inv": lambda e: [
-        ("it sums counts_sum_inv * dprobs: the local derivative of counts * counts_sum_inv with respect to "
-         "counts_sum_inv is counts", (e["counts_sum_inv"] * e["dprobs"]).sum(1, keepdims=True))],
+        ("it uses counts_sum_inv as the local derivative: in a product, the derivative with respect to one factor "
+         "is the other factor", (e["counts_sum_inv"] * e["dprobs"]).sum(1, keepdims=True))],
     "dcounts_sum": lambda e: [
-        ("it is -counts_sum**-2 alone: multiply by the upstream dcounts_sum_inv (chain rule)", -e["counts_sum"] ** -2),
+        ("it is the local derivative alone: multiply by the upstream dcounts_sum_inv (chain rule)", -e["counts_sum"] ** -2),
         ("it is -1/counts_sum * dcounts_sum_inv: the derivative of x**-1 is -x**-2",
          -e["dcounts_sum_inv"] / e["counts_sum"])],
     "dcounts": lambda e: [
-        ("it is only counts_sum_inv * dprobs (the path through probs): counts also feeds counts_sum, so add "
-         "dcounts_sum broadcast along each row", e["counts_sum_inv"] * e["dprobs"]),
-        ("it is only dcounts_sum broadcast (the path through counts_sum): add counts_sum_inv * dprobs, the path "
-         "through probs", bcast(e["dcounts_sum"], e["dprobs"]))],
+        ("it has only the path through probs: counts also feeds counts_sum, and a variable used twice receives "
+         "the sum of both gradients", e["counts_sum_inv"] * e["dprobs"]),
+        ("it has only the path through counts_sum: counts also feeds probs, and a variable used twice receives "
+         "the sum of both gradients", bcast(e["dcounts_sum"], e["dprobs"]))],
     "dnorm_logits": lambda e: [
         ("it equals dcounts: multiply by the local derivative of exp, which is exp(norm_logits) = counts", e["dcounts"]),
         ("it is norm_logits * dcounts: the derivative of exp(x) is exp(x) (counts), not x",
@@ -127,7 +127,7 @@ MISTAKES = {
         ("it is (1 - h) * dh: the derivative of tanh is 1 - tanh**2 (squared)", (1 - e["h"]) * e["dh"]),
         ("it is (1 - hpreact**2) * dh: the derivative uses the output h = tanh(hpreact), not hpreact",
          (1 - e["hpreact"] ** 2) * e["dh"]),
-        ("it equals dh: multiply by the local derivative 1 - h**2", e["dh"])],
+        ("it equals dh: multiply by the local derivative of tanh (chain rule), written with its output h", e["dh"])],
     "dbngain": lambda e: [
         ("it is dhpreact summed without bnraw: the local derivative of bngain * bnraw with respect to bngain is "
          "bnraw", e["dhpreact"].sum(0, keepdims=True))],
@@ -135,8 +135,8 @@ MISTAKES = {
                            e["dhpreact"].mean(0, keepdims=True))],
     "dbnraw": lambda e: [("it equals dhpreact: multiply by bngain", e["dhpreact"])],
     "dbnvar_inv": lambda e: [
-        ("it sums bnvar_inv * dbnraw: the local derivative of bndiff * bnvar_inv with respect to bnvar_inv is "
-         "bndiff", (e["bnvar_inv"] * e["dbnraw"]).sum(0, keepdims=True))],
+        ("it uses bnvar_inv as the local derivative: in a product, the derivative with respect to one factor is "
+         "the other factor", (e["bnvar_inv"] * e["dbnraw"]).sum(0, keepdims=True))],
     "dbnvar": lambda e: [
         ("it is -0.5 * bnvar**-1.5 * dbnvar_inv: forward adds EPS = 1e-5 before the power, so the derivative has "
          "(bnvar + 1e-5)**-1.5", -0.5 * e["bnvar"] ** -1.5 * e["dbnvar_inv"]),
@@ -145,26 +145,26 @@ MISTAKES = {
         ("it is -0.5 * (bnvar + 1e-5)**-1.5 alone: multiply by the upstream dbnvar_inv",
          -0.5 * (e["bnvar"] + EPS) ** -1.5)],
     "dbndiff2": lambda e: [
-        ("it uses 1/N: forward's bnvar divides by N-1 (Bessel's correction, as the lecture), so the gradient is "
-         "1/(N-1) * dbnvar on every row", bcast(e["dbnvar"], e["bndiff2"]) / e["N"]),
+        ("it uses 1/N: forward's bnvar divides by N-1 (Bessel's correction, as the lecture), and the gradient "
+         "through a sum carries the sum's scale", bcast(e["dbnvar"], e["bndiff2"]) / e["N"]),
         ("it is dbnvar copied to every row without the factor 1/(N-1) of bnvar", bcast(e["dbnvar"], e["bndiff2"]))],
     "dbndiff": lambda e: [
-        ("it is only bnvar_inv * dbnraw (the path through bnraw): bndiff also feeds bndiff2, so add "
-         "2 * bndiff * dbndiff2", e["bnvar_inv"] * e["dbnraw"]),
-        ("it is only 2 * bndiff * dbndiff2 (the path through bndiff2): add bnvar_inv * dbnraw, the path through "
-         "bnraw", 2 * e["bndiff"] * e["dbndiff2"]),
+        ("it has only the path through bnraw: bndiff also feeds bndiff2, and a variable used twice receives the "
+         "sum of both gradients", e["bnvar_inv"] * e["dbnraw"]),
+        ("it has only the path through bndiff2: bndiff also feeds bnraw, and a variable used twice receives the "
+         "sum of both gradients", 2 * e["bndiff"] * e["dbndiff2"]),
         ("the factor 2 of bndiff**2 is missing: d(x**2)/dx = 2x", e["bnvar_inv"] * e["dbnraw"] + e["bndiff"] * e["dbndiff2"])],
     "dbnmeani": lambda e: [("it is minus the mean over the rows; the broadcast in forward means a sum",
                             -e["dbndiff"].mean(0, keepdims=True))],
     "dhprebn": lambda e: [
-        ("it equals dbndiff: hprebn also feeds bnmeani, so add dbnmeani / N to every row", e["dbndiff"]),
+        ("it equals dbndiff: hprebn also feeds bnmeani, and a variable used twice receives the sum of both gradients", e["dbndiff"]),
         ("it adds dbnmeani without 1/N: bnmeani = 1/N * hprebn.sum(0)", e["dbndiff"] + bcast(e["dbnmeani"], e["dbndiff"])),
         ("it adds dbnmeani / (N-1): the mean divides by N (Bessel's correction is only in the variance)",
          e["dbndiff"] + bcast(e["dbnmeani"], e["dbndiff"]) / (e["N"] - 1))],
     "db1": lambda e: [("it is the mean over the rows; a bias gradient is the sum", e["dhprebn"].mean(0))],
     "demb": lambda e: [
-        ("it undoes the flatten in the wrong order: forward flattened emb.reshape(N, -1) (T outer, D inner), so "
-         "dembcat.reshape(emb.shape) undoes it",
+        ("it undoes the flatten in the wrong order: forward flattened emb.reshape(N, -1) (T outer, D inner); a "
+         "reshape moves no value, so undo exactly that one",
          e["dembcat"].reshape(e["N"], e["dims"]["D"], e["dims"]["T"]).transpose(0, 2, 1))],
     "dC": lambda e: repeated_index_mistake(e["Xb"], e["demb"], e["C"].shape, "dC"),
 }
@@ -239,8 +239,8 @@ def batchnorm_mistakes(e):
     return [("it is the formula for the biased variance (divide by N): forward's bnvar divides by N-1 (Bessel's "
              "correction), which puts N/(N-1) on the last term",
              g * s / n * (n * d - d.sum(0) - x * (d * x).sum(0))),
-            ("the mean's term - dhpreact.sum(0) is missing", g * s / n * (n * d - n / (n - 1) * x * (d * x).sum(0))),
-            ("the variance's term - N/(N-1) * bnraw * (dhpreact * bnraw).sum(0) is missing",
+            ("the term through the batch mean is missing (every row shifts the mean)", g * s / n * (n * d - n / (n - 1) * x * (d * x).sum(0))),
+            ("the term through the batch variance is missing (every row changes the variance)",
              g * s / n * (n * d - d.sum(0))),
             ("bngain is missing: hpreact = bngain * bnraw + bnbias",
              s / n * (n * d - d.sum(0) - n / (n - 1) * x * (d * x).sum(0)))]

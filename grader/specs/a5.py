@@ -21,8 +21,8 @@ def linear_mistakes(d, inputs, params, dout, expected):
     mistakes = {"grad:weight": [], "out": [("the bias is not added: out = x @ weight + bias", x @ params["weight"])]}
     if x.ndim == 3:
         mistakes["grad:weight"].append((
-            "it is the gradient of the last position only (or of one batch element): sum x.T @ dout over every "
-            "batch element *and* position, e.g. reshape x and dout to (B * T, features) first",
+            "it is the gradient of the last position only (or of one batch element): the same weight is used at "
+            "every batch element *and* position, and a reused parameter receives the sum of all its gradients",
             x[:, -1].T @ dout[:, -1]))
     if "bias" not in params:
         mistakes["out"] = []

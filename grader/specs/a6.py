@@ -85,7 +85,7 @@ SEQUENCE_LOSS = Unit(
 # -- cells, with the mistakes a student makes (each a flag of reference/a6_mistakes.py's cells) ------------
 
 CELL_MISTAKES = {
-    "rnn": {"preact": "the tanh derivative uses the pre-activation a = xh @ W + b: it is 1 - h**2 with h = tanh(a), "
+    "rnn": {"preact": "the tanh derivative uses the pre-activation a = xh @ W + b: write it with the output h = tanh(a), "
                       "the cell's output (cache h, not a)"},
     "gru": {
         "preact": "the gates' derivatives use their pre-activations: sigmoid' = s * (1 - s) and tanh' = 1 - t**2 "
@@ -94,9 +94,9 @@ CELL_MISTAKES = {
         "preact_z": "the update gate's derivative uses its pre-activation: it is z * (1 - z) with z = sigmoid(...)",
         "preact_hbar": "the candidate's derivative uses its pre-activation: it is 1 - hbar**2 with hbar = tanh(...)",
         "z_one_path_hbar": "dz misses the path through (1 - z) * h_prev: z appears twice in h = (1 - z) * h_prev + "
-                           "z * hbar, so dz = dh * (hbar - h_prev)",
+                           "z * hbar, and a variable used twice receives the sum of both gradients",
         "z_one_path_hprev": "dz misses the path through z * hbar: z appears twice in h = (1 - z) * h_prev + z * hbar, "
-                            "so dz = dh * (hbar - h_prev)",
+                            "and a variable used twice receives the sum of both gradients",
         "no_direct": "dh_prev misses the direct path dh * (1 - z) (from h = (1 - z) * h_prev + ...)",
         "no_reset_path": "dh_prev misses the path through the reset gate's product r * h_prev (dxhr[:, D:] * r)",
         "no_gate_paths": "dh_prev has only the direct path dh * (1 - z): h_prev also feeds the gates r and z and "
@@ -105,11 +105,11 @@ CELL_MISTAKES = {
     "lstm": {
         "preact": "the gates' derivatives use their pre-activations: sigmoid' = s * (1 - s) and tanh' = 1 - t**2 "
                   "with s, t the gates' outputs i, f, g, o (cache the outputs)",
-        "tanh_c_preact": "the derivative of tanh(c) is written 1 - c**2: it is 1 - tanh(c)**2",
-        "dc_no_h_path": "dc_t misses the path through h_t = o * tanh(c_t): add dh * o * (1 - tanh(c)**2) to dc",
-        "dc_ignored": "the incoming dc (from step t+1) is ignored: c_t's gradient is dc + dh * o * (1 - tanh(c)**2)",
-        "no_forget_path": "dc_prev is missing: c_{t-1} reaches c_t through the forget gate, dc_prev = dc_t * f",
-        "forget_path_without_f": "dc_prev is dc_t without the forget gate: c_t = f * c_{t-1} + ..., so dc_prev = dc_t * f",
+        "tanh_c_preact": "the derivative of tanh(c) is written 1 - c**2: tanh's derivative is written with its output, tanh(c), not with c",
+        "dc_no_h_path": "dc_t misses the path through h_t = o * tanh(c_t): c_t is used twice (by h_t and by step t+1) and receives the sum of both",
+        "dc_ignored": "the incoming dc (from step t+1) is ignored: c_t is used twice (by h_t and by step t+1) and receives the sum of both",
+        "no_forget_path": "dc_prev is missing: c_{t-1} reaches c_t through the forget gate (the product f * c_{t-1})",
+        "forget_path_without_f": "dc_prev is dc_t without the forget gate: c_t = f * c_{t-1} + ..., and in a product the local derivative is the other factor",
     },
 }
 

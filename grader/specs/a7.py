@@ -116,8 +116,8 @@ def attention_mistakes(d, inputs, params, dout, expected):
     run = lambda **flags: hidden.attention(x, params, nh, dout, **flags)  # noqa: E731
     backward_scale = ("the 1/sqrt(head size) scaling is missing in backward: forward scales the scores, so "
                       "dscores must be multiplied by 1/sqrt(hs) too before dq and dk")
-    rowsum = ("the softmax backward lacks the row-sum term: dscores = att * (datt - (datt * att).sum(axis=-1, "
-              "keepdims=True)), one row of the softmax Jacobian at a time")
+    rowsum = ("the softmax backward lacks the row-sum term: every probability of a row depends on every score of "
+              "that row (the softmax Jacobian, one row at a time), not only on its own")
 
     def backward_mistakes(key):
         pick = (lambda r: r[1]) if key == "dx" else (lambda r: r[2][key])  # noqa: E731
@@ -191,7 +191,7 @@ def block_mistakes(d, inputs, params, dout, expected):
         ("the skip path's gradient is dropped at the second residual sum, x + mlp(ln_2(x)): there the gradient "
          "is dout plus the MLP branch's dx", hidden.block_dx(x, params, nh, dout, skip_mlp=False)),
         ("the skip paths' gradients are dropped at both residual sums: a residual sum x + f(x) sends its "
-         "gradient down both paths, dx = dout + f's backward", hidden.block_dx(x, params, nh, dout, False, False)),
+         "gradient down both paths, and x receives the sum of both", hidden.block_dx(x, params, nh, dout, False, False)),
     ])}
 
 
@@ -271,8 +271,7 @@ TRANSFORMER = Unit(
     mistakes=transformer_mistakes,
     regions=lambda d, inputs: {"grad:wte.weight": [(repeated_rows(inputs[0], (d["V"], embd(d))),
                                                     "wrong only in rows of wte whose token appears more than once: "
-                                                    "those rows must add up the gradients of every occurrence "
-                                                    "(np.add.at)")]},
+                                                    "those rows must add up the gradients of every occurrence")]},
     depends_on=("LayerNorm", "GELU", "CausalSelfAttention", "MLP", "Block"),
 )
 

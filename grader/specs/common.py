@@ -51,7 +51,7 @@ def repeated_index_mistake(idx: np.ndarray, dout: np.ndarray, table_shape: tuple
     wrong = np.zeros(table_shape)
     wrong[flat_idx] = dout.reshape(len(flat_idx), -1)
     return [(f"it equals {what}[idx] = dout (assignment): a token that appears several times in idx must "
-             "receive the sum of its gradients; use np.add.at(d, idx, dout)", wrong)]
+             "receive the sum of the gradients of every occurrence, and an assignment keeps only one of them", wrong)]
 
 
 def repeated_rows(idx: np.ndarray, table_shape: tuple) -> np.ndarray:

@@ -28,7 +28,10 @@ class BigramNet:
 
         Caches idx.
         """
-        ### BEGIN SOLUTION: pick the row of W of each example's previous token
+        ### HINT 1: logits = onehot(idx[:, 0]) @ W picks one row of W per example.
+        ### HINT 2: Index W with the (N,) vector of previous tokens; keep that vector for backward.
+        ### HINT 3: keep idx[:, 0] on self, return the rows of W it picks.
+        ### BEGIN SOLUTION: logits[i] = W[idx[i, 0]]; cache what backward needs
         self.idx = idx[:, 0]
         return self.params["W"][self.idx]
         ### END SOLUTION
@@ -40,7 +43,14 @@ class BigramNet:
         Returns None (token ids have no gradient). Sets self.grads["W"]: (V, V) float64; a row used by several
         examples receives the sum of their gradients.
         """
-        ### BEGIN SOLUTION: scatter-add each dlogits row into the row of W it came from (np.add.at or a one-hot matmul, not W[idx] = ...)
+        ### HINT 1: Write the forward as a matrix product, logits = onehot(idx) @ W, and use the rule of a matrix
+        ###   product.
+        ### HINT 2: Each example's dlogits row belongs to the row of W it was read from; rows read several times add
+        ###   up, rows never read get 0. Assignment W[idx] = ... keeps only one of the repeats.
+        ### HINT 3: dW = onehot(idx).T @ dlogits, or dW = zeros; np.add.at(dW, idx, dlogits).
+        ### ANSWER: np.add.at(dW, idx, dlogits)
+        ### ANSWER: onehot(idx).T @ dlogits
+        ### BEGIN SOLUTION: set self.grads['W'] (V, V); a row of W used by several examples receives the sum of their gradients
         # logits = onehot(idx) @ W, so dW = onehot(idx).T @ dlogits: the sum over the examples of each token
         onehot = np.eye(self.params["W"].shape[0], dtype=dlogits.dtype)[self.idx]  # (N, V)
         dW = onehot.T @ dlogits

@@ -17,6 +17,12 @@ def count_bigrams(words, stoi):
     - counts: (V, V) int64 (any integer dtype of at least 32 bits is accepted, such as the lecture's int32),
       counts[a, b] = how many times token b follows token a.
     """
+    ### HINT 1: Every word contributes len(word) + 1 bigrams once it is framed by '.' at both ends: '.emma.' gives .e
+    ###   em mm ma a.
+    ### HINT 2: Start from a (V, V) int64 array of zeros; walk each framed word pairwise (zip(chars, chars[1:])) and
+    ###   add 1 at [stoi[a], stoi[b]].
+    ### HINT 3: counts = zeros((V, V), int64); for each word: chars = ['.'] + list(word) + ['.']; for a, b in
+    ###   zip(chars, chars[1:]): counts[stoi[a], stoi[b]] += 1.
     ### BEGIN SOLUTION: fill a (V, V) int64 array; counts[a, b] += 1 for each pair (remember the '.' at both ends)
     counts = np.zeros((len(stoi), len(stoi)), dtype=np.int64)
     for word in words:
@@ -38,6 +44,10 @@ def bigram_probs(counts, smoothing=1.0):
     - P: (V, V) float64, P[a, b] = (counts[a, b] + smoothing) / sum over b' of (counts[a, b'] + smoothing);
       every row sums to 1.
     """
+    ### HINT 1: Each row a is a distribution over the next token: smooth every count, then normalise the row.
+    ### HINT 2: Convert to float64 before adding k; the row sums are (V, 1) with keepdims=True so the division
+    ###   broadcasts along each row, not each column.
+    ### HINT 3: P = (counts + k) / (counts + k).sum(axis=1, keepdims=True), in float64.
     ### BEGIN SOLUTION: add the smoothing, then divide each row by its sum (keepdims!) in float64
     smoothed = counts.astype(np.float64) + smoothing
     return smoothed / smoothed.sum(axis=1, keepdims=True)
@@ -54,6 +64,9 @@ def bigram_nll(P, words, stoi):
     Returns:
     - nll: float, -mean over every bigram (a, b) of every word (boundaries included) of log P[a, b].
     """
+    ### HINT 1: The same bigrams count_bigrams counts, looked up in P instead of counted.
+    ### HINT 2: Accumulate log P[a, b] over every bigram of every framed word and count how many there were.
+    ### HINT 3: nll = -(sum of log P[stoi[a], stoi[b]] over all bigrams) / (their number), as a Python float.
     ### BEGIN SOLUTION: sum -log P[a, b] over the same bigrams count_bigrams counts, divide by how many there are
     log_likelihood = 0.0
     n = 0
@@ -79,6 +92,11 @@ def sample_names(P, itos, num, rng):
     Returns:
     - names: list[str] of length num, without the '.' boundaries (a name may be empty: '.' right away).
     """
+    ### HINT 1: A name is a walk through the Markov chain from '.' back to '.'.
+    ### HINT 2: Row P[ix] is the distribution of the next token; draw with rng.choice(V, p=P[ix]) and stop when the
+    ###   draw is 0.
+    ### HINT 3: For each name: ix = 0; loop: ix = rng.choice(V, p=P[ix]); break if ix == 0; else append itos[ix]; join
+    ###   the characters.
     ### BEGIN SOLUTION: start at ix = 0, draw the next id from row P[ix] until you draw 0 again
     names = []
     for _ in range(num):

@@ -50,6 +50,11 @@ class MLP:
 
         Caches what backward needs (each layer caches its own input or output).
         """
+        ### HINT 1: Chain the layers this MLP built in __init__, in the order of the module docstring's equations.
+        ### HINT 2: The embedding gives (N, block_size, n_embd); flatten it to (N, block_size * n_embd) before the
+        ###   hidden Linear, and remember the 3-D shape for backward.
+        ### HINT 3: emb = embedding.forward(idx); embcat = emb.reshape(N, -1); return
+        ###   output.forward(tanh.forward(hidden.forward(embcat))).
         ### BEGIN SOLUTION: chain embedding, reshape to (N, block_size * n_embd), hidden, tanh, output
         emb = self.embedding.forward(idx)
         self.emb_shape = emb.shape
@@ -65,7 +70,13 @@ class MLP:
 
         Returns None. Sets self.grads with the keys of self.params, each the shape of its parameter.
         """
-        ### BEGIN SOLUTION: run the layers' backward in reverse order, undo the reshape, then collect the grads
+        ### HINT 1: Backpropagation through a chain is each layer's backward in the reverse order of forward, each
+        ###   receiving the gradient of its own output.
+        ### HINT 2: A reshape moves no value: its backward is the opposite reshape. The embedding's backward returns
+        ###   None (token ids); its weight gradient is grads['C'].
+        ### HINT 3: dh = output.backward(dlogits); dhpreact = tanh.backward(dh); dembcat = hidden.backward(dhpreact);
+        ###   embedding.backward(dembcat.reshape(emb_shape)); then grads C, W1, b1, W2, b2 from the layers.
+        ### BEGIN SOLUTION: call each layer's backward in reverse order and collect self.grads under the keys of self.params
         dh = self.output.backward(dlogits)
         dhpreact = self.tanh.backward(dh)
         dembcat = self.hidden.backward(dhpreact)

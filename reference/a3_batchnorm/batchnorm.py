@@ -49,6 +49,12 @@ class BatchNorm1d:
         inv_std = 1 / sqrt(var + eps) (C,). Raises ValueError for N < 2 in training mode (one example has no
         variance; PyTorch raises "Expected more than 1 value per channel when training" too).
         """
+        ### HINT 1: The module docstring's equations, top to bottom; the mode decides which mean and variance are
+        ###   used.
+        ### HINT 2: Training: x.mean(axis=0) and x.var(axis=0) (biased), update the running buffers in place with
+        ###   [...] = (the unbiased variance goes into running_var); eval: the buffers. Refuse N < 2 in training.
+        ### HINT 3: inv_std = 1 / sqrt(var + eps); xhat = (x - mean) * inv_std; cache xhat, inv_std and the mode;
+        ###   return gamma * xhat + beta.
         ### BEGIN SOLUTION: batch statistics over axis 0 (biased variance) in training, running ones in eval
         if self.training:
             n = x.shape[0]
@@ -73,13 +79,25 @@ class BatchNorm1d:
 
         Returns:
         - dx: (N, C) float64. In training mode every output row depends on every input row (through the
-          batch's mean and variance):
-              dx = gamma * inv_std / N * (N * dout - dout.sum(0) - xhat * (dout * xhat).sum(0))
-          In eval mode the statistics are constants: dx = gamma * inv_std * dout.
+          batch's mean and variance): derive the gradient through all three paths and simplify it on paper
+          (CS231n's batchnorm_backward_alt), then write the result with the cached xhat and inv_std. In eval
+          mode the statistics are constants.
 
-        Sets self.grads["gamma"] = (dout * xhat).sum(0) and self.grads["beta"] = dout.sum(0), both (C,).
+        Sets self.grads["gamma"] and self.grads["beta"], both (C,), summed over the batch.
         """
-        ### BEGIN SOLUTION: dgamma, dbeta summed over the batch; dx through xhat, and in training through mean and var too
+        ### HINT 1: gamma and beta are broadcast over the N rows: their gradients are sums over the batch. For dx,
+        ###   draw the graph: in training mode x reaches out directly through xhat and also through mean and var,
+        ###   which depend on every row, so every row of dx depends on every row of dout. In eval mode mean and var
+        ###   are constants.
+        ### HINT 2: Name dxhat the gradient of xhat (the upstream times gamma) and go back one node at a time as in
+        ###   a4: dvar from xhat = (x - mean) * (var + eps)**-0.5 (summed over the rows), dmean from xhat and from
+        ###   var, then dx as the sum of three paths (through xhat, through var, through mean), each with its 1/N from
+        ###   the means. Then simplify on paper using xhat and inv_std.
+        ### HINT 3: dgamma = (dout * xhat).sum(0); dbeta = dout.sum(0); training: dx = inv_std / N * (N * dxhat -
+        ###   dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)); eval: dx = dxhat * inv_std.
+        ### ANSWER: N * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)
+        ### ANSWER: (dout * xhat).sum(0)
+        ### BEGIN SOLUTION: return dx (N, C) and set grads['gamma'], grads['beta'] (C,), summed over the batch; follow the mode of the last forward
         self.grads["gamma"] = (dout * self.xhat).sum(axis=0)
         self.grads["beta"] = dout.sum(axis=0)
         dxhat = dout * self.params["gamma"]

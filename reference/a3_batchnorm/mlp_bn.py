@@ -74,6 +74,11 @@ class BatchNormMLP:
 
         Caches idx, each layer's input x (N, fan_in) and output h (N, n_hidden) in self.h.
         """
+        ### HINT 1: The module docstring's loop: each layer is x @ W_i (no bias), the i-th BatchNorm1d, tanh.
+        ### HINT 2: Flatten the embeddings to (N, block_size * n_embd) first; keep every layer's input x and output h,
+        ###   backward and the diagnostics need them.
+        ### HINT 3: x = C[idx].reshape(N, -1); per layer: keep x, x = tanh(bn_i.forward(x @ W_i)), keep it in self.h;
+        ###   logits = x @ W_out + b_out.
         ### BEGIN SOLUTION: embed, flatten, then per layer x @ W_i, the i-th BatchNorm1d, tanh; output layer
         self.idx = idx
         x = self.params["C"][idx].reshape(len(idx), -1)
@@ -94,7 +99,15 @@ class BatchNormMLP:
         Returns None. Sets self.grads with the keys of self.params, each the shape of its parameter, and
         self.dh: the gradient of each layer's tanh output h_i, (N, n_hidden), layer 1 first.
         """
-        ### BEGIN SOLUTION: output layer, then per layer in reverse: tanh, BatchNorm1d.backward, x @ W_i; scatter-add into C
+        ### HINT 1: Walk the layers in reverse: the output Linear, then per layer tanh, your BatchNorm1d.backward, the
+        ###   product x @ W_i; last the embedding table.
+        ### HINT 2: Each Linear follows a2's rules (the weight gradient from the layer's cached input, the input
+        ###   gradient from the weight); tanh's derivative uses its cached output; BatchNorm1d.backward returns
+        ###   dhpreact and holds dgamma, dbeta; a token used several times in idx accumulates into C.
+        ### HINT 3: dW_out = x_L.T @ dlogits, db_out = dlogits.sum(0), dx = dlogits @ W_out.T; per layer i from L
+        ###   down: dh[i] = dx, dhbn = dx * (1 - h_i**2), dhpre = bn_i.backward(dhbn), dW_i = x_i.T @ dhpre, dx =
+        ###   dhpre @ W_i.T; dC = zeros; np.add.at(dC, idx, dx.reshape(N, T, -1)).
+        ### BEGIN SOLUTION: fill self.grads (the keys of self.params) and self.dh, layer 1 first; return None
         out = self.n_layers + 1
         self.grads = {f"W{out}": self.x[-1].T @ dlogits, f"b{out}": dlogits.sum(axis=0)}
         dx = dlogits @ self.params[f"W{out}"].T

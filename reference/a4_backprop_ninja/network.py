@@ -58,7 +58,15 @@ class BackpropNinjaMLP:
 
         Training mode only: the BatchNorm gradient assumes the batch statistics of forward.
         """
-        ### BEGIN SOLUTION: chain manual_backward's dh, dW2, db2, dhpreact, dbngain, dbnbias, then batchnorm_backward for dhprebn, then dembcat, dW1, db1, demb, dC
+        ### HINT 1: Chain your Part 1 functions from dlogits down, replacing the BatchNorm steps by your fused
+        ###   batchnorm_backward.
+        ### HINT 2: The output layer and tanh give dhpreact; dbngain and dbnbias come from dhpreact;
+        ###   batchnorm_backward gives dhprebn; then the first layer and the embedding, with the cached values in
+        ###   self.cache.
+        ### HINT 3: dh = mb.dh(dlogits, W2); dhpreact = mb.dhpreact(dh, h); dhprebn = batchnorm_backward(dhpreact,
+        ###   bngain, bnvar_inv, bnraw); demb = mb.demb(mb.dembcat(dhprebn, W1), emb); grads: C from mb.dC, W1, b1,
+        ###   W2, b2, bngain, bnbias from their functions.
+        ### BEGIN SOLUTION: fill self.grads (every key of self.params, each its parameter's shape); return None
         c, p = self.cache, self.params
         dh = mb.dh(dlogits, p["W2"])
         dhpreact = mb.dhpreact(dh, c["h"])

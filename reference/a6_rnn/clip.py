@@ -16,6 +16,11 @@ def clip_grad_norm(grads, max_norm):
     Returns:
     - norm: float, the global norm before clipping.
     """
+    ### HINT 1: One norm over all arrays together, as if they were one long vector.
+    ### HINT 2: Sum the squares of every entry of every array, take the square root; the scale factor is max_norm /
+    ###   (norm + 1e-6) and applies only when it is below 1.
+    ### HINT 3: norm = sqrt(sum((g * g).sum() for g in grads.values())); when max_norm / (norm + 1e-6) is below 1,
+    ###   multiply every g in place by it; return the norm.
     ### BEGIN SOLUTION: one norm over all arrays together (not per array); scale in place with g *= coef
     norm = float(np.sqrt(sum(float((g * g).sum()) for g in grads.values())))
     coef = max_norm / (norm + 1e-6)

@@ -40,6 +40,10 @@ class GRUCell:
 
         Caches xh, xhr (B, D + H) and h_prev, r, z, hbar (B, H): the gates' derivatives need their outputs.
         """
+        ### HINT 1: The docstring's equations, top to bottom.
+        ### HINT 2: Cache the gates' outputs (r, z, hbar), not their pre-activations, and both concatenations xh and
+        ###   xhr.
+        ### HINT 3: As the equations: xh, r, xhr = [x, r * h_prev], hbar, z, h = (1 - z) * h_prev + z * hbar.
         ### BEGIN SOLUTION: follow the equations top to bottom; cache the gates' outputs (not their pre-activations)
         p = self.params
         self.h_prev = h_prev
@@ -61,7 +65,17 @@ class GRUCell:
 
         Sets self.grads with the six keys of params, this step's gradients (summed over B).
         """
-        ### BEGIN SOLUTION: h = (1 - z) * h_prev + z * hbar gives dz = dh * (hbar - h_prev) and dh_prev = dh * (1 - z) + the paths through the gates
+        ### HINT 1: Draw the graph: z appears twice in h, h_prev reaches h by four paths (directly, through r *
+        ###   h_prev, and through the gates r and z, via xh). Each of those variables receives the sum of its paths.
+        ### HINT 2: From h = (1 - z) * h_prev + z * hbar take dhbar, dz and the direct dh_prev; each gate's local
+        ###   derivative comes from its output (sigmoid: s * (1 - s); tanh: 1 - t**2); each gate's product is a Linear
+        ###   as in a2; split xh and xhr at column D.
+        ### HINT 3: dhbar = dh * z; dz = dh * (hbar - h_prev); dh_prev = dh * (1 - z); dzpre = dz * z * (1 - z);
+        ###   dhbarpre = dhbar * (1 - hbar**2); dxhr = dhbarpre @ W_hbar.T; dh_prev += dxhr[:, D:] * r; drpre =
+        ###   dxhr[:, D:] * h_prev * r * (1 - r); dxh = dzpre @ W_z.T + drpre @ W_r.T; dx = dxh[:, :D] + dxhr[:, :D];
+        ###   dh_prev += dxh[:, D:]; weight grads as xh.T @ dzpre etc.
+        ### ANSWER: dz = dh * (hbar - h_prev)
+        ### BEGIN SOLUTION: return (dx (B, D), dh_prev (B, H)), dh_prev the sum over its paths; set the six grads
         p, g = self.params, self.grads
         D = self.xh.shape[1] - self.h_prev.shape[1]
         dhbar = dh * self.z

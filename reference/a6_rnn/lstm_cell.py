@@ -37,6 +37,11 @@ class LSTMCell:
 
         Caches xh (B, D + H), c_prev, i, f, g, o and tanh(c) (B, H).
         """
+        ### HINT 1: The docstring's equations, with one product for all four gates.
+        ### HINT 2: Slice the (B, 4H) pre-activations into i, f, g, o in PyTorch's order; cache the gates' outputs,
+        ###   c_prev and tanh(c).
+        ### HINT 3: a = xh @ W + b; i, f, o = sigmoid of their slices, g = tanh of its slice; c = f * c_prev + i * g;
+        ###   h = o * tanh(c); return h, c.
         ### BEGIN SOLUTION: one product for all four gates, slice the columns i, f, g, o; cache the gates' outputs
         H = h_prev.shape[1]
         self.xh = np.concatenate([x, h_prev], axis=1)
@@ -63,7 +68,16 @@ class LSTMCell:
 
         Sets self.grads["W"]: (D + H, 4H) and self.grads["b"]: (4H,), this step's gradients (summed over B).
         """
-        ### BEGIN SOLUTION: c gets dc plus the path through h = o * tanh(c); then each gate's local derivative from its output
+        ### HINT 1: c_t is used twice: by h_t = o * tanh(c_t) and by the next step (dc). It receives the sum of both
+        ###   before anything else.
+        ### HINT 2: From the total dc: the gradients of f, i, g (the other factors) and of c_prev; o from h. Each
+        ###   gate's local derivative from its output; concatenate the four pre-activation gradients in i, f, g, o
+        ###   order, then a Linear on xh as in a2, split at column D.
+        ### HINT 3: dc_total = dc + dh * o * (1 - tanh_c**2); do = dh * tanh_c; di = dc_total * g; df = dc_total *
+        ###   c_prev; dg = dc_total * i; da = [di*i*(1-i), df*f*(1-f), dg*(1-g**2), do*o*(1-o)]; dW = xh.T @ da; dxh =
+        ###   da @ W.T; return dxh[:, :D], dxh[:, D:], dc_total * f.
+        ### ANSWER: dc_prev = dc_t * f
+        ### BEGIN SOLUTION: return (dx, dh_prev, dc_prev); set grads['W'] (D + H, 4H) and grads['b'] (4H,)
         dc_total = dc + dh * self.o * (1.0 - self.tanh_c**2)
         do = dh * self.tanh_c
         di = dc_total * self.g

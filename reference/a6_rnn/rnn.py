@@ -57,7 +57,14 @@ class RNN:
 
         Caches idx, the list of step cells self.cells (T of them) and the hidden states hs (B, T, H).
         """
-        ### BEGIN SOLUTION: embed all tokens at once; loop t = 0..T-1 with a fresh cell_for_step() each step, starting from start (and start_c); stack the h's, apply the head
+        ### HINT 1: The module docstring's equations: embed, loop over time from the learned start state, a head at
+        ###   every position.
+        ### HINT 2: One fresh cell_for_step() per time step (shared parameters, its own cache); the start state (1, H)
+        ###   broadcasts over the batch; keep every h in hs (B, T, H).
+        ### HINT 3: emb = wte[idx]; h = broadcast(start); for t: cell = cell_for_step(); h from the step cell's
+        ###   forward of emb[:, t] and the previous h (LSTM: h and c); hs[:, t] = h; return hs @ lm_head_W +
+        ###   lm_head_b.
+        ### BEGIN SOLUTION: embed, run one cell_for_step() per time step from start (and start_c), apply the head
         B, T = idx.shape
         p = self.params
         self.idx = idx
@@ -86,7 +93,16 @@ class RNN:
         cell's gradients summed over the T steps, "start" (and "start_c") from the gradient reaching h_0
         (and c_0) summed over the batch, "wte" scatter-added over every (b, t).
         """
-        ### BEGIN SOLUTION: head first; then t = T-1 down to 0: dh = dhs[:, t] + the dh_prev of step t+1 (and dc); sum the cells' grads; dstart from the last dh_prev; scatter-add demb into wte
+        ### HINT 1: Backpropagation through time: the head first, then the steps in reverse. h_t is used twice (by the
+        ###   head at t and by step t+1), and the cell's parameters and the start state are used at every step or by
+        ###   every example: each receives the sum of its gradients.
+        ### HINT 2: Walk t = T-1 .. 0 carrying dh_prev (and dc) from step t+1: the cell at t gets its head gradient
+        ###   plus that; sum every step's parameter gradients; start gets what reaches h_0 summed over the batch; wte
+        ###   accumulates every dx at its token.
+        ### HINT 3: dhs = dlogits @ lm_head_W.T; dh = 0; for t reversed: demb[:, t], dh = cells[t].backward(dhs[:, t]
+        ###   + dh) (LSTM with dc); cell grads summed; dstart = dh.sum(0, keepdims=True); dwte: scatter-add demb at
+        ###   idx; dlm_head_W = hs.reshape(-1, H).T @ dlogits.reshape(-1, V), dlm_head_b = dlogits.sum((0, 1)).
+        ### BEGIN SOLUTION: fill self.grads (the keys of self.params); return None
         p, g = self.params, {}
         B, T, V = dlogits.shape
         H = p["start"].shape[1]

@@ -37,6 +37,10 @@ class RNNCell:
 
         Caches xh (B, D + H) and h (B, H): tanh's derivative needs only its output.
         """
+        ### HINT 1: The docstring's two equations.
+        ### HINT 2: Concatenate along axis 1, one product, tanh; cache what backward needs (tanh's derivative uses its
+        ###   output).
+        ### HINT 3: xh = concatenate([x, h_prev], 1); h = tanh(xh @ W + b); cache xh, h.
         ### BEGIN SOLUTION: concatenate x and h_prev along axis 1, one matrix product, tanh; cache xh and h
         self.xh = np.concatenate([x, h_prev], axis=1)
         self.h = np.tanh(self.xh @ self.params["W"] + self.params["b"])
@@ -54,7 +58,13 @@ class RNNCell:
 
         Sets self.grads["W"]: (D + H, H) and self.grads["b"]: (H,), this step's gradients (summed over B).
         """
-        ### BEGIN SOLUTION: dhpreact = dh * (1 - h**2); dW = xh.T @ dhpreact; dxh = dhpreact @ W.T, split into dx, dh_prev
+        ### HINT 1: Two stages: tanh, then a Linear on the concatenation [x, h_prev]. A concatenation in forward is a
+        ###   split in backward.
+        ### HINT 2: Through tanh with its cached output, then the rules of a2's Linear on xh; split the gradient of xh
+        ###   at column D into dx and dh_prev.
+        ### HINT 3: dhpreact = dh * (1 - h**2); dW = xh.T @ dhpreact; db = dhpreact.sum(0); dxh = dhpreact @ W.T;
+        ###   return its first D columns as dx and the rest as dh_prev.
+        ### BEGIN SOLUTION: return (dx (B, D), dh_prev (B, H)); set grads['W'], grads['b'] (this step's, summed over B)
         dhpreact = dh * (1.0 - self.h**2)
         self.grads["W"] = self.xh.T @ dhpreact
         self.grads["b"] = dhpreact.sum(axis=0)

@@ -25,6 +25,12 @@ class SequenceCrossEntropy:
 
         Caches the probabilities (B, T, V), the targets and the mask of valid positions.
         """
+        ### HINT 1: a1's cross-entropy on every (b, t), masked: only positions with a target count, and the mean is
+        ###   over them.
+        ### HINT 2: A stable log-softmax over the last axis; replace -1 targets by a valid index (0) to gather, then
+        ###   zero them with the mask; n_valid = the number of True entries.
+        ### HINT 3: loss = -(picked log-probs * valid).sum() / n_valid; cache probs, the mask, the safe targets and
+        ###   n_valid.
         ### BEGIN SOLUTION: a stable log-softmax over the last axis; pick the targets' log-probs where targets != -1; divide by the number of valid positions
         shifted = logits - np.max(logits, axis=-1, keepdims=True)
         log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
@@ -41,10 +47,15 @@ class SequenceCrossEntropy:
         - dloss: float, the upstream gradient (1.0 when this is the final loss).
 
         Returns:
-        - dlogits: (B, T, V) float64, dloss * (softmax - onehot(targets)) / n_valid at valid positions, and
-          exactly 0 at positions whose target is -1.
+        - dlogits: (B, T, V) float64, dloss * d(loss)/d(logits): at each valid position a1's softmax
+          cross-entropy gradient with this loss's mean, and exactly 0 at positions whose target is -1.
         """
-        ### BEGIN SOLUTION: softmax minus one-hot at the valid positions, zero elsewhere, divided by the number of valid positions
+        ### HINT 1: Per valid position this is a1's softmax cross-entropy; a position the loss never reads has
+        ###   gradient 0.
+        ### HINT 2: The mean is over n_valid positions, not B * T: that is the factor every valid row gets.
+        ### HINT 3: dlogits = (probs - onehot(targets)) * valid[..., None] / n_valid * dloss.
+        ### ANSWER: (softmax - onehot(targets)) / n_valid
+        ### BEGIN SOLUTION: return dlogits (B, T, V), exactly 0 where the target is -1; do not modify the cache
         dlogits = self.probs.copy()
         np.put_along_axis(dlogits, self.safe_targets[..., None], np.take_along_axis(
             dlogits, self.safe_targets[..., None], axis=-1) - 1.0, axis=-1)

@@ -33,6 +33,11 @@ class AdamW:
         Returns None. Increments t, updates m and v, and changes every params[name] in place (p -= ..., p *= ...;
         never params[name] = ..., which would unlink the model's layers from the dict).
         """
+        ### HINT 1: The module docstring's six lines, in that order, for every parameter; t counts the calls.
+        ### HINT 2: Change every array in place (p *= ..., p -= ..., m *= ..., m += ...) so the model's layers see it;
+        ###   the bias corrections use the new t.
+        ### HINT 3: t += 1; per p: p *= 1 - lr * wd; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; p -= lr * (m /
+        ###   (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps).
         ### BEGIN SOLUTION: t += 1; per parameter: decay the weights, update m and v, bias-correct, step
         self.t += 1
         beta1, beta2 = self.betas

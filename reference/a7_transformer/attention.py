@@ -9,7 +9,7 @@
     out = y @ c_proj.weight + c_proj.bias            (B, T, C)
 
 The backward is the forward's stages in reverse, as llm.c's attention_backward: the weighted sum of values,
-the softmax (Jacobian per row), the scaled dot product.
+the softmax (every probability of a row depends on every score of that row), the scaled dot product.
 """
 import math
 
@@ -44,6 +44,12 @@ class CausalSelfAttention:
 
         Caches x, q, k, v (B, nh, T, hs), the attention probabilities att (B, nh, T, T) and y (B, T, C).
         """
+        ### HINT 1: The module docstring's stages, top to bottom.
+        ### HINT 2: One product for q, k, v; reshape to (B, T, 3, nh, hs) and transpose to heads; set the scores above
+        ###   the diagonal to -inf before the softmax (shift by the row max); merge heads with a transpose then a
+        ###   reshape.
+        ### HINT 3: qkv = x @ Wattn + battn; q, k, v = heads; att = softmax(mask(q @ k^T / sqrt(hs))); y = merge(att @
+        ###   v); out = y @ Wproj + bproj; cache x, q, k, v, att, y.
         ### BEGIN SOLUTION: project, split heads, scaled scores, -inf above the diagonal, softmax, @ v, merge heads, project
         B, T, C = x.shape
         nh = self.n_head
@@ -69,7 +75,18 @@ class CausalSelfAttention:
         Sets self.grads for the four keys of params, each summed over batch and time. Masked positions (s > t)
         receive exactly zero gradient (their probability is 0), never NaN.
         """
-        ### BEGIN SOLUTION: c_proj backward, split heads, d(att @ v), softmax Jacobian per row, times 1/sqrt(hs), merge dq dk dv
+        ### HINT 1: The forward's stages in reverse: the output projection (a Linear), the weighted sum att @ v (a
+        ###   matrix product: two gradients), the softmax (each probability of a row depends on every score of that
+        ###   row), the scaled product q @ k^T (the scale is a factor in backward too), the input projection. Split
+        ###   and merge the heads as forward did, in reverse.
+        ### HINT 2: For the softmax of one row p = softmax(s): dp_j/ds_k = p_j * (delta_jk - p_k), so ds is p times
+        ###   (the upstream minus its p-weighted row sum). Masked entries have p = 0: their ds is 0 with no special
+        ###   case (never multiply by the -inf scores).
+        ### HINT 3: dy from c_proj; datt = dy @ v^T; dv = att^T @ dy; dscores = att * (datt - (datt * att).sum(-1,
+        ###   keepdims=True)) / sqrt(hs); dq = dscores times k; dk = dscores transposed times q; merge dq, dk, dv into
+        ###   dqkv (B, T, 3C); then c_attn's Linear backward.
+        ### ANSWER: att * (datt - (datt * att).sum(-1, keepdims=True))
+        ### BEGIN SOLUTION: return dx (B, T, C); set the four grads, each summed over batch and time; masked positions get exactly 0
         B, T, C = dout.shape
         nh = self.n_head
         hs = C // nh

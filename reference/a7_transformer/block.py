@@ -3,7 +3,7 @@
     x = x + attn(ln_1(x))
     x = x + mlp(ln_2(x))
 
-Each residual sum sends its upstream gradient down both paths: into the branch, and unchanged along the skip.
+A variable used by both paths of a residual sum (the skip and the branch) receives the sum of their gradients.
 """
 import numpy as np
 
@@ -43,6 +43,9 @@ class Block:
 
         Each layer caches what its own backward needs.
         """
+        ### HINT 1: The module docstring's two lines.
+        ### HINT 2: Each line is a residual sum around a LayerNorm and a branch; each layer caches its own.
+        ### HINT 3: x = x + attn.forward(ln_1.forward(x)); return x + mlp.forward(ln_2.forward(x)).
         ### BEGIN SOLUTION: two residual sums, each around a LayerNorm and a branch (attention, then MLP)
         x = x + self.attn.forward(self.ln_1.forward(x))
         return x + self.mlp.forward(self.ln_2.forward(x))
@@ -53,11 +56,17 @@ class Block:
         - dout: (B, T, C) float64, upstream gradient.
 
         Returns:
-        - dx: (B, T, C) float64: the skip path's gradient plus the branch's, at each residual sum.
+        - dx: (B, T, C) float64.
 
         Sets self.grads with the keys of self.params (prefixed(self.layers, "grads") collects them).
         """
-        ### BEGIN SOLUTION: reverse order; at each residual sum, dx = dout (skip) + the branch's backward
+        ### HINT 1: x is used twice at each residual sum (by the skip and by the branch): it receives the sum of both
+        ###   gradients. Go through the two sums in reverse order.
+        ### HINT 2: The skip path's local derivative is the identity; the branch's gradient is its layers' backward in
+        ###   reverse (the MLP then ln_2; the attention then ln_1).
+        ### HINT 3: dx1 = dout + ln_2.backward(mlp.backward(dout)); dx = dx1 + ln_1.backward(attn.backward(dx1));
+        ###   grads = prefixed(layers, 'grads').
+        ### BEGIN SOLUTION: return dx (B, T, C); collect self.grads with prefixed(self.layers, 'grads')
         dx = dout + self.ln_2.backward(self.mlp.backward(dout))
         dx = dx + self.ln_1.backward(self.attn.backward(dx))
         self.grads = prefixed(self.layers, "grads")

@@ -27,6 +27,10 @@ class LayerNorm:
 
         Caches xhat (B, T, C) and rstd (B, T, 1), as llm.c caches mean and rstd.
         """
+        ### HINT 1: The module docstring's equations, over the last axis only.
+        ### HINT 2: keepdims=True on the mean and the variance so they broadcast over C; cache xhat and rstd.
+        ### HINT 3: mean = x.mean(-1, keepdims); var = ((x - mean)**2).mean(-1, keepdims); rstd = 1 / sqrt(var + eps);
+        ###   xhat = (x - mean) * rstd; out = xhat * weight + bias.
         ### BEGIN SOLUTION: mean and biased variance over the last axis (keepdims), rstd = 1/sqrt(var + eps)
         mean = x.mean(axis=-1, keepdims=True)
         xmu = x - mean
@@ -41,13 +45,22 @@ class LayerNorm:
         - dout: (B, T, C) float64, upstream gradient.
 
         Returns:
-        - dx: (B, T, C) float64, dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), means over C,
-          with dxhat = dout * weight (llm.c doc/layernorm).
+        - dx: (B, T, C) float64 (derive it as a3's BatchNorm backward, with the statistics over C; llm.c's
+          doc/layernorm walks through the same derivation).
 
-        Sets self.grads["weight"] = sum of dout * xhat and self.grads["bias"] = sum of dout, both (C,), summed
-        over every leading axis (batch and time).
+        Sets self.grads["weight"] and self.grads["bias"], both (C,), summed over every leading axis (batch
+        and time).
         """
-        ### BEGIN SOLUTION: dweight, dbias summed over all but the last axis; dx from dxhat = dout * weight (three terms)
+        ### HINT 1: a3's BatchNorm derivation turned sideways: the statistics are over the C features of one position,
+        ###   so each position's dx depends on that position's C values only. weight and bias are broadcast over every
+        ###   leading axis: their gradients sum over them.
+        ### HINT 2: Name dxhat the gradient of xhat (the upstream times weight); go back through xhat = (x - mean) *
+        ###   rstd with three paths (directly, through the mean, through the variance), each mean over C giving 1/C;
+        ###   simplify with xhat and rstd (llm.c doc/layernorm walks it).
+        ### HINT 3: dweight = (dout * xhat).sum(leading axes); dbias = dout.sum(leading axes); dx = rstd * (dxhat -
+        ###   dxhat.mean(-1, keepdims) - xhat * (dxhat * xhat).mean(-1, keepdims)).
+        ### ANSWER: dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)
+        ### BEGIN SOLUTION: return dx (B, T, C); set grads['weight'], grads['bias'] (C,), summed over every leading axis
         lead = tuple(range(dout.ndim - 1))
         self.grads["weight"] = (dout * self.xhat).sum(axis=lead)
         self.grads["bias"] = dout.sum(axis=lead)

@@ -33,6 +33,9 @@ class MLP:
 
         Caches x and the GELU's output a (B, T, 4C); the GELU caches its own input.
         """
+        ### HINT 1: The module docstring's three lines.
+        ### HINT 2: Do each product on (B * T, C) rows; keep x and the GELU's output a for backward.
+        ### HINT 3: h = x @ c_fc.weight + c_fc.bias; a = gelu.forward(h); out = a @ c_proj.weight + c_proj.bias.
         ### BEGIN SOLUTION: c_fc, GELU, c_proj
         # each product on (B * T, C) rows: one 2-D product is faster than NumPy's batched one over B
         self.x = x
@@ -51,7 +54,12 @@ class MLP:
 
         Sets self.grads for the four keys of params, each summed over batch and time.
         """
-        ### BEGIN SOLUTION: c_proj backward, GELU backward, c_fc backward; weights get (inputs as rows).T @ dout
+        ### HINT 1: Three stages in reverse: c_proj (a Linear), your GELU's backward, c_fc (a Linear). Each Linear's
+        ###   weight is used at every (b, t): its gradient sums over them.
+        ### HINT 2: View (B, T, features) as (B * T, features) rows: each Linear is then a2's 2-D Linear.
+        ### HINT 3: dc_proj.weight = a.T @ dout (as rows); dh = gelu.backward(dout @ c_proj.weight.T); dc_fc.weight =
+        ###   x.T @ dh (as rows); biases: sums over (0, 1); dx = dh @ c_fc.weight.T.
+        ### BEGIN SOLUTION: return dx (B, T, C); set the four grads, each summed over batch and time
         C = dout.shape[-1]
         H = self.a.shape[-1]
         self.grads["c_proj.weight"] = self.a.reshape(-1, H).T @ dout.reshape(-1, C)

@@ -49,6 +49,10 @@ class Transformer:
         Caches idx and the final LayerNorm's output (B, T, C); each layer caches its own. Raises ValueError
         when T > block_size (there is no position embedding for it).
         """
+        ### HINT 1: The module docstring's four lines.
+        ### HINT 2: Refuse T > block_size (ValueError); wpe[:T] broadcasts over the batch; cache idx and ln_f's
+        ###   output.
+        ### HINT 3: x = wte[idx] + wpe[:T]; each block's forward in turn; xf = ln_f.forward(x); return xf @ lm_head.
         ### BEGIN SOLUTION: check T, add the embeddings (wpe[:T] broadcasts over the batch), the blocks, ln_f, the head
         T = idx.shape[1]
         if T > self.block_size:
@@ -65,11 +69,19 @@ class Transformer:
         """Inputs:
         - dlogits: (B, T, V) float64, upstream gradient.
 
-        Returns None (token ids have no gradient). Sets self.grads with the keys of self.params: "wte.weight"
-        scatter-adds every position's gradient into its token's row (np.add.at); "wpe.weight" row t is the
-        sum over the batch of the gradient at position t (rows t >= T are 0).
+        Returns None (token ids have no gradient). Sets self.grads with the keys of self.params, each the
+        shape of its parameter (a row of an embedding used several times accumulates; rows of wpe past T
+        are 0).
         """
-        ### BEGIN SOLUTION: head, ln_f, blocks in reverse; then scatter-add into wte and sum over the batch into wpe
+        ### HINT 1: The forward's stages in reverse: the head (a product), ln_f, the blocks from last to first, the
+        ###   two embeddings. wte's rows and wpe's rows are each used several times: each receives the sum of all its
+        ###   gradients.
+        ### HINT 2: A token appearing at several (b, t) accumulates at its row of wte (assignment keeps only one);
+        ###   wpe[:T] was broadcast over the batch, so its gradient sums over the batch; rows of wpe past T get 0.
+        ### HINT 3: dlm_head = xf.T @ dlogits (as rows); dx = ln_f.backward(dlogits @ lm_head.T); blocks in reverse;
+        ###   dwte = zeros; np.add.at(dwte, idx, dx); dwpe[:T] = dx.sum(0).
+        ### ANSWER: np.add.at(dwte, idx, dx)
+        ### BEGIN SOLUTION: fill self.grads (the keys of self.params); return None
         B, T, V = dlogits.shape
         C = self.xf.shape[-1]
         grads = {"lm_head.weight": self.xf.reshape(-1, C).T @ dlogits.reshape(-1, V)}

@@ -43,7 +43,7 @@ A4_BUGS = [
         "the textbook (biased) BatchNorm backward against the lecture's n-1 forward"),
     Bug("dC_assigned_not_accumulated", MB,
         "np.add.at(grad, Xb, demb)", "grad[Xb] = demb",
-        "step.dC", "np.add.at",
+        "step.dC", "the gradients of every occurrence",
         "fancy assignment keeps one of the gradients of a repeated token"),
     Bug("dlogprobs_in_float32", MB,
         "grad = np.zeros_like(logprobs)", "grad = np.zeros_like(logprobs, dtype=np.float32)",
