@@ -629,8 +629,9 @@ def net_gradients(check: Check, rt) -> tuple[str, str]:
         got = arrays["grad"]
         if not close(expected, got, rtol, atol):
             k = int(np.argmax(np.abs(got - expected)))
-            zeros = "; every grad is 0: is the output built from the Values (w * x), not from their .data?" \
-                if not np.any(got) else ""
+            dead = int(np.count_nonzero((got == 0) & (np.abs(expected) > FD_ATOL)))
+            zeros = (f"; {dead} parameters have grad 0 although the loss depends on them: is the output built from "
+                     "the Values themselves (w * x), not from their .data?") if dead else ""
             return "failed", (f"after loss = sum(coefs * {unit.label}({nin}, {list(nouts)})(x) over {len(X)} inputs); "
                               f"loss.backward(), parameters()[{k}].grad is {fmt(got[k])}, expected {fmt(expected[k])} "
                               f"({source}){zeros}")
