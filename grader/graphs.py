@@ -133,12 +133,19 @@ def expression_graphs(draw, leaves: tuple[int, int] = (1, 4), ops: tuple[int, in
 
 # -- fixed programs --------------------------------------------------------------------------------------
 
+# the operations in the order a student usually builds them (micrograd writes -, / and the reflected forms with
+# +, * and **): a mistake in * is then named on v0 * v1, not on the v0 - v1 built from it
+PRIMITIVE_FIRST = ("add", "mul", "pow", "tanh", "exp", "log", "relu", "neg", "add_c", "radd", "mul_c", "rmul",
+                   "sub", "sub_c", "rsub", "div", "div_c", "rdiv")
+
+
 def single_op_programs() -> list[tuple[str, dict]]:
     """One program per operation and operand order, on leaves chosen inside the domain and far from the
     values where a mistake would pass by coincidence (1, 0, -1)."""
     a, b, c = 1.3, -0.7, 2.5
     programs = []
-    for name, (kind, _, _) in micrograd.OPS.items():
+    for name in PRIMITIVE_FIRST:
+        kind = micrograd.OPS[name][0]
         if kind == "pair":
             programs.append((name, {"leaves": [a, b], "ops": [[name, 0, 1]]}))
         elif name == "pow":
