@@ -168,6 +168,10 @@ def cmd_train(args) -> int:
             names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
             print("samples:", " ".join(names))
             return 0
+        if args.model == "micrograd":  # a0: the lecture's two moons, with your Value and MLP
+            from grader.micrograd import train_command
+
+            return train_command(args, impl)
         if args.model in ("rnn", "gru", "lstm"):
             return train_recurrent(args, impl)
         if args.model == "transformer":
@@ -597,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=cmd_grade)
 
     train = sub.add_parser("train", help="train a model on the names, print the losses, sample names")
-    train.add_argument("model", choices=("bigram", "bigram-net", "mlp", "mlp_bn", "backprop-ninja", "wavenet",
+    train.add_argument("model", choices=("micrograd", "bigram", "bigram-net", "mlp", "mlp_bn", "backprop-ninja", "wavenet",
                                          "rnn", "gru", "lstm", "transformer"))
     train.add_argument("--reference", action="store_true", help="use the reference implementation")
     train.add_argument("--submission", help="folder holding your a1_bigram/, a2_mlp/, a6_rnn/ (default: assignments/)")

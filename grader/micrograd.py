@@ -316,3 +316,44 @@ def plot_moons(model, Value, X, y, history, path: str, resolution: int = 60) -> 
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+# -- makemore train micrograd ----------------------------------------------------------------------------
+
+def train_command(args, impl) -> int:
+    """``makemore train micrograd``: the lecture's demo (micrograd's demo.ipynb) with your Value and MLP: 100
+    two-moons points (noise 0.1), MLP(2, [16, 16, 1]) (``--n-hidden`` sets both hidden sizes), 100 steps of the
+    max-margin loss with L2 and SGD from lr 1.0 down to 0.1 (``--steps``, ``--lr``); prints the loss and the
+    accuracy as it goes and, with ``--plot FILE``, draws the loss curve and the decision boundary."""
+    import random
+    import sys
+    import time
+
+    Value, MLP = impl("a0_micrograd.engine:Value"), impl("a0_micrograd.nn:MLP")
+    X, y = make_moons(100, 0.1, seed=args.seed)
+    hidden = args.n_hidden or 16
+    random.seed(args.init_seed)  # the weights are drawn with Python's random module, as in micrograd
+    model = MLP(2, [hidden, hidden, 1])
+    steps, lr = args.steps or 100, args.lr or 1.0
+    every = args.log_every or max(1, steps // 20)
+    print(f"micrograd: MLP(2, [{hidden}, {hidden}, 1]), {len(model.parameters())} parameters, {len(X)} points of "
+          f"two moons, {steps} steps")
+    started = time.time()
+
+    def log(step, loss, accuracy):
+        if step % every == 0 or step == steps - 1:
+            per_step = (time.time() - started) / (step + 1)
+            print(f"step {step + 1:4d}/{steps}  loss {loss:.4f}  accuracy {accuracy:.0%}  "
+                  f"({per_step:.2f} s a step, {per_step * (steps - step - 1):.0f} s left)", flush=True)
+
+    history = train_moons(model, Value, X, y, steps, lr, log=log)
+    if not all(math.isfinite(loss) for loss, _ in history):
+        print("the loss became NaN or inf: are the gradients reset by zero_grad each step?", file=sys.stderr)
+        return 1
+    print(f"trained in {time.time() - started:.1f} s; final loss {history[-1][0]:.4f}, accuracy {history[-1][1]:.0%}")
+    if args.plot:
+        try:
+            print(f"wrote {plot_moons(model, Value, X, y, history, args.plot)}")
+        except ImportError:
+            print("pip install matplotlib to draw the decision boundary", file=sys.stderr)
+    return 0
