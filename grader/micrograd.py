@@ -357,3 +357,42 @@ def train_command(args, impl) -> int:
         except ImportError:
             print("pip install matplotlib to draw the decision boundary", file=sys.stderr)
     return 0
+
+
+def main(argv=None) -> int:
+    """``python -m grader.micrograd --submission FOLDER --options JSON [--plot PNG]``: train FOLDER's Value and
+    MLP with a training check's setup (its options as JSON: n, noise, data_seed, init_seed, nouts, steps, lr,
+    alpha), print the loss and accuracy, and draw them with the decision boundary (the a0 notebook's last cell;
+    your own code, run in this process)."""
+    import argparse
+    import importlib
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m grader.micrograd")
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--options", required=True)
+    parser.add_argument("--plot")
+    args = parser.parse_args(argv)
+    opts = json.loads(args.options)
+    sys.path.insert(0, args.submission)
+    Value = importlib.import_module("a0_micrograd.engine").Value
+    model = importlib.import_module("a0_micrograd.nn").MLP(2, list(opts["nouts"]))
+    X, y = make_moons(opts["n"], opts["noise"], opts["data_seed"])
+    weights = np.random.default_rng(opts["init_seed"]).uniform(-1, 1, n_parameters(2, opts["nouts"]))
+    for p, w in zip(model.parameters(), weights):
+        p.data = float(w)
+    every = max(1, opts["steps"] // 10)
+    history = train_moons(model, Value, X, y, opts["steps"], opts["lr"], opts["alpha"],
+                          log=lambda k, loss, acc: print(f"step {k + 1:3d}  loss {loss:.4f}  accuracy {acc:.0%}")
+                          if k % every == 0 or k == opts["steps"] - 1 else None)
+    if args.plot:
+        try:
+            plot_moons(model, Value, X, y, history, args.plot)
+        except ImportError:
+            print("pip install matplotlib to draw the decision boundary")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -262,3 +262,25 @@ def test_plot_graph_writes_a_png(tmp_path):
     L.backward()
     micrograd.plot_graph(L, str(tmp_path / "graph.png"))
     assert (tmp_path / "graph.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
+    """a0's notebook with the reference's code in its cells, executed by a real kernel (nbclient, ipykernel):
+    every check cell grades it 100/100 and the last cell draws the moons (about 20 s)."""
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    import nbformat
+
+    from grader import generate
+    from grader.instructor import notebooks
+
+    files = {p.as_posix(): (generate.REFERENCE / p).read_text() for p in generate.student_files()}
+    nb = notebooks.build(A0, files, notebooks.package_doc(A0, files))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = ["".join(o.get("text", "") for o in cell.get("outputs", [])) for cell in nb.cells if cell.cell_type == "code"]
+    assert any("100/100" in t for t in texts), texts
+    last = nb.cells[-1].get("outputs", [])
+    assert any("image/png" in o.get("data", {}) for o in last), last
