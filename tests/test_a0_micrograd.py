@@ -284,3 +284,36 @@ def test_the_notebook_runs_in_a_jupyter_kernel(tmp_path, monkeypatch):
     assert any("100/100" in t for t in texts), texts
     last = nb.cells[-1].get("outputs", [])
     assert any("image/png" in o.get("data", {}) for o in last), last
+
+
+def test_a_correct_but_slow_engine_loses_the_deep_graph_check_only_with_a_time_message(tmp_path):
+    """A visited *list* makes backward quadratic: right on small graphs, out of time on 20000 nodes. The
+    message says it is a time limit and where to look (the limit capped to 3 s to keep the test short)."""
+    from tests.corpus.bugs_a0 import ITERATIVE_TOPO
+    from tests.submission import substitute
+
+    submission = copy_submission(tmp_path, packages=("a0_micrograd",))
+    slow = ITERATIVE_TOPO.replace("topo, visited = [], set()", "topo, visited = [], []").replace(
+        "visited.add(node)", "visited.append(node)")
+    substitute(submission, "a0_micrograd/engine.py", ITERATIVE_TOPO, slow)
+    result = grade_assignment(A0, submission, checks=["value.backward", "value.deep_graph"], check_timeout=3)
+    outcomes = {o.name: o for o in result.outcomes}
+    assert outcomes["value.backward"].passed, outcomes["value.backward"].message
+    deep = outcomes["value.deep_graph"]
+    assert deep.status == "timeout" and deep.points == 0
+    assert "timed out after 3 s" in deep.message and "use a set for the visited nodes" in deep.message, deep.message
+
+
+def test_every_graded_function_of_a0_has_a_hint_ladder():
+    """Each function with a solution region in reference/a0_micrograd has hints 1, 2 and 3, and no hint text
+    reaches the stubs."""
+    from grader import generate
+
+    for path in sorted((generate.REFERENCE / "a0_micrograd").glob("*.py")):
+        source = path.read_text()
+        names = generate.enclosing_names(source)
+        graded = {names[n] for n, line in enumerate(source.splitlines(), 1) if generate.BEGIN.match(line)}
+        ladders = generate.hint_ladders(source, str(path))
+        for name in graded:
+            assert len(ladders.get(name, [])) >= 3, f"{path.name}: {name} has {len(ladders.get(name, []))} hints"
+        assert "### HINT" not in generate.strip_solutions(source)
