@@ -23,6 +23,7 @@ Any later engine-style assignment (a tensor Value, say) can reuse these with its
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,6 +203,14 @@ def program_failure(result: dict, program: dict) -> StudentError:
                                       f"{describe_size(program)}: a recursive walk of the graph nests one call per "
                                       "node, and Python stops at about 1000. Build the topological order with a "
                                       "loop and an explicit stack instead of recursion")
+    made = re.match(r"the operation making v(\d+)$", where)
+    if kind == "Contract" and made and int(made[1]) >= len(program["leaves"]):
+        k = int(made[1]) - len(program["leaves"])
+        text = op_text(program, k) if k < len(program.get("ops", [])) else "an operation of the chain"
+        returned = re.search(r"gave an? (\w+)", message)
+        return StudentError("failed", f"`{text}` returned {('a ' + returned[1]) if returned else 'something'}, not "
+                                      f"a Value: every operation must return a new Value (so that backward can "
+                                      f"reach its inputs), in\n" + indent(micrograd.program_text(program)))
     location = f" ({error['location']})" if error.get("location") else ""
     hint = error_hint(where, kind, message)
     return StudentError("error", f"{where} raised {kind}: {message}{location} while running\n"

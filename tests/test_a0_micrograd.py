@@ -317,3 +317,20 @@ def test_every_graded_function_of_a0_has_a_hint_ladder():
         for name in graded:
             assert len(ladders.get(name, [])) >= 3, f"{path.name}: {name} has {len(ladders.get(name, []))} hints"
         assert "### HINT" not in generate.strip_solutions(source)
+
+
+def test_every_check_that_requires_others_names_public_checks_of_its_own_assignment():
+    """A check of another kind of unit (a0's training) gates itself on the checks its options name
+    (``requires``, grader/spec.py): in every assignment they exist, are public and run before it."""
+    gated = 0
+    for assignment in ASSIGNMENTS.values():
+        order = [c.name for c in assignment.checks]
+        for check in assignment.checks:
+            for name in check.options.get("requires", ()):
+                gated += 1
+                assert name in order and order.index(name) < order.index(check.name), (check.name, name)
+                needed = next(c for c in assignment.checks if c.name == name)
+                assert needed.visibility == "public", (check.name, name)
+            if check.options.get("requires"):
+                assert {c.name for c in assignment.prerequisites(check, assignment.checks)} >= set(check.options["requires"])
+    assert gated

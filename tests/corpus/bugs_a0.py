@@ -99,6 +99,11 @@ A0_BUGS = [
 ''',
         "value.forward", "has no __rmul__",
         "forgetting that 2 * a asks the Value, not the int"),
+    Bug("tanh_returns_a_float", ENGINE,
+        '        t = math.tanh(self.data)\n        out = Value(t, (self,), "tanh")\n',
+        '        t = math.tanh(self.data)\n        return t\n',
+        "value.forward", "returned a float, not a Value",
+        "returning the number: the forward value is right, the graph is cut"),
     # -- the network -------------------------------------------------------------------------------------
     Bug("zero_grad_does_nothing", NN,
         "        for p in self.parameters():\n            p.grad = 0.0", "        pass",
