@@ -293,7 +293,7 @@ def plot_graph(root, path: str | None = None):
     return fig
 
 
-def plot_moons(model, Value, X, y, history, path: str, resolution: int = 60) -> str:
+def plot_moons(model, Value, X, y, history, path: str, resolution: int = 40) -> str:
     """The loss curve and the decision boundary of a trained model (the lecture's last picture) in one PNG."""
     import matplotlib
 
