@@ -70,7 +70,7 @@ def torch_grads(torch, program: dict) -> np.ndarray:
     return np.array([float(leaf.grad) if leaf.grad is not None else 0.0 for leaf in leaves])
 
 
-@settings(max_examples=60, deadline=None, database=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(graphs.expression_graphs(ops=(1, 20)))
 def test_reference_grads_equal_torch(program):
     torch = pytest.importorskip("torch")
@@ -81,7 +81,7 @@ KARPATHY_OPS = {"add", "sub", "mul", "div", "add_c", "radd", "sub_c", "rsub", "m
                 "pow", "neg", "relu"}
 
 
-@settings(max_examples=60, deadline=None, database=None)
+@settings(max_examples=40, deadline=None, database=None)
 @given(graphs.expression_graphs(ops=(1, 20)))
 def test_reference_grads_equal_karpathys_micrograd(program):
     """micrograd 0.1.0 from PyPI (pip install micrograd) as a second oracle, on the graphs it can build (it
