@@ -334,3 +334,25 @@ def test_every_check_that_requires_others_names_public_checks_of_its_own_assignm
             if check.options.get("requires"):
                 assert {c.name for c in assignment.prerequisites(check, assignment.checks)} >= set(check.options["requires"])
     assert gated
+
+
+def test_makemore_train_micrograd_shows_the_loss_falling_and_draws_the_boundary(capsys, tmp_path):
+    import re
+
+    from grader.cli import main
+
+    png = tmp_path / "moons.png"
+    args = ["train", "micrograd", "--reference", "--steps", "4", "--n-hidden", "4", "--log-every", "1"]
+    assert main(args + (["--plot", str(png)] if _has_matplotlib() else [])) == 0
+    out = capsys.readouterr().out
+    losses = [float(x) for x in re.findall(r"loss (\d+\.\d+)  accuracy", out)]
+    assert len(losses) == 4 and losses[-1] < losses[0], out
+    assert "MLP(2, [4, 4, 1]), 37 parameters, 100 points of two moons" in out
+    if _has_matplotlib():
+        assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def _has_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
