@@ -46,7 +46,7 @@ A0 = Assignment(
         Check("mlp.zero_grad", 4, graphs.net_zero_grad, MLP, "public", "zero_grad() resets every parameter's grad"),
         Check("mlp.training", 10, graphs.scalar_training, MLP, "public",
               "trains on the two moons with the lecture's loop to the calibrated loss and accuracy",
-              {**MOONS_TRAINING, "requires": ("value.forward", "value.local_backward", "value.backward",
+              {**MOONS_TRAINING, "requires": ("value.forward", "value.local_backward", "value.backward", "value.gradcheck",
                                               "mlp.forward", "mlp.gradcheck", "mlp.zero_grad")}, timeout=30.0),
         Check("value.reference", 10, graphs.graph_gradcheck, VALUE, "hidden",
               "larger random graphs: every node's data and grad equal the reference engine's",
