@@ -33,20 +33,37 @@ CORPUS = Path(__file__).parent / "corpus"
 ALTERNATIVES = [CORPUS / "alternatives", CORPUS / "alternatives_b"]
 
 
-def reference_grads(program: dict) -> np.ndarray:
-    nodes = micrograd.build(Value, program)
+# every scalar engine of every spec (a0's Value today): its reference is checked against the oracles below
+ENGINES = list({c.unit.target: c.unit for a in ASSIGNMENTS.values() for c in a.checks
+                if isinstance(c.unit, graphs.ScalarEngine)}.values())
+
+
+def reference_grads(program: dict, engine=Value) -> np.ndarray:
+    nodes = micrograd.build(engine, program)
     nodes[-1].backward()
     return np.array([v.grad for v in nodes[:len(program["leaves"])]])
 
 
 # -- the reference against oracles -----------------------------------------------------------------------
 
-@settings(max_examples=150, deadline=None, database=None)
-@given(graphs.expression_graphs(ops=(1, 25)))
-def test_reference_grads_equal_finite_differences(program):
-    assert np.all(np.isfinite(micrograd.evaluate(program)))
-    numeric = micrograd.finite_differences(program)
-    assert graphs.close(numeric, reference_grads(program), graphs.FD_RTOL, graphs.FD_ATOL), program
+@pytest.mark.parametrize("unit", ENGINES, ids=[u.target for u in ENGINES])
+def test_reference_grads_equal_finite_differences(unit):
+    from grader.checks import load_reference
+
+    engine = load_reference(unit.target)
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(graphs.expression_graphs(ops=(1, 25)))
+    def agrees(program):
+        assert np.all(np.isfinite(micrograd.evaluate(program)))
+        numeric = micrograd.finite_differences(program)
+        assert graphs.close(numeric, reference_grads(program, engine), graphs.FD_RTOL, graphs.FD_ATOL), program
+
+    agrees()
+
+
+def test_every_scalar_engine_is_found():
+    assert [u.target for u in ENGINES] == ["a0_micrograd.engine:Value"]
 
 
 def test_the_finite_difference_check_can_fail():
