@@ -140,7 +140,7 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
                           check_timeout=check_timeout, started=started)
         done: dict[str, Outcome] = {}  # every check run so far, those run only as prerequisites included
         for check in selected:
-            if check.kind == "training":
+            if check.kind == "training" or check.options.get("requires"):
                 outcome = run_training_check(check, runtime, done)
             else:
                 outcome = run_check(check, runtime)

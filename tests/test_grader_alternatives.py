@@ -126,7 +126,7 @@ def test_grading_a_later_assignment_twice_gives_the_same_outcomes(bug_name, tmp_
     assert summary(first) == summary(second)
 
 
-@pytest.mark.parametrize("key", ["a1", "a2", "a3", "a5", "a6", "a7"])
+@pytest.mark.parametrize("key", ["a0", "a1", "a2", "a3", "a5", "a6", "a7"])
 def test_the_stubs_score_zero_as_not_implemented(key, tmp_path):
     result = grade_assignment(ASSIGNMENTS[key], copy_packages(REFERENCE.parent / "assignments", tmp_path))
     assert len(result.outcomes) == len(ASSIGNMENTS[key].checks)
