@@ -42,10 +42,10 @@ class Value:
         raise NotImplementedError("Value.__mul__: a new Value for self.data * other.data, children (self, other), and a _backward that adds to both inputs' grad")
 
     def __pow__(self, other):
-        """self ** other for a number ``other`` (int or float, not a Value): self.data ** other. Its
-        ``_backward`` adds the power's gradient to self.grad. (Raises AssertionError for a Value exponent.)"""
-        # YOUR CODE HERE (Value.__pow__): only numbers as exponents; a new Value for self.data ** other with child self, and a _backward that adds to self.grad
-        raise NotImplementedError('Value.__pow__: only numbers as exponents; a new Value for self.data ** other with child self, and a _backward that adds to self.grad')
+        """self ** other for a number ``other`` (int or float, not a Value): a Value holding this value's data
+        raised to the power ``other``. Its ``_backward`` adds the power's gradient to self.grad. (Raises AssertionError for a Value exponent.)"""
+        # YOUR CODE HERE (Value.__pow__): only numbers as exponents; a new Value holding the data to the power other, with child self, and a _backward that adds to self.grad
+        raise NotImplementedError('Value.__pow__: only numbers as exponents; a new Value holding the data to the power other, with child self, and a _backward that adds to self.grad')
 
     def tanh(self):
         """tanh(self.data) (math.tanh), with a _backward that adds its gradient to self.grad."""

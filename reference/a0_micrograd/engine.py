@@ -64,12 +64,12 @@ class Value:
         ### END SOLUTION
 
     def __pow__(self, other):
-        """self ** other for a number ``other`` (int or float, not a Value): self.data ** other. Its
-        ``_backward`` adds the power's gradient to self.grad. (Raises AssertionError for a Value exponent.)"""
+        """self ** other for a number ``other`` (int or float, not a Value): a Value holding this value's data
+        raised to the power ``other``. Its ``_backward`` adds the power's gradient to self.grad. (Raises AssertionError for a Value exponent.)"""
         ### HINT 1: The power rule from calculus, with the exponent a constant.
         ### HINT 2: d(x**n)/dx brings n down in front and lowers the exponent by one.
         ### HINT 3: self.grad += other * self.data ** (other - 1) * out.grad.
-        ### BEGIN SOLUTION: only numbers as exponents; a new Value for self.data ** other with child self, and a _backward that adds to self.grad
+        ### BEGIN SOLUTION: only numbers as exponents; a new Value holding the data to the power other, with child self, and a _backward that adds to self.grad
         assert isinstance(other, (int, float)), "only int or float exponents"
         out = Value(self.data**other, (self,), f"**{other}")
 
@@ -82,7 +82,7 @@ class Value:
     def tanh(self):
         """tanh(self.data) (math.tanh), with a _backward that adds its gradient to self.grad."""
         ### HINT 1: The derivative of tanh is best written with tanh's own output t, which you already computed.
-        ### HINT 2: d tanh(x)/dx = 1 - tanh(x)**2: square the output, not the input.
+        ### HINT 2: tanh's derivative is a polynomial in tanh's own value t: differentiate (e^2x - 1)/(e^2x + 1) once and write it with t; it uses the output, not the input.
         ### HINT 3: t = math.tanh(self.data); in _backward: self.grad += (1 - t**2) * out.grad.
         ### BEGIN SOLUTION: a new Value for math.tanh(self.data) with child self, and a _backward that adds to self.grad
         t = math.tanh(self.data)
