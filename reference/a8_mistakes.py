@@ -94,26 +94,34 @@ def vocab_of(merges):
     return vocab
 
 
-def train_variants(text, vocab_size, pattern=None):
-    """[(description, merges)]: what the usual wrong trainers learn from ``text``. pattern None: no split."""
+def train_variants(text, vocab_size, pattern=None, only=None):
+    """[(description, merges)]: what the usual wrong trainers learn from ``text``. pattern None: no split.
+    only: the descriptions holding one of these words (each variant is a whole training run)."""
     chunks = [text] if pattern is None else regex.findall(pattern, text)
     as_bytes = [list(c.encode("utf-8")) for c in chunks]
     n = max(vocab_size - 256, 0)
+    if only is not None:
+        return [(description, merges()) for description, merges in lazy_variants(text, as_bytes, chunks, n, pattern)
+                if any(word in description for word in only)]
+    return [(description, merges()) for description, merges in lazy_variants(text, as_bytes, chunks, n, pattern)]
+
+
+def lazy_variants(text, as_bytes, chunks, n, pattern):
     variants = [
         ("the tie rule is ignored: among pairs of equal count the one occurring first in the text must win "
-         "(max(stats, key=stats.get) over get_stats's insertion order); this took the last one", bpe(as_bytes, n, last_max)),
+         "(max(stats, key=stats.get) over get_stats's insertion order); this took the last one", lambda: bpe(as_bytes, n, last_max)),
         ("the tie rule is ignored: among pairs of equal count the one occurring first in the text must win; "
-         "this took the largest pair", bpe(as_bytes, n, largest_max)),
+         "this took the largest pair", lambda: bpe(as_bytes, n, largest_max)),
         ("the tie rule is ignored: among pairs of equal count the one occurring first in the text must win; "
-         "this took the smallest pair", bpe(as_bytes, n, smallest_max)),
+         "this took the smallest pair", lambda: bpe(as_bytes, n, smallest_max)),
         ("trained on the characters' code points (ord(c)), not the UTF-8 bytes (text.encode('utf-8'))",
-         bpe([[ord(c) for c in ch] for ch in chunks], n)),
-        (f"one merge too few: train makes vocab_size - 256 merges, numbered 256 + i", bpe(as_bytes, n - 1)),
+         lambda: bpe([[ord(c) for c in ch] for ch in chunks], n)),
+        (f"one merge too few: train makes vocab_size - 256 merges, numbered 256 + i", lambda: bpe(as_bytes, n - 1)),
     ]
     if pattern is not None:
         variants.append(("the text was not split by the pattern first: pairs were counted across chunk boundaries "
                          "(count pairs within each chunk of compiled_pattern.findall(text))",
-                         bpe([list(text.encode("utf-8"))], n)))
+                         lambda: bpe([list(text.encode("utf-8"))], n)))
     return variants
 
 

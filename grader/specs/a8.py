@@ -258,6 +258,9 @@ def chunk_property(d, steps, got):
     return None
 
 
+FIRST_CHUNKS = ({"text": "12 34 12 34 1234 abc  abc  abc", "vocab_size": 262, "probe": "1234  abc 123456",
+                 "pattern": "gpt4"},)
+
 REGEX_CHUNKS = ScriptUnit(
     label="RegexTokenizer.chunks", target=REGEX, init=pattern_init,
     dims=st.fixed_dictionaries({"text": training_text(), "vocab_size": st.integers(270, 300), "probe": unicode_text(),
@@ -342,6 +345,9 @@ def save_load_property(d, steps, got):
         return f"after load the pattern is {pattern_after!r}, expected the one saved"
     if ids_after != ids:
         return "after load, encode gives other ids than before save: is the vocabulary rebuilt (self._build_vocab())?"
+    if isinstance(text_after, dict) and "raised" in text_after:
+        return (f"after load, decode raised {text_after['raised']}: {text_after.get('message', '')}: is the "
+                "vocabulary rebuilt after load (self.vocab = self._build_vocab())?")
     return roundtrip_problem(with_specials(d["parts"]), ids_after, text_after, "after load")
 
 
@@ -360,7 +366,8 @@ REGEX_SAVE = ScriptUnit(
                       read("merges"), call("encode", with_specials(d["parts"]), allowed_special="all"),
                       call("save", "tok"), {"file": "tok.model"}, {"new": True}, call("load", "tok.model"),
                       read("merges"), read("special_tokens"), read("pattern"),
-                      call("encode", with_specials(d["parts"]), allowed_special="all"), call("decode", result(11))],
+                      call("encode", with_specials(d["parts"]), allowed_special="all"),
+                      dict(call("decode", result(11)), raises=True)],
 )
 
 
@@ -372,11 +379,12 @@ def names_text() -> str:
 
 REGEX_NAMES = ScriptUnit(
     label="RegexTokenizer.names", target=REGEX, init=lambda d: {},
-    dims=st.just({"text": "the kit's names (data/names.txt)", "vocab_size": 300}),
+    dims=st.just({"text": "the kit's names (data/names.txt)", "vocab_size": 280}),
     script=lambda d: [call("train", names_text(), d["vocab_size"]), read("merges")],
     mistakes=lazily(lambda d, steps, expected: [
         (description, mistakes_at(2, {1: merges}))
-        for description, merges in M.train_variants(names_text(), d["vocab_size"], PATTERNS["gpt4"])]),
+        for description, merges in M.train_variants(names_text(), d["vocab_size"], PATTERNS["gpt4"],
+                                                    only=("not split", "code points"))]),
 )
 
 FIXTURE_DIMS = {
@@ -391,21 +399,25 @@ FIXTURE_DIMS = {
     "BasicTokenizer.encode": [
         {"text": "the cat sat on the mat; the cat ate", "vocab_size": 275, "probe": "the hat that sat on the cat"},
         {"text": "aaaa aaa aa a aaaaaa", "vocab_size": 262, "probe": "aaaaaaaaa a"},
-        {"text": "中文 中文 中文 é é é", "vocab_size": 268, "probe": "中文é 中"}],
+        {"text": "中文 中文 中文 é é é", "vocab_size": 268, "probe": "中文é 中"},
+        {"text": "abab abab bcbcbc", "vocab_size": 258, "probe": "abcbc"}],
     "BasicTokenizer.decode": [{"text": DECODE_TEXT, "vocab_size": 266}],
     "RegexTokenizer.train": [
         {"text": "hello world, hello there! hello hello 123 12345 it's don't", "vocab_size": 275, "pattern": "gpt4"},
         {"text": "hello world, hello there! hello hello 123 12345 it's don't", "vocab_size": 275, "pattern": "gpt2"},
-        {"text": "ab cd ab cd ef ab\n\n  abab  naïve café", "vocab_size": 266, "pattern": "gpt4"}],
+        {"text": "ab cd ab cd ef ab\n\n  abab  naïve café", "vocab_size": 266, "pattern": "gpt4"},
+        {"text": "café café café naïve naïve é", "vocab_size": 262, "pattern": "gpt2"}],
     "RegexTokenizer.encode": [
         {"text": "the cat sat on the mat;   the cat ate 2024 cakes", "vocab_size": 280,
          "probe": "the hat that sat on the cat\n\n   2024!!", "pattern": "gpt4"},
         {"text": "the cat sat on the mat;   the cat ate 2024 cakes", "vocab_size": 280,
-         "probe": "thethe cat's  mat", "pattern": "gpt2"}],
+         "probe": "thethe cat's  mat", "pattern": "gpt2"},
+        {"text": "abab abab bcbcbc", "vocab_size": 258, "probe": "abcbc", "pattern": "gpt4"},
+        {"text": "12 34 12 34 12 34", "vocab_size": 258, "probe": "1234 123456", "pattern": "gpt4"}],
     "RegexTokenizer.special": [
         {"text": "hello world hello end end", "vocab_size": 270, "parts": ["hello", " world end", ""]},
         {"text": "<|endoftext|> x <|endoftext|> x", "vocab_size": 265, "parts": ["", "é😀", "<|"]}],
-    "RegexTokenizer.names": [{"text": "the kit's names (data/names.txt)", "vocab_size": 300}],
+    "RegexTokenizer.names": [{"text": "the kit's names (data/names.txt)", "vocab_size": 280}],
 }
 
 A8 = Assignment(
@@ -416,51 +428,52 @@ A8 = Assignment(
               "pair counts (overlapping, added to a given dict, in order of first occurrence) match the stored answers",
               {"source": "fixture"}),
         Check("get_stats.reference", 2, script_agreement, GET_STATS, "hidden",
-              "pair counts match the reference on generated ids", {"source": "reference"}),
+              "pair counts match the reference on generated ids", {"source": "reference"}, timeout=30.0),
         Check("merge.fixture", 4, script_agreement, MERGE, "public",
               "merge replaces every non-overlapping occurrence, left to right (stored answers)", {"source": "fixture"}),
         Check("merge.reference", 2, script_agreement, MERGE, "hidden", "merge matches the reference on generated ids",
-              {"source": "reference"}),
+              {"source": "reference"}, timeout=30.0),
         Check("basic.train.fixture", 8, script_agreement, BASIC_TRAIN, "public",
               "the merges (in rank order, tie rule included) and the vocabulary match the stored answers",
               {"source": "fixture"}),
         Check("basic.train.reference", 4, script_agreement, BASIC_TRAIN, "hidden",
-              "the merges match the reference's on generated texts", {"source": "reference"}),
+              "the merges match the reference's on generated texts", {"source": "reference"}, timeout=30.0),
         Check("basic.size", 4, script_property, BASIC_SIZE, "public",
               "vocab_size respected: at most vocab_size - 256 merges, ids 256 + i, one token per id",
-              {"property": size_property, "examples": 8}),
+              {"property": size_property, "examples": 8}, timeout=30.0),
         Check("basic.encode.fixture", 6, script_agreement, BASIC_ENCODE, "public",
               "encode applies the merges by rank (stored answers)", {"source": "fixture"}),
         Check("basic.encode.reference", 3, script_agreement, BASIC_ENCODE, "hidden",
               "encode matches the reference on generated texts (emoji, CJK, combining marks, whitespace)",
-              {"source": "reference"}),
+              {"source": "reference"}, timeout=30.0),
         Check("basic.roundtrip", 7, script_property, BASIC_ROUNDTRIP, "public",
               "decode(encode(s)) == s for any Unicode s; an untrained tokenizer gives the UTF-8 bytes",
               {"property": lambda d, steps, got: basic_roundtrip(d, steps, got), "first_dims": FIRST_ROUNDTRIPS,
-               "examples": 12}),
+               "examples": 12}, timeout=30.0),
         Check("basic.decode.fixture", 4, script_agreement, BASIC_DECODE, "public",
               "decode joins bytes and replaces invalid UTF-8 with U+FFFD (stored answers)", {"source": "fixture"}),
         Check("regex.train.fixture", 8, script_agreement, REGEX_TRAIN, "public",
               "the merges with the GPT-2 and GPT-4 patterns (pairs counted within chunks) match the stored answers",
               {"source": "fixture"}),
         Check("regex.train.reference", 4, script_agreement, REGEX_TRAIN, "hidden",
-              "the merges match the reference's on generated texts", {"source": "reference"}),
+              "the merges match the reference's on generated texts", {"source": "reference"}, timeout=30.0),
         Check("regex.encode.fixture", 5, script_agreement, REGEX_ENCODE, "public",
               "encode_ordinary and encode by rank, chunk by chunk (stored answers)", {"source": "fixture"}),
         Check("regex.encode.reference", 3, script_agreement, REGEX_ENCODE, "hidden",
-              "encode matches the reference on generated texts", {"source": "reference"}),
+              "encode matches the reference on generated texts", {"source": "reference"}, timeout=30.0),
         Check("regex.chunks", 6, script_property, REGEX_CHUNKS, "public",
-              "no token crosses a boundary of the pattern's chunks", {"property": chunk_property, "examples": 10}),
+              "no token crosses a boundary of the pattern's chunks",
+              {"property": chunk_property, "examples": 10, "first_dims": FIRST_CHUNKS}, timeout=30.0),
         Check("regex.special.fixture", 6, script_agreement, REGEX_SPECIAL, "public",
               "allowed_special 'all', 'none', 'none_raise' and a set (stored answers)", {"source": "fixture"}),
         Check("regex.special.reference", 3, script_agreement, REGEX_SPECIAL, "hidden",
-              "special tokens inside generated texts match the reference", {"source": "reference"}),
+              "special tokens inside generated texts match the reference", {"source": "reference"}, timeout=30.0),
         Check("regex.roundtrip", 5, script_property, REGEX_ROUNDTRIP, "public",
               "decode(encode(s)) == s with special tokens inside s, each special token one id",
-              {"property": special_roundtrip, "examples": 10}),
+              {"property": special_roundtrip, "examples": 10}, timeout=30.0),
         Check("regex.save_load", 6, script_property, REGEX_SAVE, "public",
               "save writes a readable .model file; load gives back the same merges, special tokens, pattern, ids",
-              {"property": save_load_property, "examples": 5}),
+              {"property": save_load_property, "examples": 5}, timeout=30.0),
         Check("regex.names", 6, script_agreement, REGEX_NAMES, "public",
               "training on the kit's names (230 kB) gives the stored merges within the time limit",
               {"source": "fixture"}, timeout=60.0),
