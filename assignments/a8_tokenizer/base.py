@@ -88,7 +88,8 @@ class Tokenizer:
 
     def load(self, model_file):
         """Read a .model file written by ``save`` into this tokenizer: merges (ids 256, 257, ... in line order),
-        pattern, special tokens, then the vocabulary rebuilt. Raises ValueError if the first line is not
-        "minbpe v1"."""
+        pattern, special tokens (the vocabulary is rebuilt from them after). Raises ValueError if the first line
+        is not "minbpe v1"."""
         # YOUR CODE HERE (Tokenizer.load): parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab
         raise NotImplementedError('Tokenizer.load: parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab')
+        self.vocab = self._build_vocab()  # every token's bytes, from what was read (given)

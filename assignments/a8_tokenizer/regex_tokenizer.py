@@ -13,7 +13,8 @@ except ImportError as err:  # the one assignment that needs it: say how to get i
 
 from .base import Tokenizer, get_stats, merge
 
-# The split patterns of tiktoken (openai_public.py): GPT-2's (r50k_base) and GPT-4's (cl100k_base).
+# The split patterns as the lecture and minbpe write them: GPT-2's (openai/gpt-2 encoder.py, r50k_base) and GPT-4's
+# (tiktoken's cl100k_base of the lecture's time; later tiktoken releases made a few quantifiers possessive).
 GPT2_SPLIT_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 GPT4_SPLIT_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|"""
                       r"""\s*[\r\n]|\s+(?!\S)|\s+""")
@@ -45,6 +46,7 @@ class RegexTokenizer(Tokenizer):
         """
         # YOUR CODE HERE (RegexTokenizer.train): split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)
         raise NotImplementedError("RegexTokenizer.train: split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)")
+        self.vocab = self._build_vocab()  # every token's bytes, from the merges (given)
 
     def register_special_tokens(self, special_tokens):
         """special_tokens: dict {str: int}, e.g. {"<|endoftext|>": 100257}; ids outside the merges' range."""

@@ -117,8 +117,8 @@ class Tokenizer:
             f.write("minbpe v1\n")
             f.write(f"{self.pattern}\n")
             f.write(f"{len(self.special_tokens)}\n")
-            for special, idx in self.special_tokens.items():
-                f.write(f"{special} {idx}\n")
+            for text, idx in self.special_tokens.items():
+                f.write(f"{text} {idx}\n")
             for idx0, idx1 in self.merges:
                 f.write(f"{idx0} {idx1}\n")
         inverted = {idx: pair for pair, idx in self.merges.items()}
@@ -134,13 +134,13 @@ class Tokenizer:
 
     def load(self, model_file):
         """Read a .model file written by ``save`` into this tokenizer: merges (ids 256, 257, ... in line order),
-        pattern, special tokens, then the vocabulary rebuilt. Raises ValueError if the first line is not
-        "minbpe v1"."""
+        pattern, special tokens (the vocabulary is rebuilt from them after). Raises ValueError if the first line
+        is not "minbpe v1"."""
         ### HINT 1: read the lines back in the order save wrote them; the merges come last, one per line.
         ### HINT 2: the pattern line may be empty (a BasicTokenizer); strip only the newline ("\n"), never
         ###   spaces, which a pattern may hold. A special token line is "TEXT ID": split on the last space.
-        ### HINT 3: merge number i of the file is self.merges[(int(a), int(b))] = 256 + i; at the end
-        ###   self.vocab = self._build_vocab().
+        ### HINT 3: merge number i of the file is self.merges[(int(a), int(b))] = 256 + i (the vocabulary is
+        ###   rebuilt after your code).
         ### BEGIN SOLUTION: parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab
         with open(model_file, encoding="utf-8") as f:
             lines = f.read().split("\n")
@@ -148,14 +148,15 @@ class Tokenizer:
             raise ValueError(f"{model_file} is not a minbpe v1 model file")
         self.pattern = lines[1]
         n_special = int(lines[2])
-        self.special_tokens = {}
+        specials = {}
         for line in lines[3:3 + n_special]:
             special, _, idx = line.rpartition(" ")
-            self.special_tokens[special] = int(idx)
+            specials[special] = int(idx)
+        self.special_tokens = specials
         self.merges = {}
         for line in lines[3 + n_special:]:
             if line.strip():
                 idx0, idx1 = map(int, line.split())
                 self.merges[(idx0, idx1)] = 256 + len(self.merges)
-        self.vocab = self._build_vocab()
         ### END SOLUTION
+        self.vocab = self._build_vocab()  # every token's bytes, from what was read (given)

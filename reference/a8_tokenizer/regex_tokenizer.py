@@ -13,7 +13,8 @@ except ImportError as err:  # the one assignment that needs it: say how to get i
 
 from .base import Tokenizer, get_stats, merge
 
-# The split patterns of tiktoken (openai_public.py): GPT-2's (r50k_base) and GPT-4's (cl100k_base).
+# The split patterns as the lecture and minbpe write them: GPT-2's (openai/gpt-2 encoder.py, r50k_base) and GPT-4's
+# (tiktoken's cl100k_base of the lecture's time; later tiktoken releases made a few quantifiers possessive).
 GPT2_SPLIT_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 GPT4_SPLIT_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|"""
                       r"""\s*[\r\n]|\s+(?!\S)|\s+""")
@@ -47,8 +48,8 @@ class RegexTokenizer(Tokenizer):
         ###   each round counts the pairs of every chunk into one dict, then merges the best pair in every chunk.
         ### HINT 2: stats = {}; for chunk_ids in ids: get_stats(chunk_ids, stats); pair = max(stats,
         ###   key=stats.get) (ties: the first occurring); stop when stats is empty; idx = 256 + i.
-        ### HINT 3: ids = [merge(chunk_ids, pair, idx) for chunk_ids in ids]; self.merges[pair] = idx; finally
-        ###   self.vocab = self._build_vocab(). (Faster: count each distinct chunk once, times its frequency.)
+        ### HINT 3: ids = [merge(chunk_ids, pair, idx) for chunk_ids in ids]; self.merges[pair] = idx. (Faster:
+        ###   count each distinct chunk once, times its frequency.)
         ### BEGIN SOLUTION: split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)
         if vocab_size < 256:
             raise ValueError(f"vocab_size must be at least 256 (the bytes), got {vocab_size}")
@@ -111,8 +112,8 @@ class RegexTokenizer(Tokenizer):
             self.merges[pair] = idx
             if verbose:
                 print(f"merge {i + 1}/{vocab_size - 256}: {pair} -> {idx} ({best_count} occurrences)")
-        self.vocab = self._build_vocab()
         ### END SOLUTION
+        self.vocab = self._build_vocab()  # every token's bytes, from the merges (given)
 
     def register_special_tokens(self, special_tokens):
         """special_tokens: dict {str: int}, e.g. {"<|endoftext|>": 100257}; ids outside the merges' range."""
