@@ -242,3 +242,14 @@ def test_every_script_unit_runs_on_the_reference_and_compares_something(assignme
             from grader.scripts import compared
 
             assert compared(unit, dims, steps), unit.label
+
+
+def test_the_token_view_colours_each_token_and_counts_them(capsys):
+    from grader import tokenview
+
+    shown = tokenview.render([b"ab", b" c", b"\xe4"])
+    assert shown.count("\x1b[48;5;") == 3 and "\ufffd" in shown
+    assert tokenview.render([b"ab", b" c"], colour=False) == "ab| c"
+    assert tokenview.main(["hello hello", "--reference", "--vocab-size", "260", "--no-colour"]) == 0
+    out = capsys.readouterr().out
+    assert "tokens for 11 UTF-8 bytes" in out and "4 merges learned" in out, out

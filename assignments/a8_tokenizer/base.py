@@ -54,7 +54,7 @@ class Tokenizer:
         self.merges = {}  # (int, int) -> int, in the order learned
         self.pattern = ""  # the split pattern ("" for none)
         self.special_tokens = {}  # str -> int, e.g. {"<|endoftext|>": 100257}
-        self.vocab = self._build_vocab()  # int -> bytes
+        self.vocab = {idx: bytes([idx]) for idx in range(256)}  # int -> bytes: the bytes, no merges yet
 
     def train(self, text, vocab_size, verbose=False):
         raise NotImplementedError("a subclass trains")
@@ -88,8 +88,7 @@ class Tokenizer:
 
     def load(self, model_file):
         """Read a .model file written by ``save`` into this tokenizer: merges (ids 256, 257, ... in line order),
-        pattern, special tokens (the vocabulary is rebuilt from them after). Raises ValueError if the first line
-        is not "minbpe v1"."""
+        pattern, special tokens, then the vocabulary rebuilt (self._build_vocab()). Raises ValueError if the
+        first line is not "minbpe v1"."""
         # YOUR CODE HERE (Tokenizer.load): parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab
         raise NotImplementedError('Tokenizer.load: parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab')
-        self.vocab = self._build_vocab()  # every token's bytes, from what was read (given)

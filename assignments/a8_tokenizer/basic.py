@@ -19,7 +19,6 @@ class BasicTokenizer(Tokenizer):
         """
         # YOUR CODE HERE (BasicTokenizer.train): vocab_size - 256 rounds over the UTF-8 bytes: count pairs, merge the most frequent (ties: first occurring) into 256 + i
         raise NotImplementedError('BasicTokenizer.train: vocab_size - 256 rounds over the UTF-8 bytes: count pairs, merge the most frequent (ties: first occurring) into 256 + i')
-        self.vocab = self._build_vocab()  # every token's bytes, from the merges (given)
 
     def encode(self, text):
         """The ids of ``text``: its UTF-8 bytes, then the learned merges applied by rank, the earliest learned

@@ -46,13 +46,12 @@ class RegexTokenizer(Tokenizer):
         """
         # YOUR CODE HERE (RegexTokenizer.train): split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)
         raise NotImplementedError("RegexTokenizer.train: split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)")
-        self.vocab = self._build_vocab()  # every token's bytes, from the merges (given)
 
     def register_special_tokens(self, special_tokens):
         """special_tokens: dict {str: int}, e.g. {"<|endoftext|>": 100257}; ids outside the merges' range."""
         self.special_tokens = dict(special_tokens)
         self.inverse_special_tokens = {idx: special for special, idx in self.special_tokens.items()}
-        self.vocab = self._build_vocab()
+        self.vocab.update({idx: special.encode("utf-8") for special, idx in self.special_tokens.items()})
 
     def decode(self, ids):
         """The text of ``ids`` (merged tokens and special tokens): every token's bytes joined (a special token's

@@ -77,7 +77,7 @@ class Tokenizer:
         self.merges = {}  # (int, int) -> int, in the order learned
         self.pattern = ""  # the split pattern ("" for none)
         self.special_tokens = {}  # str -> int, e.g. {"<|endoftext|>": 100257}
-        self.vocab = self._build_vocab()  # int -> bytes
+        self.vocab = {idx: bytes([idx]) for idx in range(256)}  # int -> bytes: the bytes, no merges yet
 
     def train(self, text, vocab_size, verbose=False):
         raise NotImplementedError("a subclass trains")
@@ -134,13 +134,13 @@ class Tokenizer:
 
     def load(self, model_file):
         """Read a .model file written by ``save`` into this tokenizer: merges (ids 256, 257, ... in line order),
-        pattern, special tokens (the vocabulary is rebuilt from them after). Raises ValueError if the first line
-        is not "minbpe v1"."""
+        pattern, special tokens, then the vocabulary rebuilt (self._build_vocab()). Raises ValueError if the
+        first line is not "minbpe v1"."""
         ### HINT 1: read the lines back in the order save wrote them; the merges come last, one per line.
         ### HINT 2: the pattern line may be empty (a BasicTokenizer); strip only the newline ("\n"), never
         ###   spaces, which a pattern may hold. A special token line is "TEXT ID": split on the last space.
-        ### HINT 3: merge number i of the file is self.merges[(int(a), int(b))] = 256 + i (the vocabulary is
-        ###   rebuilt after your code).
+        ### HINT 3: merge number i of the file is self.merges[(int(a), int(b))] = 256 + i; at the end
+        ###   self.vocab = self._build_vocab().
         ### BEGIN SOLUTION: parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab
         with open(model_file, encoding="utf-8") as f:
             lines = f.read().split("\n")
@@ -158,5 +158,5 @@ class Tokenizer:
             if line.strip():
                 idx0, idx1 = map(int, line.split())
                 self.merges[(idx0, idx1)] = 256 + len(self.merges)
+        self.vocab = self._build_vocab()
         ### END SOLUTION
-        self.vocab = self._build_vocab()  # every token's bytes, from what was read (given)

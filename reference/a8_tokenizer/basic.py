@@ -21,8 +21,8 @@ class BasicTokenizer(Tokenizer):
         ###   everywhere, record it in self.merges; vocab_size - 256 rounds.
         ### HINT 2: stats = get_stats(ids); pair = max(stats, key=stats.get) keeps the first-occurring pair among
         ###   equal counts (the tie rule); stop when stats is empty. The new id is 256 + i.
-        ### HINT 3: after each merge: ids = merge(ids, pair, idx); self.merges[pair] = idx (the vocabulary is
-        ###   rebuilt from self.merges after your code).
+        ### HINT 3: after each merge: ids = merge(ids, pair, idx); self.merges[pair] = idx; and at the end
+        ###   self.vocab = self._build_vocab().
         ### BEGIN SOLUTION: vocab_size - 256 rounds over the UTF-8 bytes: count pairs, merge the most frequent (ties: first occurring) into 256 + i
         if vocab_size < 256:
             raise ValueError(f"vocab_size must be at least 256 (the bytes), got {vocab_size}")
@@ -38,8 +38,8 @@ class BasicTokenizer(Tokenizer):
             self.merges[pair] = idx
             if verbose:
                 print(f"merge {i + 1}/{vocab_size - 256}: {pair} -> {idx} ({stats[pair]} occurrences)")
+        self.vocab = self._build_vocab()
         ### END SOLUTION
-        self.vocab = self._build_vocab()  # every token's bytes, from the merges (given)
 
     def encode(self, text):
         """The ids of ``text``: its UTF-8 bytes, then the learned merges applied by rank, the earliest learned

@@ -48,8 +48,8 @@ class RegexTokenizer(Tokenizer):
         ###   each round counts the pairs of every chunk into one dict, then merges the best pair in every chunk.
         ### HINT 2: stats = {}; for chunk_ids in ids: get_stats(chunk_ids, stats); pair = max(stats,
         ###   key=stats.get) (ties: the first occurring); stop when stats is empty; idx = 256 + i.
-        ### HINT 3: ids = [merge(chunk_ids, pair, idx) for chunk_ids in ids]; self.merges[pair] = idx. (Faster:
-        ###   count each distinct chunk once, times its frequency.)
+        ### HINT 3: ids = [merge(chunk_ids, pair, idx) for chunk_ids in ids]; self.merges[pair] = idx; finally
+        ###   self.vocab = self._build_vocab(). (Faster: count each distinct chunk once, times its frequency.)
         ### BEGIN SOLUTION: split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)
         if vocab_size < 256:
             raise ValueError(f"vocab_size must be at least 256 (the bytes), got {vocab_size}")
@@ -112,14 +112,14 @@ class RegexTokenizer(Tokenizer):
             self.merges[pair] = idx
             if verbose:
                 print(f"merge {i + 1}/{vocab_size - 256}: {pair} -> {idx} ({best_count} occurrences)")
+        self.vocab = self._build_vocab()
         ### END SOLUTION
-        self.vocab = self._build_vocab()  # every token's bytes, from the merges (given)
 
     def register_special_tokens(self, special_tokens):
         """special_tokens: dict {str: int}, e.g. {"<|endoftext|>": 100257}; ids outside the merges' range."""
         self.special_tokens = dict(special_tokens)
         self.inverse_special_tokens = {idx: special for special, idx in self.special_tokens.items()}
-        self.vocab = self._build_vocab()
+        self.vocab.update({idx: special.encode("utf-8") for special, idx in self.special_tokens.items()})
 
     def decode(self, ids):
         """The text of ``ids`` (merged tokens and special tokens): every token's bytes joined (a special token's
