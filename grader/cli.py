@@ -333,7 +333,15 @@ def train_transformer(args, impl) -> int:
     from grader.data import load_sequence_splits
     from grader.training import Schedule
 
-    splits = load_sequence_splits(args.data, seed=args.seed)
+    if getattr(args, "tokenizer", "char") == "bpe":  # a8's tokens instead of characters (grader/bpe_data.py)
+        from grader.bpe_data import bpe_sequence_splits
+
+        splits, tokenizer = bpe_sequence_splits(impl("a8_tokenizer.regex_tokenizer:RegexTokenizer"), args.vocab_size,
+                                                args.data, seed=args.seed)
+        print(f"BPE: {len(tokenizer.merges)} merges learned on the training names, {len(splits.vocab) - 1} of the "
+              f"tokens used, block_size {splits.block_size} tokens")
+    else:
+        splits = load_sequence_splits(args.data, seed=args.seed)
     model = impl("a7_transformer.transformer:Transformer")(
         vocab_size=len(splits.vocab), block_size=splits.block_size, n_layer=args.n_layer, n_head=args.n_head,
         n_embd=args.n_embd or 64, rng=np.random.default_rng(args.init_seed), dtype=np.dtype(args.dtype))
@@ -345,7 +353,16 @@ def train_transformer(args, impl) -> int:
     n_params = sum(p.size for p in model.params.values())
     print(f"transformer: {n_params} parameters, {len(splits.train[0])} training words, block_size "
           f"{splits.block_size}, {schedule.steps} steps of your AdamW in {args.dtype}")
-    return run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
+    status = run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
+    if status == 0:
+        from grader.bpe_data import targets_per_character
+        from grader.training import evaluate
+
+        for split, words in (("train", splits.train_words), ("test", splits.test_words)):
+            X, Y = getattr(splits, split)
+            per_char = evaluate(model, loss_fn, X, Y) * targets_per_character(words, Y)
+            print(f"{split:5s} loss per character {per_char:.4f} (nats; each name's letters and its end)")
+    return status
 
 
 # Each model's sizes in its lecture (block_size, n_embd, n_hidden, n_layers), used where not given.
@@ -619,6 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--n-embd2", type=int, default=64, help="hidden state size of rnn/gru/lstm")
     train.add_argument("--n-layer", type=int, default=4, help="transformer blocks")
     train.add_argument("--n-head", type=int, default=4, help="attention heads per block")
+    train.add_argument("--tokenizer", choices=("char", "bpe"), default="char", help="transformer: characters, or "
+                       "your a8 RegexTokenizer's tokens trained on the training names (loss also per character)")
+    train.add_argument("--vocab-size", type=int, default=512, help="--tokenizer bpe: the tokenizer's vocab_size")
     train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
     train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches "

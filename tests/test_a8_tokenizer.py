@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
@@ -253,3 +254,24 @@ def test_the_token_view_colours_each_token_and_counts_them(capsys):
     assert tokenview.main(["hello hello", "--reference", "--vocab-size", "260", "--no-colour"]) == 0
     out = capsys.readouterr().out
     assert "tokens for 11 UTF-8 bytes" in out and "4 merges learned" in out, out
+
+
+def test_names_as_bpe_tokens_for_the_transformer(tmp_path):
+    """makemore train transformer --tokenizer bpe: rows as makemore.py's, tokens renumbered after the boundary,
+    and the loss per character counts each name's letters and its end."""
+    from grader.bpe_data import bpe_sequence_splits, targets_per_character
+
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(["anna", "annabel", "bella", "ann", "emma", "emmanuel", "ella", "bob"] * 3) + "\n")
+    splits, tokenizer = bpe_sequence_splits(RegexTokenizer, 262, names, seed=1)
+    assert len(tokenizer.merges) == 6
+    X, Y = splits.train
+    for word, x, y in zip(splits.train_words, X, Y):
+        n = int((y != -1).sum())
+        assert x[0] == 0 and y[n - 1] == 0 and list(x[1:n]) == list(y[:n - 1])
+        assert "".join(splits.vocab.itos[i] for i in y[:n - 1]) == word
+        assert n - 1 < len(word) or len(word) <= 3  # merges shorten names
+    assert targets_per_character(splits.train_words, Y) < 1
+    char_Y = np.full((1, 6), -1)
+    char_Y[0, :5] = 1
+    assert targets_per_character(["anna"], char_Y) == 1.0
