@@ -10,7 +10,10 @@ from grader.spec import Assignment, Check, ScriptUnit
 from grader.specs.common import hidden_mistakes
 from grader.strategies import training_text, unicode_text
 
-M = hidden_mistakes("a8")
+try:
+    M = hidden_mistakes("a8")
+except ImportError:  # the regex package missing where the reference is: the mistakes are named from the fixtures
+    M = None
 
 # The split patterns the student's file defines (tests/test_a8_tokenizer.py holds them equal to the reference's).
 PATTERNS = {
