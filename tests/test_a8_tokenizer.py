@@ -275,3 +275,12 @@ def test_names_as_bpe_tokens_for_the_transformer(tmp_path):
     char_Y = np.full((1, 6), -1)
     char_Y[0, :5] = 1
     assert targets_per_character(["anna"], char_Y) == 1.0
+
+
+def test_grading_a_wrong_tokenizer_twice_says_the_same(tmp_path):
+    bug = next(b for b in A8_BUGS if b.name == "encode_ordinary_crosses_chunks")
+    submission = build_submission(bug, tmp_path)
+    first, second = (grade_assignment(A8, submission, checks=["regex.chunks", "regex.encode.reference"]).outcomes
+                     for _ in range(2))
+    assert [(o.status, o.message) for o in first] == [(o.status, o.message) for o in second]
+    assert all(o.status == "failed" for o in first), [o.message for o in first]

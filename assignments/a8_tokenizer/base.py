@@ -56,15 +56,6 @@ class Tokenizer:
         self.special_tokens = {}  # str -> int, e.g. {"<|endoftext|>": 100257}
         self.vocab = {idx: bytes([idx]) for idx in range(256)}  # int -> bytes: the bytes, no merges yet
 
-    def train(self, text, vocab_size, verbose=False):
-        raise NotImplementedError("a subclass trains")
-
-    def encode(self, text):
-        raise NotImplementedError("a subclass encodes")
-
-    def decode(self, ids):
-        raise NotImplementedError("a subclass decodes")
-
     def _build_vocab(self):
         """{id: bytes}: the 256 single bytes, each merge as the bytes of its two parts joined (in merge order,
         so both parts exist already), and the special tokens as their UTF-8 bytes."""
