@@ -284,3 +284,12 @@ def test_grading_a_wrong_tokenizer_twice_says_the_same(tmp_path):
                      for _ in range(2))
     assert [(o.status, o.message) for o in first] == [(o.status, o.message) for o in second]
     assert all(o.status == "failed" for o in first), [o.message for o in first]
+
+
+def test_an_older_reference_without_an_assignments_mistakes_module_grades_without_them(monkeypatch):
+    """Another kit's reference on the path (an older editable install) lacks reference/a8_mistakes.py: the specs
+    still import, the hidden mistakes are simply absent."""
+    from grader.specs import common
+
+    monkeypatch.setattr(common, "reference_available", lambda: True)
+    assert common.hidden_mistakes("a99") is None
