@@ -213,3 +213,26 @@ class Assignment:
                 if isinstance(target, str) and ":" in target:
                     targets.add(target.partition(":")[0])
         return sorted(t.replace(".", "/") + ".py" for t in targets if not t.startswith(self.package + "."))
+
+
+@dataclass
+class ScriptUnit:
+    """Code whose results are plain Python values, not arrays (a tokenizer: ids, merges, text, a file), graded by
+    running a script of calls (grader/sandbox/plain.py) on the student's object and on the reference's.
+
+    target: a class ("a8_tokenizer.basic:BasicTokenizer", built with init(dims)) or, with init None, a module
+    whose functions the script calls ("a8_tokenizer.base"). dims: strategy of dicts of plain values (hypothesis
+    draws texts here). script(dims) -> the steps. compare(dims) -> the indices of the steps whose results are
+    compared (default: every "call" and "read" step). mistakes(dims, steps, expected) -> [(description,
+    results)]: known wrong results (None where any result will do), recognised by name. show: the dims worth
+    showing in a message, by name (default all).
+    """
+
+    label: str
+    target: str
+    dims: st.SearchStrategy
+    script: Callable[[dict], list]
+    init: Callable[[dict], dict] | None = None
+    compare: Callable[[dict], list] | None = None
+    mistakes: Callable[..., list] | None = None
+    depends_on: tuple[str, ...] = ()

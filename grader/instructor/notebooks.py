@@ -135,12 +135,13 @@ def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | N
     cells += [v4.new_markdown_cell("## Check everything"),
               kit_cell("# Save the notebook first (Ctrl-S), then run this cell: every local check, as your "
                        "instructor's grader runs them.\nfrom grader.instructor.notebooks import check\n"
-                       f"check(key={assignment.key!r})", "check"),
-              v4.new_markdown_cell("## Train and plot"),
-              kit_cell("# Train the model written above with the training check's setup and plot the loss curve\n"
-                       "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
-                       "from grader.instructor.notebooks import plot_training\n"
-                       f"plot_training(key={assignment.key!r})", "plot")]
+                       f"check(key={assignment.key!r})", "check")]
+    if has_training(assignment):  # an assignment with no model to train (a8's tokenizer) has no loss curve
+        cells += [v4.new_markdown_cell("## Train and plot"),
+                  kit_cell("# Train the model written above with the training check's setup and plot the loss curve\n"
+                           "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
+                           "from grader.instructor.notebooks import plot_training\n"
+                           f"plot_training(key={assignment.key!r})", "plot")]
     if diagnostics_of(assignment) is not None:
         cells += [v4.new_markdown_cell(DIAGNOSTICS_TEXT),
                   kit_cell("# Train the model written above while watching its layers, then show the lecture's plots\n"
@@ -157,6 +158,12 @@ DIAGNOSTICS_TEXT = """## Diagnostics
 The lecture's health checks of a deep network while it trains (makemore part 3): per tanh layer, the
 distribution of its outputs (saturated above |tanh| > 0.97) and of their gradients, and per weight matrix the
 update-to-data ratio log10(std(lr * grad) / std(param)) at every step (about -3 is healthy)."""
+
+
+def has_training(assignment) -> bool:
+    from grader.trainlog import training_config
+
+    return training_config(assignment) is not None
 
 
 def diagnostics_of(assignment) -> dict | None:

@@ -23,7 +23,7 @@ import traceback
 import numpy as np
 
 from grader import micrograd
-from grader.sandbox import guard, protocol
+from grader.sandbox import guard, plain, protocol
 from grader.training import Schedule, dev_loss, train
 
 MAX_RESULT_ELEMENTS = 5_000_000
@@ -231,7 +231,7 @@ class Runner:
         if isinstance(module, dict):
             raise StudentFailure(dict(module, stage="import"))
         obj = module
-        for part in attr.split("."):
+        for part in attr.split(".") if attr else ():  # no attribute: the module itself (a script's functions)
             if not hasattr(obj, part):
                 raise StudentFailure({"type": "MissingName", "where": target, "stage": "import",
                                       "message": f"{module_name} has no {attr!r}"})
@@ -450,6 +450,24 @@ class Runner:
                                    for i, (spec, a) in enumerate(zip(h["args"], args)) if "arrays" in spec
                                    for key in spec["arrays"]}
         return reply, out_arrays
+
+    def op_script(self, h: dict, arrays: dict) -> tuple[dict, dict]:
+        """A script of calls on one object of the student's (or on a module's functions) whose results are plain
+        Python values (grader/sandbox/plain.py): a tokenizer trained, then asked to encode, save, load."""
+        target, label = h["target"], h["label"]
+        found = self.load(target)
+        if h.get("init") is None:
+            make_new = lambda: found  # noqa: E731 - a module (or any object) used as it is
+        else:
+            make_new = lambda: self.call(f"{label}.__init__", found, **{k: plain.from_plain(v)  # noqa: E731
+                                                                        for k, v in h["init"].items()})
+        try:
+            results = plain.run_script(make_new(), make_new, h["steps"], self.call, label)
+        except StudentFailure:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a missing method, a file the script cannot read
+            raise StudentFailure(self.failure_report(exc, label)) from None
+        return {"results": results}, {}
 
     def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Train the student's model with the kit's loop; send back its final parameters."""

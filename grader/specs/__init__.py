@@ -7,8 +7,9 @@ from grader.specs.a4 import A4
 from grader.specs.a5 import A5
 from grader.specs.a6 import A6
 from grader.specs.a7 import A7
+from grader.specs.a8 import A8
 
-ASSIGNMENTS = {a.key: a for a in (A0, A1, A2, A3, A4, A5, A6, A7)}
+ASSIGNMENTS = {a.key: a for a in (A0, A1, A2, A3, A4, A5, A6, A7, A8)}
 
 
 def resolve(name: str):
