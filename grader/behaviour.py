@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import (StudentError, call_request, expect_ok, layer_request, load_reference,
+from grader.checks import (StudentError, call_request, expect_ok, inputs_unchanged, layer_request, load_reference,
                            read_function_result, read_layer_reply, reference_available, reference_object,
                            training_data)
 from grader.diagnose import check_array_type, describe_received
@@ -106,6 +106,7 @@ def normalisation(check: Check, rt) -> tuple[str, str]:
     counts[2, 3] = 0
     smoothing = 0.5
     reply = expect_ok(rt.request("call", *call_request(unit, [counts, smoothing]), timeout=check.timeout))
+    inputs_unchanged(reply, unit.label, ("counts", "smoothing"))
     P = read_function_result(unit, {"V": V}, reply.header["results"][0], reply.arrays, "out0")
     rows, cols = P.sum(axis=1), P.sum(axis=0)
     if not np.allclose(rows, 1.0, atol=1e-9):
@@ -142,6 +143,7 @@ def sampling(check: Check, rt) -> tuple[str, str]:
         if "do not sum to 1" in err.message:  # P's rows sum to 1, its columns do not
             err.message += "\n    hint: sample from the row P[ix], not from a column P[:, ix]"
         raise
+    inputs_unchanged(reply, unit.label, ("P", "itos", "num", "rng"))
     names = [read_function_result(unit, {}, meta, reply.arrays, f"out{i}") for i, meta in enumerate(reply.header["results"])]
     first, second = names
     if len(first) != num:

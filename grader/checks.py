@@ -146,10 +146,32 @@ def array_label(unit: Unit, key: str) -> str:
     return f"{key} returned by {unit.label}.backward"
 
 
+def inputs_unchanged(reply: Reply, label: str, names=None) -> None:
+    """Every call the grader makes must leave the arrays it passed as they were (a caller still needs them: the
+    chain's next step, a second backward); raises StudentError("failed") naming each one modified in place.
+    reply.header["mutated"]: the indices of the modified arguments ("dout": backward's). names: the arguments'
+    names by index (a function's parameters); a layer's are its forward's inputs."""
+    mutated = reply.header.get("mutated") or []
+    if not mutated:
+        return
+    def name(m):
+        if m == "dout":
+            return "dout (backward's argument)"
+        if names is not None and isinstance(m, int) and m < len(names):
+            return f"its argument {names[m]}"
+        return f"input {m} of forward" if names is None else f"its argument {m + 1}"
+    which = ", ".join(map(name, mutated))
+    raise StudentError("failed", f"{label} modified {which} in place; the grader checks that every input is unchanged "
+                                 "after each call, since the caller still needs it (the next step of the chain, a "
+                                 "second backward). Work on new arrays instead (d = x.copy() before changing d; "
+                                 "x = x + 1, not x += 1)")
+
+
 def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs: list, backward: bool) -> dict:
     """The student's arrays by key ("out", "dx", "grad:NAME"), after checking the contract; raises
     StudentError("failed") with the first broken promise."""
     h, arrays = reply.header, reply.arrays
+    inputs_unchanged(reply, unit.label)
     got = {}
     out = h.get("out", {})
     if unit.scalar_output:
@@ -311,11 +333,6 @@ def contract(check: Check, rt) -> tuple[str, str]:
             problem = check_array_type(array_label(unit, "buffer:" + name), reply.header["buffers"][name], value.shape)
             if problem:
                 return with_dims(problem + " (update the running statistics in place, with the shape they have)", dims)
-        mutated = reply.header.get("mutated", [])
-        if mutated:
-            which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
-            return with_dims(f"{unit.label} modified {which} in place; work on new arrays instead "
-                             "(e.g. x = x + 1, not x += 1)", dims)
         changed = reply.header.get("params_changed", [])
         if changed:
             names = ", ".join(f"params[{k!r}]" for k in changed)
@@ -566,7 +583,93 @@ def agreement(check: Check, rt) -> tuple[str, str]:
         return compare(dims, params, inputs, dout, reference_layer(unit, dims, params, inputs, dout))
 
     first = tuple((dims, 0) for dims in check.options.get("first_dims", ()))
-    return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10), first)
+    status, message = run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10), first)
+    if status != "passed":
+        return status, message
+    return extreme_layer_examples(check, rt)
+
+
+def extreme_dims(check: Check, rt) -> dict:
+    """The sizes of a unit's extreme examples: its first stored example's (ordinary, non-degenerate sizes)."""
+    return dict(rt.assignment.fixture_dims.get(check.unit.label, [{}])[0]) or dict(check.options.get("dims", {}))
+
+
+def assignment_units(rt) -> dict:
+    return {c.unit.label: c.unit for c in rt.assignment.checks if isinstance(c.unit, (Unit, FunctionUnit))}
+
+
+def extreme_layer_examples(check: Check, rt) -> tuple[str, str]:
+    """After the ordinary examples: one example per hazard of the unit (grader/hazards.py), where it bites,
+    against the reference's float64 evaluation at EXTREME_RTOL. An example whose reference answer is not finite
+    (the hazard's inputs mean nothing for this unit) is left out."""
+    from grader.hazards import extreme_close, extreme_inputs, extreme_message, hazards_of, signs
+
+    unit: Unit = check.unit
+    dims = extreme_dims(check, rt)
+    if not dims:
+        return "passed", ""
+    hazards = hazards_of(unit, assignment_units(rt))
+    for hazard, sign in ((h, sign) for h in hazards for sign in signs(h)):
+        params, inputs, dout = make_example(unit, dims, 0)
+        inputs, params = extreme_inputs(inputs, params, hazard, unit.differentiable, sign)
+        with np.errstate(all="ignore"):
+            expected = reference_layer(unit, dims, params, inputs, dout)
+        if not all(np.all(np.isfinite(v)) for v in expected.values()):
+            continue
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+            got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
+        except StudentError as err:
+            return err.status, err.message
+        # a model fed token ids is moved through its parameters: at an offset of 1e8 its first layer's gradients
+        # are differences of numbers near 1e8 in any formula, so only what forward gives is compared there
+        keys = [k for k in expected if not (hazard == "variance" and not unit.differentiable and
+                                             not (k == "out" or k.startswith("buffer:")))]
+        for key in keys:
+            value = expected[key]
+            if not extreme_close(np.asarray(value, np.float64), np.asarray(got[key], np.float64)):
+                return "failed", with_dims(extreme_message(array_label(unit, key), hazard, np.asarray(value),
+                                                           np.asarray(got[key]), hazards), dims)
+    return "passed", ""
+
+
+def extreme_function_examples(check: Check, rt, make_args=None, names=None) -> tuple[str, str]:
+    """A function's extreme examples (see extreme_layer_examples): its float array arguments moved to each
+    hazard, against the reference function. make_args(dims) -> the ordinary arguments (default: the unit's
+    args with seed 0); names: the arguments' names, for messages."""
+    from grader.hazards import extreme_args, extreme_close, extreme_message, hazards_of, signs
+
+    unit = check.unit
+    dims = extreme_dims(check, rt)
+    if not dims:
+        return "passed", ""
+    hazards = hazards_of(unit, assignment_units(rt))
+    for hazard, sign in ((h, sign) for h in hazards for sign in signs(h)):
+        ordinary = make_args(dims) if make_args else unit.args(dims, rng_for(0))
+        if ordinary is None:
+            return "passed", ""
+        args = extreme_args(ordinary, hazard, sign)
+        fn = load_reference(unit.target)
+        with np.errstate(all="ignore"):
+            expected = np.asarray(fn(*decode_args(*encode_args(args), make_rng=np.random.default_rng)), np.float64)
+        if not np.all(np.isfinite(expected)):
+            continue
+        try:
+            reply = expect_ok(rt.request("call", *call_request(unit, args), timeout=check.timeout))
+            inputs_unchanged(reply, unit.label, names if names is not None else argument_names(unit))
+            meta = reply.header["results"][0]
+            if meta.get("kind") != "array" and getattr(unit, "result", "array") == "array":
+                raise StudentError("failed", f"{unit.label} should return a float64 array, but returned "
+                                             f"{describe_received(meta)}")
+            got = np.asarray(reply.arrays.get("out0", meta.get("value")), np.float64)
+        except StudentError as err:
+            return err.status, err.message
+        if got.shape != expected.shape or not extreme_close(expected, got):
+            if got.shape != expected.shape:
+                return "failed", with_dims(f"{unit.label}'s result has shape {got.shape}, expected {expected.shape} "
+                                           f"on {hazard} extreme inputs", dims)
+            return "failed", with_dims(extreme_message(f"{unit.label}'s result", hazard, expected, got, hazards), dims)
+    return "passed", ""
 
 
 # -- plain functions -------------------------------------------------------------------------------------
@@ -594,6 +697,16 @@ def read_function_result(unit: FunctionUnit, dims: dict, meta: dict, arrays: dic
     return meta["value"]
 
 
+def argument_names(unit) -> tuple:
+    """The names of a function's parameters, from the reference where it is installed (else none: messages then
+    number the arguments)."""
+    try:
+        import inspect
+        return tuple(inspect.signature(load_reference(unit.target)).parameters)
+    except Exception:  # noqa: BLE001 - no reference (a student's grader), or not a plain function
+        return ()
+
+
 def reference_call(unit: FunctionUnit, args: list):
     fn = load_reference(unit.target)
     value = fn(*decode_args(*encode_args(args), make_rng=np.random.default_rng))
@@ -606,6 +719,7 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
 
     def compare(dims, args, expected, stored=()):
         reply = expect_ok(rt.request("call", *call_request(unit, args, repeat=2), timeout=check.timeout))
+        inputs_unchanged(reply, unit.label, argument_names(unit))
         got, again = (read_function_result(unit, dims, meta, reply.arrays, f"out{i}")
                       for i, meta in enumerate(reply.header["results"]))
         if not np.array_equal(np.asarray(got, np.float64), np.asarray(again, np.float64), equal_nan=True):
@@ -626,7 +740,10 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
         args = unit.args(dims, rng_for(seed))
         return compare(dims, args, reference_call(unit, args))
 
-    return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 8))
+    status, message = run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 8))
+    if status != "passed" or unit.result == "strings":
+        return status, message
+    return extreme_function_examples(check, rt)
 
 
 @lru_cache(maxsize=4)

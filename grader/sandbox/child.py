@@ -439,11 +439,17 @@ class Runner:
         args = protocol.decode_args(h["args"], arrays, make_rng=np.random.default_rng)
         results = []
         out_arrays: dict = {}
+        mutated: list = []
         for repeat in range(h.get("repeat", 1)):
             call_args = [np.random.default_rng(s["rng"]) if "rng" in s else a for s, a in zip(h["args"], args)]
             value = self.call(h["label"], fn, *call_args)
             results.append(self.pack(value, f"out{repeat}", out_arrays))
-        reply = {"results": results}
+            if repeat == 0:  # every array argument must be as it was passed (dicts only where the call says so)
+                mutated = [i for i, (spec, a) in enumerate(zip(h["args"], args))
+                           if ("array" in spec and not unchanged(a, arrays[spec["array"]]))
+                           or ("arrays" in spec and not h.get("return_args")
+                               and not all(unchanged(a.get(k), arrays[n]) for k, n in spec["arrays"].items()))]
+        reply = {"results": results, "mutated": mutated}
         if h.get("return_args"):  # what the call left in its dict arguments, for in-place functions
             reply["args_after"] = {f"{i}:{key}": self.pack(a.get(key), f"arg{i}:{key}", out_arrays)
                                    for i, (spec, a) in enumerate(zip(h["args"], args)) if "arrays" in spec
@@ -522,6 +528,12 @@ class Runner:
                     pass
                 self.output.end_request()
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
+
+
+def unchanged(value, original: np.ndarray) -> bool:
+    """An argument after a call is the array it was before: same type, shape and values (NaN equal to NaN)."""
+    return (type(value) is np.ndarray and value.shape == original.shape
+            and bool(np.array_equal(value, original, equal_nan=value.dtype.kind in "fc")))
 
 
 def read_sources(folder: str, limit: int = 4 << 20) -> str:

@@ -1,0 +1,111 @@
+"""Mistakes of each *kind* the grader must catch in every unit where the kind applies, in the form of
+tests/corpus/bugs.py (one substitution in the reference, the check that must lose its points, the diagnosis
+its message must contain). tests/test_grader_kinds.py grades each on its check and enumerates every unit of
+every spec for the mechanisms that catch them.
+
+- EXTREME: a formula with a numerical hazard (grader/hazards.py) written the unstable way: tanh, sigmoid or
+  GELU through exp, a softmax or cross-entropy without the max shift, a variance as E[x^2] - E[x]^2.
+- INPUTS: a call that modifies the arrays it was given, or optimiser state keyed by shape.
+- MODES: running statistics replaced instead of updated in place, eval mode not passed down or not honoured.
+"""
+from tests.corpus.bugs import Bug
+
+EXP_TANH = "e = np.exp(2 * ({0}))\n        {1} = (e - 1) / (e + 1)"
+
+EXTREME = [
+    Bug("a4_fused_cross_entropy_without_max_shift", "a4_backprop_ninja/fused.py",
+        "exp = np.exp(logits - logits.max(1, keepdims=True))", "exp = np.exp(logits)",
+        "fused.cross_entropy.stepwise", "exp overflow", "the max shift looks like an optimisation"),
+    Bug("a6_sequence_loss_without_max_shift", "a6_rnn/sequence_loss.py",
+        "shifted = logits - np.max(logits, axis=-1, keepdims=True)", "shifted = logits",
+        "sequence_loss.reference", "exp overflow", "the logits of a small model are small"),
+    Bug("a6_sequence_loss_log_of_clipped_softmax", "a6_rnn/sequence_loss.py",
+        "log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))",
+        "p = np.exp(shifted) / np.sum(np.exp(shifted), axis=-1, keepdims=True)\n"
+        "        log_probs = np.log(np.clip(p, 1e-7, 1.0))",
+        "sequence_loss.reference", "softmax without the max shift", "a clip keeps log finite"),
+    Bug("a7_attention_softmax_without_max_shift", "a7_transformer/attention.py",
+        "att = np.exp(att - att.max(axis=-1, keepdims=True))", "att = np.exp(att)",
+        "attention.reference", "exp overflow", "-inf scores give exp = 0 anyway"),
+    Bug("a7_gelu_tanh_through_exp", "a7_transformer/gelu.py",
+        "self.tanh_u = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x))",
+        EXP_TANH.format("GELU_SCALE * (x + GELU_CUBIC * x * x * x)", "self.tanh_u"),
+        "gelu.reference", "exp overflow", "tanh from its definition"),
+    Bug("a7_layernorm_variance_as_mean_of_squares", "a7_transformer/layernorm.py",
+        "var = (xmu * xmu).mean(axis=-1, keepdims=True)", "var = (x * x).mean(axis=-1, keepdims=True) - mean * mean",
+        "layernorm.reference", "catastrophic cancellation in the variance", "one pass over the data"),
+    Bug("a3_batchnorm_variance_as_mean_of_squares", "a3_batchnorm/batchnorm.py",
+        "var = x.var(axis=0)  # biased (divides by n)", "var = (x * x).mean(axis=0) - mean * mean",
+        "batchnorm.reference", "catastrophic cancellation in the variance", "one pass over the data"),
+    Bug("a5_batchnorm_variance_as_mean_of_squares", "a5_wavenet/layers.py",
+        "return super().forward(x.reshape(-1, x.shape[-1])).reshape(x.shape)",
+        "x2 = x.reshape(-1, x.shape[-1])\n"
+        "        if self.training:\n"
+        "            n = x2.shape[0]\n"
+        "            mean = x2.mean(axis=0)\n"
+        "            var = (x2 * x2).mean(axis=0) - mean * mean\n"
+        "            m = self.momentum\n"
+        "            self.buffers['running_mean'][...] = (1 - m) * self.buffers['running_mean'] + m * mean\n"
+        "            self.buffers['running_var'][...] = (1 - m) * self.buffers['running_var'] + m * var * n / (n - 1)\n"
+        "        else:\n"
+        "            mean, var = self.buffers['running_mean'], self.buffers['running_var']\n"
+        "        self.inv_std = 1.0 / np.sqrt(var + self.eps)\n"
+        "        self.xhat = (x2 - mean) * self.inv_std\n"
+        "        self.normalised_with_batch = self.training\n"
+        "        return (self.params['gamma'] * self.xhat + self.params['beta']).reshape(x.shape)",
+        "batchnorm.reference", "catastrophic cancellation in the variance", "its own forward over (B, T, C)"),
+    Bug("a6_rnn_cell_tanh_through_exp", "a6_rnn/rnn_cell.py",
+        'self.h = np.tanh(self.xh @ self.params["W"] + self.params["b"])',
+        EXP_TANH.format('self.xh @ self.params["W"] + self.params["b"]', "self.h"),
+        "rnn_cell.reference", "exp overflow", "tanh from its definition"),
+    Bug("a6_gru_sigmoid_through_exp", "a6_rnn/gru_cell.py",
+        "return 0.5 * (1.0 + np.tanh(0.5 * x))", "return np.exp(x) / (1.0 + np.exp(x))",
+        "gru_cell.reference", "exp overflow", "sigmoid from its definition"),
+    Bug("a6_lstm_tanh_c_through_exp", "a6_rnn/lstm_cell.py",
+        "self.tanh_c = np.tanh(c)", EXP_TANH.format("c", "self.tanh_c"),
+        "lstm_cell.reference", "exp overflow", "tanh from its definition"),
+    Bug("a3_mlp_bn_tanh_through_exp", "a3_batchnorm/mlp_bn.py",
+        'x = np.tanh(bn.forward(x @ self.params[f"W{i}"]))',
+        'a = bn.forward(x @ self.params[f"W{i}"])\n            e = np.exp(2 * a)\n            x = (e - 1) / (e + 1)',
+        "mlp_bn.reference", "exp overflow", "tanh from its definition"),
+]
+
+INPUTS = [
+    Bug("a4_dhpreact_in_place", "a4_backprop_ninja/manual_backward.py",
+        "return (1.0 - h**2) * dh", "dh *= 1.0 - h**2\n    return dh",
+        "step.dhpreact", "modified its argument dh in place", "saving an allocation"),
+    Bug("a4_fused_cross_entropy_in_place", "a4_backprop_ninja/fused.py",
+        "exp = np.exp(logits - logits.max(1, keepdims=True))",
+        "logits -= logits.max(1, keepdims=True)\n    exp = np.exp(logits)",
+        "fused.cross_entropy.gradcheck", "modified its argument logits in place", "saving an allocation"),
+    Bug("a7_adamw_moments_keyed_by_shape", "a7_transformer/adamw.py",
+        "m, v = self.m[name], self.v[name]",
+        "m, v = self.m.setdefault(p.shape, np.zeros_like(p)), self.v.setdefault(p.shape, np.zeros_like(p))",
+        "adamw.fixture", "is wrong", "one moment buffer per shape"),
+    Bug("a7_layernorm_forward_in_place", "a7_transformer/layernorm.py",
+        "xmu = x - mean", "x -= mean\n        xmu = x",
+        "layernorm.contract", "modified input 0 of forward in place", "saving an allocation"),
+    Bug("a6_sequence_loss_backward_changes_cache", "a6_rnn/sequence_loss.py",
+        "shifted = logits - np.max(logits, axis=-1, keepdims=True)",
+        "logits -= np.max(logits, axis=-1, keepdims=True)\n        shifted = logits",
+        "sequence_loss.contract", "modified input 0 of forward in place", "saving an allocation"),
+]
+
+MODES = [
+    Bug("a3_batchnorm_running_stats_replaced", "a3_batchnorm/batchnorm.py",
+        'self.buffers["running_mean"][...] = (1 - momentum)', 'self.buffers["running_mean"] = (1 - momentum)',
+        "batchnorm.contract", "replaced by a new array", "assignment instead of an update in place"),
+    Bug("a3_mlp_bn_eval_not_passed_down", "a3_batchnorm/mlp_bn.py",
+        "        self.training = False\n        for bn in self.bns:\n            bn.eval()",
+        "        self.training = False", "mlp_bn_eval.reference", "eval mode", "the model's own flag only"),
+    Bug("a5_batchnorm_ignores_eval", "a5_wavenet/layers.py",
+        "return super().forward(x.reshape(-1, x.shape[-1])).reshape(x.shape)",
+        "self.training = True\n        return super().forward(x.reshape(-1, x.shape[-1])).reshape(x.shape)",
+        "batchnorm_eval.reference", "eval mode", "eval() never reaches the statistics"),
+    Bug("a5_wavenet_eval_not_passed_down", "a5_wavenet/layers.py",
+        "    def eval(self):\n        self.training = False\n        for child in self.layers:",
+        "    def eval(self):\n        self.training = False\n        for child in []:",
+        "wavenet_eval.reference", "eval mode", "the Sequential's own flag only"),
+]
+
+BUGS = EXTREME + INPUTS + MODES

@@ -1,0 +1,117 @@
+"""Each kind of mistake closed by a mechanism every unit inherits (tests/corpus/bugs_kinds.py).
+
+For each kind: a test over every unit of every spec that fails where the unit lacks the mechanism, and the
+corpus's mistakes of that kind, each caught on its check with its diagnosis."""
+from __future__ import annotations
+
+import pytest
+
+from grader.runner import grade_assignment
+from grader.specs import ASSIGNMENTS
+from tests.corpus.bugs import REFERENCE, build_submission
+from tests.corpus.bugs_kinds import BUGS
+
+
+def test_the_kinds_corpus_is_well_formed():
+    assert len({bug.name for bug in BUGS}) == len(BUGS)
+    for bug in BUGS:
+        assert bug.failing_check in {c.name for c in ASSIGNMENTS[bug.assignment].checks}, bug.name
+        assert (REFERENCE / bug.file).read_text().count(bug.old) == 1, f"{bug.name}: `old` must occur exactly once"
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
+def test_each_kind_of_mistake_is_caught_and_named(bug, tmp_path):
+    result = grade_assignment(ASSIGNMENTS[bug.assignment], build_submission(bug, tmp_path),
+                              checks=[bug.failing_check])
+    (outcome,) = result.outcomes
+    assert outcome.status in ("failed", "error") and outcome.points == 0, f"{outcome.status}: {outcome.message}"
+    assert bug.diagnosis in outcome.message, outcome.message
+
+
+# -- kind 1: extreme inputs --------------------------------------------------------------------------------
+
+def every_unit():
+    """(assignment, label, unit) for every unit of every spec, once per label (a training unit shares its
+    model's label), with the checks of that label."""
+    for assignment in ASSIGNMENTS.values():
+        labels: dict = {}
+        for check in assignment.checks:
+            if check.unit is not None and hasattr(check.unit, "target"):
+                labels.setdefault(check.unit.label, (check.unit, []))[1].append(check)
+        for label, (unit, checks) in labels.items():
+            yield assignment, label, unit, checks
+
+
+UNITS = list(every_unit())
+
+
+def reached(unit, assignment, hazard, sign):
+    """The largest |argument| np.exp, np.tanh and np.logaddexp see while the reference runs ``unit``'s extreme
+    example for ``hazard``, and the largest |mean| of the moved input (an offset reaches a normalisation)."""
+    import numpy as np
+
+    from grader import checks, hazards
+    from grader.stepwise import Step
+
+    dims = assignment.fixture_dims[unit.label][0]
+    seen = [0.0]
+    real = {name: getattr(np, name) for name in ("exp", "tanh", "logaddexp")}
+
+    def spy(fn):
+        def wrapped(*args, **kwargs):
+            for a in args:
+                if isinstance(a, np.ndarray) and a.size and a.dtype.kind == "f":
+                    finite = np.abs(a[np.isfinite(a)])
+                    seen[0] = max(seen[0], float(finite.max()) if finite.size else 0.0)
+            return fn(*args, **kwargs)
+        return wrapped
+
+    for name, fn in real.items():
+        setattr(np, name, spy(fn))
+    try:
+        with np.errstate(all="ignore"):
+            if isinstance(unit, Step):
+                values = unit.graph.sample(dims, 0)
+                args = hazards.extreme_args([values[a] for a in unit.args], hazard, sign)
+                checks.load_reference(unit.target)(*args)
+                moved = args[0]
+            elif hasattr(unit, "args"):
+                args = hazards.extreme_args(unit.args(dims, np.random.default_rng(0)), hazard, sign)
+                checks.load_reference(unit.target)(*args)
+                moved = next(a for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f")
+            else:
+                params, inputs, dout = checks.make_example(unit, dims, 0)
+                inputs, params = hazards.extreme_inputs(inputs, params, hazard, unit.differentiable, sign)
+                checks.reference_layer(unit, dims, params, inputs, dout)
+                moved = inputs[0] if unit.differentiable else next(iter(params.values()))
+    finally:
+        for name, fn in real.items():
+            setattr(np, name, fn)
+    return seen[0], float(np.max(np.abs(np.mean(moved))))
+
+
+HAZARD_UNITS = [(a, label, unit, checks) for a, label, unit, checks in UNITS]
+
+
+@pytest.mark.parametrize("assignment, label, unit, checks", HAZARD_UNITS,
+                         ids=[f"{a.key}-{label}" for a, label, _, _ in HAZARD_UNITS])
+def test_every_unit_with_a_hazard_is_graded_where_it_bites(assignment, label, unit, checks):
+    """A unit whose maths has a hazard (declared, or inferred from its reference) has a hidden reference check,
+    which runs its extreme examples, and those examples reach the hazard: exp and tanh see arguments of 800 and
+    more (1e4 for a softmax), a normalisation an input offset by 1e8."""
+    from grader.hazards import VARIANCE_OFFSET, hazards_of
+
+    units = {lab: u for _, lab, u, _ in UNITS if _ is assignment}
+    found = hazards_of(unit, units)
+    if not found:
+        return
+    graders = [c for c in checks if c.visibility == "hidden" and c.options.get("source") == "reference"
+               and c.kind in ("agreement", "function_agreement", "step")]
+    assert graders, f"{assignment.key} {label} has hazards {found} but no hidden reference check to run them"
+    assert assignment.fixture_dims.get(label), f"{assignment.key} {label}: no sizes for its extreme examples"
+    for hazard in found:
+        peaks = [reached(unit, assignment, hazard, sign) for sign in ((1, -1) if hazard != "variance" else (1,))]
+        if hazard == "variance":
+            assert peaks[0][1] >= VARIANCE_OFFSET / 2 or not unit.differentiable, (label, peaks)
+        else:
+            assert max(p[0] for p in peaks) >= (800 if hazard == "exp" else 5e3), (label, hazard, peaks)
