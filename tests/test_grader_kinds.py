@@ -115,3 +115,46 @@ def test_every_unit_with_a_hazard_is_graded_where_it_bites(assignment, label, un
             assert peaks[0][1] >= VARIANCE_OFFSET / 2 or not unit.differentiable, (label, peaks)
         else:
             assert max(p[0] for p in peaks) >= (800 if hazard == "exp" else 5e3), (label, hazard, peaks)
+
+
+# -- kind 2: inputs unchanged ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", list(ASSIGNMENTS))
+def test_every_check_that_calls_student_code_verifies_its_inputs_unchanged(key, tmp_path, monkeypatch):
+    """Every check of every spec, run on the reference with each reply of the student's process saying that the
+    call modified its first input: each check that called a function or a layer fails and says "in place".
+    Exempt only: a call whose contract is to change its arguments (``return_args``: clip_grad_norm), training
+    (the loop's own calls) and the checks that only ask for perturbed forwards (finite differences, causality)."""
+    from grader.sandbox import parent
+
+    real = parent.Child.request
+    asked: dict = {}
+
+    def request(self, op, header, arrays=None, timeout=10.0):
+        reply = real(self, op, header, arrays, timeout)
+        if op in ("call", "layer") and reply.ok and not header.get("return_args"):
+            reply.header["mutated"] = [0]
+            asked[current[0]] = True
+        return reply
+
+    current = [None]
+    monkeypatch.setattr(parent.Child, "request", request)
+    assignment = ASSIGNMENTS[key]
+    picked = [c for c in assignment.checks if c.kind != "training"]
+
+    def on_outcome(outcome):
+        current[0] = None
+
+    from grader import runner
+    real_run = runner.run_check
+
+    def run_check(check, rt):
+        current[0] = check.name
+        return real_run(check, rt)
+
+    monkeypatch.setattr(runner, "run_check", run_check)
+    result = grade_assignment(assignment, build_submission(None, tmp_path), checks=[c.name for c in picked],
+                              on_outcome=on_outcome)
+    missed = [f"{o.name} [{o.status}] {o.message[:120]}" for o in result.outcomes
+              if asked.get(o.name) and (o.status == "passed" or "in place" not in o.message)]
+    assert asked and not missed, "checks that did not verify their inputs:\n" + "\n".join(missed)

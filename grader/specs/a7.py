@@ -302,6 +302,9 @@ def adamw_mistakes(d, args, expected):
          hidden.adamw(*args, decay_times_lr=False)),
         ("eps is inside the square root: the step is lr * m_hat / (sqrt(v_hat) + eps)",
          hidden.adamw(*args, eps_inside=True)),
+        ("the optimiser's state is shared between parameters of the same shape (m and v keyed by shape, or one "
+         "buffer reused): each parameter has its own m and v, keyed by its name (adamw_steps steps two "
+         "parameters of weight's and bias's shapes beside them)", hidden.adamw(*args, state_by_shape=True)),
         ("the optimiser's state is not kept between steps: t, m and v start again at every call of step; keep "
          "them on self", np.concatenate([hidden.adamw(*prev) for prev in restarted(args, hidden)])),
     ]

@@ -81,7 +81,7 @@ INPUTS = [
     Bug("a7_adamw_moments_keyed_by_shape", "a7_transformer/adamw.py",
         "m, v = self.m[name], self.v[name]",
         "m, v = self.m.setdefault(p.shape, np.zeros_like(p)), self.v.setdefault(p.shape, np.zeros_like(p))",
-        "adamw.fixture", "is wrong", "one moment buffer per shape"),
+        "adamw.reference", "shared between parameters of the same shape", "one moment buffer per shape"),
     Bug("a7_layernorm_forward_in_place", "a7_transformer/layernorm.py",
         "xmu = x - mean", "x -= mean\n        xmu = x",
         "layernorm.contract", "modified input 0 of forward in place", "saving an allocation"),
