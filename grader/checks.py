@@ -333,6 +333,14 @@ def contract(check: Check, rt) -> tuple[str, str]:
             problem = check_array_type(array_label(unit, "buffer:" + name), reply.header["buffers"][name], value.shape)
             if problem:
                 return with_dims(problem + " (update the running statistics in place, with the shape they have)", dims)
+        replaced = reply.header.get("buffers_replaced") or []
+        if replaced:
+            names = ", ".join(f"buffers[{k!r}]" for k in replaced)
+            return with_dims(f"{unit.label}.forward replaced {names} by a new array instead of updating it in place: "
+                             "the contract is an update in place (self.buffers[name][...] = ..., or *= and +=), "
+                             "because whatever holds the same array (a model's buffers dict, a Sequential's, the "
+                             "training loop's evaluation) keeps the old statistics otherwise, and evaluates with "
+                             "them", dims)
         changed = reply.header.get("params_changed", [])
         if changed:
             names = ", ".join(f"params[{k!r}]" for k in changed)

@@ -158,3 +158,32 @@ def test_every_check_that_calls_student_code_verifies_its_inputs_unchanged(key, 
     missed = [f"{o.name} [{o.status}] {o.message[:120]}" for o in result.outcomes
               if asked.get(o.name) and (o.status == "passed" or "in place" not in o.message)]
     assert asked and not missed, "checks that did not verify their inputs:\n" + "\n".join(missed)
+
+
+# -- kind 3: modes and buffers -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("assignment, label, unit, checks", HAZARD_UNITS,
+                         ids=[f"{a.key}-{label}" for a, label, _, _ in HAZARD_UNITS])
+def test_every_unit_with_buffers_is_graded_on_them_and_in_each_mode(assignment, label, unit, checks):
+    """A layer or model whose reference holds buffers (running statistics) declares them, so every call sends
+    and reads them back (updated in place, compared with the reference's), and the same class is graded in
+    eval mode too: a public contract and a hidden reference check, model-level included."""
+    from grader.checks import load_reference
+
+    if not hasattr(unit, "inputs") or any(c.kind == "training" for c in checks) and len(checks) == 1:
+        return
+    from grader.strategies import first_failure
+
+    dims = (assignment.fixture_dims.get(label) or [None])[0] or first_failure(unit.dims, lambda d: d, 1)
+    obj = load_reference(unit.target)(**unit.init(dims))
+    if not getattr(obj, "buffers", None):
+        return
+    assert unit.buffers is not None, f"{assignment.key} {label}: its reference has buffers; declare Unit.buffers"
+    modes = {}
+    for check in assignment.checks:
+        other = check.unit
+        if getattr(other, "target", None) == unit.target and getattr(other, "buffers", None) is not None:
+            modes.setdefault(other.mode, set()).add((check.kind, check.visibility))
+    for mode in ("train", "eval"):
+        assert ("agreement", "hidden") in modes.get(mode, set()), f"{assignment.key} {label}: no hidden {mode} check"
+        assert ("contract", "public") in modes.get(mode, set()), f"{assignment.key} {label}: no {mode} contract"

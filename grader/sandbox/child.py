@@ -321,12 +321,17 @@ class Runner:
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
         originals = [a.copy() for a in args]
         out_arrays: dict = {}
+        own_buffers = getattr(obj, "buffers", None)
+        before = {k: own_buffers.get(k) for k in buffer_names} if isinstance(own_buffers, dict) else {}
         out = self.call(f"{label}.forward", obj.forward, *args)
         result = {"out": self.pack(out, "out", out_arrays)}
         if type(out) is tuple:  # an LSTM cell's (h, c); type(), as isinstance could run a lazy object's code
             result["outs"] = [self.pack(o, f"out{i}", out_arrays) for i, o in enumerate(out[:8])]
         if buffer_names:
             result["buffers"] = self.pack_buffers(obj, buffer_names, out_arrays)
+            # the running statistics are updated in place: a model holding the same arrays sees the update
+            after = getattr(obj, "buffers", None)
+            result["buffers_replaced"] = [k for k in before if not isinstance(after, dict) or after.get(k) is not before[k]]
         mutated = [i for i, (a, o) in enumerate(zip(args, originals)) if not np.array_equal(a, o)]
         if h.get("backward"):
             if h.get("n_douts"):  # one upstream gradient per output: backward(*douts)

@@ -415,6 +415,8 @@ def _reconcile_layer(header: dict, arrays: dict, request: dict) -> set[str]:
     header["params_changed"] = [str(k)[:100] for k in changed][:10] if type(changed) is list else []
     mutated = header.get("mutated")
     header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
+    replaced = header.get("buffers_replaced")  # buffers that forward replaced by new arrays
+    header["buffers_replaced"] = [str(k)[:100] for k in replaced][:10] if type(replaced) is list else []
     if "grads_error" in header:
         header["grads_error"] = str(header["grads_error"])[:500]
     return used

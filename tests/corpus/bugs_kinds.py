@@ -94,7 +94,7 @@ INPUTS = [
 MODES = [
     Bug("a3_batchnorm_running_stats_replaced", "a3_batchnorm/batchnorm.py",
         'self.buffers["running_mean"][...] = (1 - momentum)', 'self.buffers["running_mean"] = (1 - momentum)',
-        "batchnorm.contract", "replaced by a new array", "assignment instead of an update in place"),
+        "batchnorm.contract", "by a new array instead of updating it in place", "assignment instead of an update in place"),
     Bug("a3_mlp_bn_eval_not_passed_down", "a3_batchnorm/mlp_bn.py",
         "        self.training = False\n        for bn in self.bns:\n            bn.eval()",
         "        self.training = False", "mlp_bn_eval.reference", "eval mode", "the model's own flag only"),
