@@ -131,15 +131,24 @@ def extreme_array(x: np.ndarray, hazard: str, sign: int = 1) -> np.ndarray:
     return x
 
 
-def extreme_inputs(inputs: list, params: dict, hazard: str, differentiable: tuple, sign: int = 1) -> tuple[list, dict]:
+def extreme_inputs(inputs: list, params: dict, hazard: str, differentiable: tuple, sign: int = 1,
+                   composite: bool = False) -> tuple[list, dict]:
     """A layer's example moved to the hazard: its float inputs (the differentiable ones); for a model fed token
     ids, its parameters: the embedding table (the first parameter) offset, or every parameter scaled by 1e3
-    (exp) or 1e4 (softmax), times ``sign``."""
+    (exp) or 1e4 (softmax), times ``sign``. A ``composite`` layer (built from others: a normalisation may come
+    first and undo the inputs' scale, as in a Transformer Block) also has its parameters scaled, by the square
+    root of that."""
     floats = [i for i in differentiable if np.asarray(inputs[i]).dtype.kind == "f"]
     if floats:
         inputs = list(inputs)
         for i in floats[:1] if hazard == "variance" else floats:
             inputs[i] = extreme_array(inputs[i], hazard, sign)
+        if composite and hazard != "variance":
+            root = np.sqrt(EXP_SCALE if hazard == "exp" else SOFTMAX_SCALE)
+            moved = type(params)(params, params.buffers) if hasattr(params, "buffers") else dict(params)
+            params = moved
+            for name in list(params):
+                params[name] = params[name] * root
         return inputs, params
     moved = type(params)(params, params.buffers) if hasattr(params, "buffers") else dict(params)
     names = list(params)

@@ -53,7 +53,8 @@ def reached(unit, assignment, hazard, sign):
     from grader import checks, hazards
     from grader.stepwise import Step
 
-    dims = assignment.fixture_dims[unit.label][0]
+    dims = (assignment.fixture_dims.get(unit.label) or [None])[0] or next(
+        c.options["ordinary_dims"][0] for c in assignment.checks if c.unit is unit and c.options.get("ordinary_dims"))
     seen = [0.0]
     real = {name: getattr(np, name) for name in ("exp", "tanh", "logaddexp")}
 
@@ -81,7 +82,8 @@ def reached(unit, assignment, hazard, sign):
                 moved = next(a for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f")
             else:
                 params, inputs, dout = checks.make_example(unit, dims, 0)
-                inputs, params = hazards.extreme_inputs(inputs, params, hazard, unit.differentiable, sign)
+                inputs, params = hazards.extreme_inputs(inputs, params, hazard, unit.differentiable, sign,
+                                                        bool(unit.depends_on))
                 checks.reference_layer(unit, dims, params, inputs, dout)
                 moved = inputs[0] if unit.differentiable else next(iter(params.values()))
     finally:
@@ -101,14 +103,21 @@ def test_every_unit_with_a_hazard_is_graded_where_it_bites(assignment, label, un
     more (1e4 for a softmax), a normalisation an input offset by 1e8."""
     from grader.hazards import VARIANCE_OFFSET, hazards_of
 
-    units = {lab: u for _, lab, u, _ in UNITS if _ is assignment}
+    units = {lab: u for owner, lab, u, _ in UNITS if owner is assignment}
     found = hazards_of(unit, units)
     if not found:
         return
     graders = [c for c in checks if c.visibility == "hidden" and c.options.get("source") == "reference"
                and c.kind in ("agreement", "function_agreement", "step")]
     assert graders, f"{assignment.key} {label} has hazards {found} but no hidden reference check to run them"
-    assert assignment.fixture_dims.get(label), f"{assignment.key} {label}: no sizes for its extreme examples"
+    from grader.checks import ordinary_dims
+
+    class Runtime:
+        pass
+
+    rt = Runtime()
+    rt.assignment = assignment
+    assert all(ordinary_dims(c, rt) for c in graders), f"{assignment.key} {label}: no sizes for its extreme examples"
     for hazard in found:
         peaks = [reached(unit, assignment, hazard, sign) for sign in ((1, -1) if hazard != "variance" else (1,))]
         if hazard == "variance":
@@ -187,3 +196,78 @@ def test_every_unit_with_buffers_is_graded_on_them_and_in_each_mode(assignment, 
     for mode in ("train", "eval"):
         assert ("agreement", "hidden") in modes.get(mode, set()), f"{assignment.key} {label}: no hidden {mode} check"
         assert ("contract", "public") in modes.get(mode, set()), f"{assignment.key} {label}: no {mode} contract"
+
+
+# -- kind 5: diagnoses that name the right cause -----------------------------------------------------------
+
+HIDDEN = [(a, c) for a in ASSIGNMENTS.values() for c in a.checks
+          if c.visibility == "hidden" and c.kind in ("agreement", "function_agreement")]
+
+
+@pytest.mark.parametrize("assignment, check", HIDDEN, ids=[f"{a.key}-{c.name}" for a, c in HIDDEN])
+def test_every_hidden_check_tries_ordinary_sizes_first(assignment, check):
+    """The first example of a hidden check has ordinary sizes (the unit's first stored example: every size at
+    least 2, flags aside), where different mistakes give different numbers; hypothesis's smallest come after."""
+    from grader.checks import ordinary_dims
+
+    class Runtime:
+        pass
+
+    rt = Runtime()
+    rt.assignment = assignment
+    [dims] = ordinary_dims(check, rt)
+    small = {k: v for k, v in dims.items() if k not in ("bias", "n_layer") and v < 2}
+    assert not small, f"{check.name} tries {dims} first: {small} is degenerate"
+
+
+MISTAKE_UNITS = [(a, label, u) for a, label, u, _ in UNITS if getattr(u, "mistakes", None) and hasattr(u, "inputs")
+                 and a.fixture_dims.get(label)]
+
+
+@pytest.mark.parametrize("assignment, label, unit", MISTAKE_UNITS, ids=[f"{a.key}-{lab}" for a, lab, _ in MISTAKE_UNITS])
+def test_a_known_mistake_never_explains_an_array_it_leaves_right(assignment, label, unit):
+    """For every unit's known mistakes on its stored example's sizes: one that gives the right answer for an
+    array (a forward mistake, on a gradient; a time-loop mistake, on the embedding) is never offered for a
+    difference in that array, however close the student's array is to it."""
+    import numpy as np
+
+    from grader.checks import diagnosis_context, make_example, reference_layer
+    from grader.diagnose import compare_arrays
+
+    dims = assignment.fixture_dims[label][0]
+    params, inputs, dout = make_example(unit, dims, 0)
+    expected = reference_layer(unit, dims, params, inputs, dout)
+    for key, right in expected.items():
+        context = diagnosis_context(unit, dims, inputs, params, dout, expected, key)
+        raw = list(context.known_mistakes.mistakes)
+        silent = [d for d, w in raw if np.shape(w) == right.shape and np.allclose(w, right, rtol=1e-6, atol=1e-8)]
+        off = right + 1e-3 * (1 + np.abs(right))  # a wrong array near the right one
+        message = compare_arrays(key, right, off, context) or ""
+        assert not any(d in message for d in silent), (key, message)
+        assert all(d not in [x for x, _ in context.known_mistakes] for d in silent) or \
+            any(np.shape(w) == right.shape and not np.allclose(w, right) for x, w in raw if x in silent)
+
+
+def test_float32_precision_is_said_only_when_float32_was_seen():
+    import numpy as np
+
+    from grader.diagnose import compare_arrays
+
+    expected = np.random.default_rng(0).standard_normal((4, 5))
+    float64_error = compare_arrays("out", expected, expected * (1 + 3e-6))
+    assert "float32" not in float64_error and "small systematic error" in float64_error
+    assert "float32 precision" in compare_arrays("out", expected, expected.astype(np.float32).astype(np.float64),
+                                                 rtol=1e-9, atol=1e-12)
+
+
+def test_a_mistake_that_gives_the_right_answer_is_not_named():
+    import numpy as np
+
+    from grader.diagnose import Context, compare_arrays
+
+    expected = np.arange(6.0).reshape(2, 3) + 1
+    got = expected + 0.5
+    context = Context(known_mistakes=[("a forward mistake", expected.copy()), ("the mistake", got.copy())])
+    assert "the mistake" in compare_arrays("dx", expected, got, context)
+    context = Context(known_mistakes=[("a forward mistake", expected.copy())])
+    assert "a forward mistake" not in compare_arrays("dx", expected, expected * 1.0000001 + 1e-3, context)

@@ -55,6 +55,8 @@ def layernorm_mistakes(d, inputs, params, dout, expected):
     return {"out": [
         (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0,))),
         (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0, 1))),
+        ("it normalises over the positions (the statistics of axis 1, time): LayerNorm normalises each position "
+         "(b, t) over its own C features, axis=-1 with keepdims=True", wrong.layernorm_wrong_axes(x, w, b, axes=(1,))),
         ("it uses the unbiased variance (divides by C - 1): LayerNorm uses the biased variance, the mean of "
          "(x - mean)**2 over the C features", wrong.layernorm_unbiased(x, w, b)),
     ]}

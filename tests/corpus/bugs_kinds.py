@@ -108,4 +108,17 @@ MODES = [
         "wavenet_eval.reference", "eval mode", "the Sequential's own flag only"),
 ]
 
-BUGS = EXTREME + INPUTS + MODES
+DIAGNOSES = [
+    Bug("a6_gru_gate_convention_is_named_in_forward", "a6_rnn/gru_cell.py",
+        "return (1.0 - self.z) * h_prev + self.z * self.hbar", "return self.z * h_prev + (1.0 - self.z) * self.hbar",
+        "gru_cell.reference", "GRUCell.forward's output is wrong", "PyTorch's gate convention, with the kit's backward"),
+    Bug("a7_layernorm_eps_outside_sqrt_is_not_float32", "a7_transformer/layernorm.py",
+        "self.rstd = 1.0 / np.sqrt(var + self.eps)", "self.rstd = 1.0 / (np.sqrt(var) + self.eps)",
+        "layernorm.reference", "a small systematic error in the formula", "eps where it is in BatchNorm's docs"),
+    Bug("a7_layernorm_over_time_is_not_over_the_batch", "a7_transformer/layernorm.py",
+        "mean = x.mean(axis=-1, keepdims=True)\n        xmu = x - mean\n        var = (xmu * xmu).mean(axis=-1, keepdims=True)",
+        "mean = x.mean(axis=1, keepdims=True)\n        xmu = x - mean\n        var = (xmu * xmu).mean(axis=1, keepdims=True)",
+        "layernorm.reference", "over the positions", "the sequence axis as BatchNorm's batch"),
+]
+
+BUGS = EXTREME + INPUTS + MODES + DIAGNOSES
