@@ -271,3 +271,46 @@ def test_a_mistake_that_gives_the_right_answer_is_not_named():
     assert "the mistake" in compare_arrays("dx", expected, got, context)
     context = Context(known_mistakes=[("a forward mistake", expected.copy())])
     assert "a forward mistake" not in compare_arrays("dx", expected, expected * 1.0000001 + 1e-3, context)
+
+
+# -- kind 4: causality in backward -------------------------------------------------------------------------
+
+CAUSAL = [(a, c) for a in ASSIGNMENTS.values() for c in a.checks if c.kind == "causality"]
+
+
+@pytest.mark.parametrize("assignment, check", CAUSAL, ids=[f"{a.key}-{c.name}" for a, c in CAUSAL])
+def test_every_causality_check_covers_backward(assignment, check):
+    """A causal unit's causality check also runs backward with an upstream gradient at one position, and has
+    something to look at: dx over positions (a layer of activations) or a gradient indexed by position (a
+    model fed token ids: its position embedding)."""
+    unit = check.unit
+    assert unit.differentiable or check.options.get("position_grads"), check.name
+    for name in check.options.get("position_grads", ()):
+        assert name in unit.params(check.options["dims"], __import__("numpy").random.default_rng(0)), name
+
+
+# -- kind 6: layouts a correct student uses ----------------------------------------------------------------
+
+def test_a_helper_package_beside_the_assignment_folders_is_kept_and_imported(tmp_path):
+    """Correct code that imports a package of the student's own, kept beside the assignment folders
+    (ROOT/mathutils/softmax.py), is graded as written: the package is not flattened into the graded one."""
+    from grader.instructor.submissions import prepare
+    from tests.submission import copy_submission
+
+    entry = copy_submission(tmp_path / "entry", packages=("a1_bigram", "a6_rnn"))
+    (entry / "mathutils").mkdir()
+    (entry / "mathutils" / "__init__.py").write_text("")
+    (entry / "mathutils" / "stable.py").write_text(
+        "import numpy as np\n\n\ndef log_softmax(z):\n    s = z - z.max(axis=-1, keepdims=True)\n"
+        "    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))\n")
+    loss = entry / "a6_rnn" / "sequence_loss.py"
+    old = "log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))"
+    assert loss.read_text().count(old) == 1
+    loss.write_text("from mathutils.stable import log_softmax\n" + loss.read_text().replace(old, "log_probs = log_softmax(logits)"))
+    prepared = prepare(entry, ASSIGNMENTS["a6"], tmp_path / "work")
+    assert prepared.fatal is None, prepared.fatal
+    assert (prepared.folder / "mathutils" / "stable.py").exists(), sorted(p.name for p in prepared.folder.rglob("*"))
+    assert not (prepared.folder / "a6_rnn" / "stable.py").exists()
+    assert any("mathutils/" in note for note in prepared.notes), prepared.notes
+    result = grade_assignment(ASSIGNMENTS["a6"], prepared.folder, checks=["sequence_loss.fixture", "sequence_loss.reference"])
+    assert [o.status for o in result.outcomes] == ["passed", "passed"], [o.message for o in result.outcomes]

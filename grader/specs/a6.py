@@ -79,6 +79,9 @@ SEQUENCE_LOSS = Unit(
     dims=dims(B=(1, 5), T=(1, 6), V=(2, 7)), grad_dims=distinct_dims(("B", "T", "V")),
     init=lambda d: {}, params=lambda d, rng: {}, inputs=loss_inputs, out_shape=lambda d: (),
     scalar_output=True, mistakes=loss_mistakes, batch_size=lambda d: 1,
+    regions=lambda d, inputs: {"dx": [(np.broadcast_to((inputs[1] == -1)[..., None], (d["B"], d["T"], d["V"])),
+                                       "wrong only at the padded positions (target -1): dlogits must be exactly 0 "
+                                       "there, since the loss leaves them out; the mask applies to backward too")]},
 )
 
 

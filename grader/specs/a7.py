@@ -380,7 +380,7 @@ A7 = Assignment(
         *layer_checks("transformer", TRANSFORMER, (2, 6, 3, 3), "every parameter's gradient"),
         Check("transformer.causality", 3, behaviour.causality, TRANSFORMER, "public",
               "the logits at position t do not change when a later token does",
-              {"dims": CAUSAL_MODEL_DIMS, "tokens": True}),
+              {"dims": CAUSAL_MODEL_DIMS, "tokens": True, "position_grads": ("wpe.weight",)}),
         *function_checks("adamw", ADAMW, (6, 4), "the parameters after each AdamW step"),
         Check("transformer.training", 10, behaviour.training, TRAINING_UNIT, "public",
               "trains to the calibrated dev loss with the kit's loop, your AdamW and a6's masked loss",

@@ -108,6 +108,19 @@ MODES = [
         "wavenet_eval.reference", "eval mode", "the Sequential's own flag only"),
 ]
 
+CAUSALITY = [
+    Bug("a7_attention_dv_not_transposed", "a7_transformer/attention.py",
+        "dv = att.swapaxes(-1, -2) @ dy", "dv = att @ dy",
+        "attention.causality", "gradient flows forward in time in backward", "y = att @ v, so dv = att @ dy?"),
+    Bug("a7_attention_softmax_backward_without_att", "a7_transformer/attention.py",
+        "dscores = att * (datt - (datt * att).sum(axis=-1, keepdims=True))",
+        "dscores = datt - (datt * att).sum(axis=-1, keepdims=True)",
+        "attention.causality", "gradient flows forward in time in backward", "half the softmax Jacobian"),
+    Bug("a6_sequence_loss_dlogits_at_padding", "a6_rnn/sequence_loss.py",
+        "dlogits *= self.valid[..., None] * (dloss / self.n_valid)", "dlogits *= dloss / self.n_valid",
+        "sequence_loss.fixture", "wrong only at the padded positions (target -1)", "the mask is in forward already"),
+]
+
 DIAGNOSES = [
     Bug("a6_gru_gate_convention_is_named_in_forward", "a6_rnn/gru_cell.py",
         "return (1.0 - self.z) * h_prev + self.z * self.hbar", "return self.z * h_prev + (1.0 - self.z) * self.hbar",
@@ -121,4 +134,4 @@ DIAGNOSES = [
         "layernorm.reference", "over the positions", "the sequence axis as BatchNorm's batch"),
 ]
 
-BUGS = EXTREME + INPUTS + MODES + DIAGNOSES
+BUGS = EXTREME + INPUTS + MODES + CAUSALITY + DIAGNOSES
