@@ -46,6 +46,16 @@ def stability(check: Check, rt) -> tuple[str, str]:
                           "Subtract each row's max from the logits before exp (it does not change the softmax)")
     if loss < 0:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
+    # finite is not enough: the loss itself, from forward's definition evaluated stably (a log of a clipped or
+    # eps-padded probability is finite and wrong by orders of magnitude here)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exact = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(N), targets]))
+    if not np.isclose(loss, exact, rtol=1e-6, atol=1e-8):
+        return "failed", (f"with logits of size ~1e4 the loss is {shown}, but its exact value is {exact:.6g}: "
+                          "softmax without the max shift, or a log of a probability that underflowed to 0 and was "
+                          "clipped (an eps inside the log, np.clip) into a finite but wrong number. Compute the "
+                          "log-probabilities directly, shifted - log(sum(exp(shifted))), shifted = logits - each "
+                          "row's max")
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:
         return "failed", "each row of dlogits should sum to 0 (softmax minus one-hot), but does not for large logits"
     return "passed", ""
@@ -72,13 +82,13 @@ def forward_if_backward_missing(check: Check, rt, dims: dict, params: dict, inpu
 
 
 def large_input_stability(check: Check, rt) -> tuple[str, str]:
-    """forward and backward stay finite for inputs of a few hundreds and both signs (scale, default 400), as
+    """forward and backward stay finite for inputs of hundreds and both signs (scale, default 800), as
     np.tanh does: a layer written with exp(x) overflows there (exp(x) is inf for x > 709; inf / inf is NaN)."""
     unit = check.unit
     rng = np.random.default_rng(5)
     dims = check.options.get("dims", {"N": 4, "D": 6})
     params = unit.params(dims, rng)
-    scale = check.options.get("scale", 400.0)
+    scale = check.options.get("scale", 800.0)  # past exp's overflow at 709: the uniform draw reaches 1200
     x = rng.uniform(-1.5, 1.5, size=unit.out_shape(dims)) * scale
     x.flat[:2] = scale, -scale
     dout = rng.standard_normal(unit.out_shape(dims))

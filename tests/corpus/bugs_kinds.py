@@ -13,6 +13,12 @@ from tests.corpus.bugs import Bug
 EXP_TANH = "e = np.exp(2 * ({0}))\n        {1} = (e - 1) / (e + 1)"
 
 EXTREME = [
+    Bug("a1_cross_entropy_log_of_clipped_softmax", "a1_bigram/cross_entropy.py",
+        "log_probs = shifted - log_norm", "log_probs = np.log(np.clip(np.exp(shifted - log_norm), 1e-7, 1.0))",
+        "cross_entropy.stability", "its exact value is", "a clip keeps log finite"),
+    Bug("a2_tanh_through_exp", "a2_mlp/tanh.py",
+        "self.out = np.tanh(x)", "self.out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
+        "tanh.stability", "exp overflowed", "tanh from its definition"),
     Bug("a4_fused_cross_entropy_without_max_shift", "a4_backprop_ninja/fused.py",
         "exp = np.exp(logits - logits.max(1, keepdims=True))", "exp = np.exp(logits)",
         "fused.cross_entropy.stepwise", "exp overflow", "the max shift looks like an optimisation"),
