@@ -14,6 +14,8 @@ from tests.corpus.bugs_kinds import BUGS
 
 def test_the_kinds_corpus_is_well_formed():
     assert len({bug.name for bug in BUGS}) == len(BUGS)
+    for style in STYLES:
+        assert (REFERENCE / style.file).read_text().count(style.old) == 1, style.name
     for bug in BUGS:
         assert bug.failing_check in {c.name for c in ASSIGNMENTS[bug.assignment].checks}, bug.name
         assert (REFERENCE / bug.file).read_text().count(bug.old) == 1, f"{bug.name}: `old` must occur exactly once"
@@ -314,3 +316,18 @@ def test_a_helper_package_beside_the_assignment_folders_is_kept_and_imported(tmp
     assert any("mathutils/" in note for note in prepared.notes), prepared.notes
     result = grade_assignment(ASSIGNMENTS["a6"], prepared.folder, checks=["sequence_loss.fixture", "sequence_loss.reference"])
     assert [o.status for o in result.outcomes] == ["passed", "passed"], [o.message for o in result.outcomes]
+
+
+from tests.corpus.bugs_kinds import STYLES  # noqa: E402
+
+
+@pytest.mark.parametrize("style", STYLES, ids=[s.name for s in STYLES])
+def test_correct_code_in_another_style_keeps_every_point_of_its_unit(style, tmp_path):
+    """Stable code written another way (exp where it cannot overflow, logaddexp, np.var, a sigmoid by sign)
+    passes every check of its unit, the extreme examples included."""
+    assignment = ASSIGNMENTS[style.assignment]
+    unit = next(c.unit for c in assignment.checks if c.name == style.failing_check)
+    result = grade_assignment(assignment, build_submission(style, tmp_path),
+                              checks=lambda c: getattr(c.unit, "target", None) == unit.target and c.kind != "training")
+    lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
+    assert result.outcomes and not lost, "\n".join(lost)

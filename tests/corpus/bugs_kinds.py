@@ -141,3 +141,32 @@ DIAGNOSES = [
 ]
 
 BUGS = EXTREME + INPUTS + MODES + CAUSALITY + DIAGNOSES
+
+# Correct code in other styles, each one substitution in the reference, that must keep every point of its unit:
+# exp used where it cannot overflow, a log-sum-exp by hand, a two-pass variance, updates that are safe in place.
+# (failing_check: a check of the unit whose checks are all run; diagnosis: unused)
+STYLES = [
+    Bug("a7_gelu_tanh_as_one_minus_two_over_exp", "a7_transformer/gelu.py",
+        "self.tanh_u = np.tanh(GELU_SCALE * (x + GELU_CUBIC * x * x * x))",
+        "with np.errstate(over='ignore'):  # exp(2u) = inf gives 1 - 0 = 1, exactly tanh's limit\n"
+        "            self.tanh_u = 1.0 - 2.0 / (np.exp(2.0 * GELU_SCALE * (x + GELU_CUBIC * x * x * x)) + 1.0)",
+        "gelu.reference", ""),
+    Bug("a6_sequence_loss_logaddexp", "a6_rnn/sequence_loss.py",
+        "log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))",
+        "log_probs = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)",
+        "sequence_loss.reference", ""),
+    Bug("a1_cross_entropy_logaddexp", "a1_bigram/cross_entropy.py",
+        "log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+        "log_norm = np.logaddexp.reduce(shifted, axis=1, keepdims=True)",
+        "cross_entropy.reference", ""),
+    Bug("a7_layernorm_np_var", "a7_transformer/layernorm.py",
+        "var = (xmu * xmu).mean(axis=-1, keepdims=True)", "var = np.var(x, axis=-1, keepdims=True)",
+        "layernorm.reference", ""),
+    Bug("a3_batchnorm_two_pass_variance", "a3_batchnorm/batchnorm.py",
+        "var = x.var(axis=0)  # biased (divides by n)", "var = ((x - mean) ** 2).sum(axis=0) / n",
+        "batchnorm.reference", ""),
+    Bug("a6_gru_sigmoid_by_sign", "a6_rnn/gru_cell.py",
+        "return 0.5 * (1.0 + np.tanh(0.5 * x))",
+        "e = np.exp(-np.abs(x))  # never exp of a positive number\n    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        "gru_cell.reference", ""),
+]
