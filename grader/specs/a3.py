@@ -197,7 +197,7 @@ MLP_BN = Unit(
 MLP_BN_EVAL = Unit(**{**MLP_BN.__dict__, "label": "BatchNormMLP (eval mode)", "mode": "eval",
                       "dims": dims(N=(1, 6), V=(2, 8), T=(1, 4), D=(1, 4), H=(1, 8), L=(1, 3)),
                       "mistakes": train_mode_mistakes(MLP_BN.target, mlp_bn_init), "regions": None,
-                      "depends_on": ("BatchNorm1d (eval mode)", "BatchNormMLP")})
+                      "depends_on": ("BatchNorm1d", "BatchNorm1d (eval mode)", "BatchNormMLP")})
 TRAINING_UNIT = Unit(**{**MLP_BN.__dict__, "params": lecture_init})
 TRAINING_DIMS = {"N": 0, "V": 27, "T": 3, "D": 10, "H": 48, "L": 2}
 

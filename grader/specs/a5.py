@@ -165,7 +165,7 @@ WAVENET = Unit(
 WAVENET_EVAL = Unit(**{**WAVENET.__dict__, "label": "WaveNet (eval mode)", "mode": "eval",
                        "dims": dims(N=(1, 5), V=(2, 7), L=(1, 3), D=(1, 4), H=(1, 6)),
                        "mistakes": train_mode_mistakes(WAVENET.target, wavenet_init), "regions": None,
-                       "depends_on": ("BatchNorm1d (eval mode)", "WaveNet")})
+                       "depends_on": (*WAVENET.depends_on, "BatchNorm1d (eval mode)", "WaveNet")})
 TRAINING_UNIT = Unit(**{**WAVENET.__dict__, "params": lambda d, rng: wavenet_params(d, rng, lecture=True)})
 TRAINING_DIMS = {"N": 0, "V": 27, "L": 3, "D": 10, "H": 32}
 
