@@ -18,6 +18,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
+from grader.hazards import (extreme_args, extreme_close, extreme_inputs, extreme_message, hazards_of,
+                            signs)
 from grader.sandbox import Reply, decode_args, encode_args
 from grader.spec import Check, FunctionUnit, Unit, WithBuffers, buffers_of
 from grader.strategies import first_failure, rng_for, seeds
@@ -541,7 +543,9 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
         reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         numeric, float32_forward = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
-        for key, expected in numeric.items():
+        right = []
+        for key in backward_order(list(numeric)):
+            expected = numeric[key]
             if key.startswith("grad:") and not np.any(expected) and np.any(np.abs(got[key]) > FD_ATOL):
                 return with_dims(f"{array_label(unit, key)} should be all zeros: your forward does not depend on "
                                  f"params[{key.removeprefix('grad:')!r}] at all (finite differences are 0); does forward use it?", dims)
@@ -553,7 +557,9 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
                                  "float32's 7 digits: float32 precision. Some step computed in float32 (an "
                                  ".astype(np.float32), a float32 array or constant); keep everything in float64", dims)
             if problem:
+                problem = add_right_ones(problem, unit, key, right)
                 return with_dims(problem + "\n    (expected = central finite differences of your forward)", dims)
+            right.append(key)
         return None
 
     return run_examples(st.tuples(unit.grad_dims, seeds()), body, check.options.get("examples", 3))
@@ -561,13 +567,36 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
 
 def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, params, dout,
                   keys=None) -> str | None:
-    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed."""
-    for key in expected if keys is None else keys:
+    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed; the parameter
+    gradients in backward order (see backward_order), so the one named is the nearest to the mistake."""
+    right = []
+    for key in backward_order(list(expected if keys is None else keys)):
         context = diagnosis_context(unit, dims, inputs, params, dout, expected, key)
         problem = compare_arrays(array_label(unit, key), np.asarray(expected[key]), got[key], context)
         if problem:
-            return with_dims(problem, dims)
+            return with_dims(add_right_ones(problem, unit, key, right), dims)
+        right.append(key)
     return None
+
+
+def backward_order(keys: list) -> list:
+    """The keys with the parameter gradients ("grad:NAME") in reverse order of the parameters, which are in
+    forward order: backward computes the last layer's first, so the first wrong one is the nearest to the
+    mistake (a wrong tanh derivative two layers down shows first in that layer's gradients, not in the
+    embedding's). The other keys keep their places."""
+    grads = [k for k in keys if k.startswith("grad:")][::-1]
+    return [grads.pop(0) if k.startswith("grad:") else k for k in keys]
+
+
+def add_right_ones(problem: str, unit: Unit, key: str, right: list) -> str:
+    """A note under a wrong parameter gradient naming the later ones that are right: the mistake sits in backward
+    between them and this one."""
+    later = [k for k in right if k.startswith("grad:")]
+    if not key.startswith("grad:") or not later:
+        return problem
+    names = ", ".join(f"grads[{k.removeprefix('grad:')!r}]" for k in later[-3:][::-1])
+    return add_note(problem, f"(the gradients backward computes before it are right: {names}; the mistake sits "
+                             "in backward between those and this one)")
 
 
 def against_fixtures(examples, compare) -> tuple[str, str]:
@@ -643,8 +672,6 @@ def extreme_layer_examples(check: Check, rt) -> tuple[str, str]:
     """After the ordinary examples: one example per hazard of the unit (grader/hazards.py), where it bites,
     against the reference's float64 evaluation at EXTREME_RTOL. An example whose reference answer is not finite
     (the hazard's inputs mean nothing for this unit) is left out."""
-    from grader.hazards import extreme_close, extreme_inputs, extreme_message, hazards_of, signs
-
     unit: Unit = check.unit
     dims = extreme_dims(check, rt)
     if not dims:
@@ -678,8 +705,6 @@ def extreme_function_examples(check: Check, rt, make_args=None, names=None) -> t
     """A function's extreme examples (see extreme_layer_examples): its float array arguments moved to each
     hazard, against the reference function. make_args(dims) -> the ordinary arguments (default: the unit's
     args with seed 0); names: the arguments' names, for messages."""
-    from grader.hazards import extreme_args, extreme_close, extreme_message, hazards_of, signs
-
     unit = check.unit
     dims = extreme_dims(check, rt)
     if not dims:

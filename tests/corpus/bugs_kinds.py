@@ -128,6 +128,10 @@ CAUSALITY = [
 ]
 
 DIAGNOSES = [
+    Bug("a3_mlp_bn_tanh_derivative_named_where_it_is", "a3_batchnorm/mlp_bn.py",
+        "dhbn = dx * (1.0 - self.h[i - 1] ** 2)", "dhbn = dx * (1.0 - self.h[i - 1]) ** 2",
+        "mlp_bn.gradcheck", "grads['b3']; the mistake sits in backward between those and this one",
+        "the square in the wrong place; shown before at grads['C'], two layers away"),
     Bug("a6_gru_gate_convention_is_named_in_forward", "a6_rnn/gru_cell.py",
         "return (1.0 - self.z) * h_prev + self.z * self.hbar", "return self.z * h_prev + (1.0 - self.z) * self.hbar",
         "gru_cell.reference", "GRUCell.forward's output is wrong", "PyTorch's gate convention, with the kit's backward"),
