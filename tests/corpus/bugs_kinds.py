@@ -97,6 +97,22 @@ INPUTS = [
         "sequence_loss.contract", "modified input 0 of forward in place", "saving an allocation"),
 ]
 
+INPUTS += [
+    Bug("a4_dlogits_in_place", "a4_backprop_ninja/manual_backward.py",
+        "return dnorm_logits + one_hot * dlogit_maxes", "dnorm_logits += one_hot * dlogit_maxes\n    return dnorm_logits",
+        "step.dlogits", "modified its argument dnorm_logits in place", "saving an allocation"),
+    Bug("a3_batchnorm_backward_scales_dout_in_place", "a3_batchnorm/batchnorm.py",
+        'dxhat = dout * self.params["gamma"]', 'dout *= self.params["gamma"]\n        dxhat = dout',
+        "batchnorm.contract", "modified dout (backward's argument) in place", "saving an allocation"),
+    Bug("a6_rnn_cell_backward_scales_dh_in_place", "a6_rnn/rnn_cell.py",
+        "dhpreact = dh * (1.0 - self.h**2)", "dh *= 1.0 - self.h**2\n        dhpreact = dh",
+        "rnn_cell.contract", "modified dout (backward's argument) in place", "saving an allocation"),
+    Bug("a7_gelu_backward_scales_dout_in_place", "a7_transformer/gelu.py",
+        "return dout * (0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * du_dx)",
+        "dout *= 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * du_dx\n        return dout",
+        "gelu.contract", "modified dout (backward's argument) in place", "saving an allocation"),
+]
+
 MODES = [
     Bug("a3_batchnorm_running_stats_replaced", "a3_batchnorm/batchnorm.py",
         'self.buffers["running_mean"][...] = (1 - momentum)', 'self.buffers["running_mean"] = (1 - momentum)',
