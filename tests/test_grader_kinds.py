@@ -331,3 +331,35 @@ def test_correct_code_in_another_style_keeps_every_point_of_its_unit(style, tmp_
                               checks=lambda c: getattr(c.unit, "target", None) == unit.target and c.kind != "training")
     lost = [f"{o.name} [{o.status}] {o.message}" for o in result.outcomes if o.status != "passed"]
     assert result.outcomes and not lost, "\n".join(lost)
+
+
+def test_every_optimiser_check_steps_parameters_of_equal_shapes(monkeypatch):
+    """An optimiser graded through a harness (a function unit whose target module defines the optimiser a
+    training check names) steps at least two parameters of each shape, so state kept per shape, not per
+    parameter, changes the answer."""
+    import importlib
+
+    import numpy as np
+
+    optimisers = {c.options["optimizer"] for a in ASSIGNMENTS.values() for c in a.checks if c.options.get("optimizer")}
+    assert optimisers
+    for target in optimisers:
+        module_name, _, cls_name = target.partition(":")
+        module = importlib.import_module("reference." + module_name)
+        harnesses = [c.unit for a in ASSIGNMENTS.values() for c in a.checks
+                     if getattr(c.unit, "target", "").startswith(module_name + ":") and hasattr(c.unit, "args")]
+        assert harnesses, f"{target}: no check grades the optimiser's steps on its own"
+        seen = []
+        real = getattr(module, cls_name)
+
+        class Spy(real):
+            def __init__(self, params, *args, **kwargs):
+                seen.append([np.shape(v) for v in params.values()])
+                super().__init__(params, *args, **kwargs)
+
+        monkeypatch.setattr(module, cls_name, Spy)
+        for unit in harnesses:
+            dims = {"R": 2, "C": 3, "K": 3}
+            getattr(module, unit.target.partition(":")[2])(*unit.args(dims, np.random.default_rng(0)))
+        for shapes in seen:
+            assert all(shapes.count(s) >= 2 for s in shapes), shapes
