@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import (StudentError, call_request, expect_ok, layer_request, load_reference,
+from grader.checks import (StudentError, call_request, expect_ok, inputs_unchanged, layer_request, load_reference,
                            read_function_result, read_layer_reply, reference_available, reference_object,
                            training_data)
 from grader.diagnose import check_array_type, describe_received
@@ -46,6 +46,15 @@ def stability(check: Check, rt) -> tuple[str, str]:
                           "Subtract each row's max from the logits before exp (it does not change the softmax)")
     if loss < 0:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
+    # finite is not enough: the loss itself, from forward's definition evaluated stably (a log of a clipped or
+    # eps-padded probability is finite and wrong by orders of magnitude here)
+    exact = float(np.mean(np.logaddexp.reduce(logits, axis=1) - logits[np.arange(N), targets]))
+    if not np.isclose(loss, exact, rtol=1e-6, atol=1e-8):
+        return "failed", (f"with logits of size ~1e4 the loss is {shown}, but its exact value is {exact:.6g}: "
+                          "softmax without the max shift, or a log of a probability that underflowed to 0 and was "
+                          "clipped (an eps inside the log, np.clip) into a finite but wrong number. Compute the "
+                          "log-probabilities directly, shifted - log(sum(exp(shifted))), shifted = logits - each "
+                          "row's max")
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:
         return "failed", "each row of dlogits should sum to 0 (the probabilities of a row sum to 1, whatever the logits), but does not for large logits"
     return "passed", ""
@@ -72,13 +81,13 @@ def forward_if_backward_missing(check: Check, rt, dims: dict, params: dict, inpu
 
 
 def large_input_stability(check: Check, rt) -> tuple[str, str]:
-    """forward and backward stay finite for inputs of a few hundreds and both signs (scale, default 400), as
+    """forward and backward stay finite for inputs of hundreds and both signs (scale, default 800), as
     np.tanh does: a layer written with exp(x) overflows there (exp(x) is inf for x > 709; inf / inf is NaN)."""
     unit = check.unit
     rng = np.random.default_rng(5)
     dims = check.options.get("dims", {"N": 4, "D": 6})
     params = unit.params(dims, rng)
-    scale = check.options.get("scale", 400.0)
+    scale = check.options.get("scale", 800.0)  # past exp's overflow at 709: the uniform draw reaches 1200
     x = rng.uniform(-1.5, 1.5, size=unit.out_shape(dims)) * scale
     x.flat[:2] = scale, -scale
     dout = rng.standard_normal(unit.out_shape(dims))
@@ -106,6 +115,7 @@ def normalisation(check: Check, rt) -> tuple[str, str]:
     counts[2, 3] = 0
     smoothing = 0.5
     reply = expect_ok(rt.request("call", *call_request(unit, [counts, smoothing]), timeout=check.timeout))
+    inputs_unchanged(reply, unit.label, ("counts", "smoothing"))
     P = read_function_result(unit, {"V": V}, reply.header["results"][0], reply.arrays, "out0")
     rows, cols = P.sum(axis=1), P.sum(axis=0)
     if not np.allclose(rows, 1.0, atol=1e-9):
@@ -142,6 +152,7 @@ def sampling(check: Check, rt) -> tuple[str, str]:
         if "do not sum to 1" in err.message:  # P's rows sum to 1, its columns do not
             err.message += "\n    hint: sample from the row P[ix], not from a column P[:, ix]"
         raise
+    inputs_unchanged(reply, unit.label, ("P", "itos", "num", "rng"))
     names = [read_function_result(unit, {}, meta, reply.arrays, f"out{i}") for i, meta in enumerate(reply.header["results"])]
     first, second = names
     if len(first) != num:
@@ -326,7 +337,7 @@ def causality(check: Check, rt) -> tuple[str, str]:
             t = int(np.argmax(leaked))
             leaks.append((b, j, t, float(moved[t])))
     if not leaks:
-        return "passed", ""
+        return backward_causality(check, rt, dims, params, inputs)
     b, j, t, amount = min(leaks, key=lambda leak: (leak[2] - leak[1], leak[0]))  # the farthest reach first
     if all(leak[2] == leak[1] - 1 for leak in leaks):
         cause = ("exactly one position ahead: is the mask shifted by one (np.tril(..., k=1), or masking s > t + 1 "
@@ -338,6 +349,46 @@ def causality(check: Check, rt) -> tuple[str, str]:
                       f"{unit.label}'s output at position {t} by {amount:.3g}; the output at t may depend on "
                       f"positions <= t only. The leak reaches {cause} Set the scores at s > t to -inf before "
                       "the softmax, so those probabilities are exactly 0" + with_sizes(dims))
+
+
+def backward_causality(check: Check, rt, dims: dict, params: dict, inputs: list) -> tuple[str, str]:
+    """Causality of backward, the mirror of forward's: with an upstream gradient at position t only, nothing
+    reaches a later position s > t (dx[:, s], and the rows s of the gradients indexed by position named in
+    options "position_grads", e.g. a Transformer's wpe). A backward that does (a transposed att in dv, a
+    softmax Jacobian without its att factor) sends the gradient of earlier outputs to later inputs. Judged only
+    where backward exists: forward's causality is this check's first half."""
+    unit = check.unit
+    rng = np.random.default_rng(check.options.get("seed", 5) + 1)
+    T = inputs[0].shape[1]
+    for t in range(T - 1):
+        dout = np.zeros(unit.out_shape(dims))
+        dout[:, t] = rng.standard_normal(dout[:, t].shape)
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout),
+                                         timeout=check.timeout))
+        except StudentError as err:
+            if err.backward_missing:
+                return "passed", ""
+            raise
+        got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
+        later = []  # (what, the part of it at positions > t)
+        if unit.differentiable and np.asarray(inputs[0]).dtype.kind == "f":
+            later.append((f"{unit.input_grad} returned by {unit.label}.backward", got["dx"][:, t + 1:]))
+        for name in check.options.get("position_grads", ()):
+            later.append((f"{unit.label}.grads[{name!r}]", got["grad:" + name][t + 1:T]))
+        for what, part in later:
+            scale = max(float(np.max(np.abs(np.concatenate([np.ravel(v) for v in got.values()])))), 1.0)
+            if part.size and np.max(np.abs(part)) > 1e-12 * scale:
+                s = t + 1 + int(np.argmax(np.abs(part).reshape(part.shape[0], part.shape[1], -1).max(axis=(0, 2))
+                                          if what.startswith(unit.input_grad) else
+                                          np.abs(part).reshape(part.shape[0], -1).max(axis=1)))
+                return "failed", (f"gradient flows forward in time in backward: with an upstream gradient at position "
+                                  f"{t} only, {what} is not 0 at the later position {s} (max {np.max(np.abs(part)):.3g}). "
+                                  f"The output at {t} depends on positions <= {t} only, so its gradient may reach only "
+                                  "those: is a product transposed (dv = att^T @ dy, not att @ dy), or does the softmax "
+                                  "backward drop its att factor (dscores = att * (datt - (datt * att).sum(-1)), which "
+                                  "is 0 where att is 0)?" + with_sizes(dims))
+    return "passed", ""
 
 
 def with_sizes(dims: dict) -> str:

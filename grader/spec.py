@@ -75,6 +75,7 @@ class Unit:
         return ["dx"] if self.differentiable else []
     mode: str = "train"
     buffers: Callable[[dict, np.random.Generator], Arrays] | None = None
+    hazards: tuple[str, ...] | None = None  # grader/hazards.py; None: inferred from the reference and depends_on
 
 
 class WithBuffers(dict):
@@ -107,6 +108,7 @@ class FunctionUnit:
     mistakes: Callable[..., list] | None = None
     rtol: float = 1e-6
     depends_on: tuple[str, ...] = ()
+    hazards: tuple[str, ...] | None = None  # as Unit.hazards
 
 
 Mechanism = Callable[["Check", Any], tuple[str, str]]

@@ -322,12 +322,17 @@ class Runner:
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
         originals = [a.copy() for a in args]
         out_arrays: dict = {}
+        own_buffers = getattr(obj, "buffers", None)
+        before = {k: own_buffers.get(k) for k in buffer_names} if isinstance(own_buffers, dict) else {}
         out = self.call(f"{label}.forward", obj.forward, *args)
         result = {"out": self.pack(out, "out", out_arrays)}
         if type(out) is tuple:  # an LSTM cell's (h, c); type(), as isinstance could run a lazy object's code
             result["outs"] = [self.pack(o, f"out{i}", out_arrays) for i, o in enumerate(out[:8])]
         if buffer_names:
             result["buffers"] = self.pack_buffers(obj, buffer_names, out_arrays)
+            # the running statistics are updated in place: a model holding the same arrays sees the update
+            after = getattr(obj, "buffers", None)
+            result["buffers_replaced"] = [k for k in before if not isinstance(after, dict) or after.get(k) is not before[k]]
         mutated = [i for i, (a, o) in enumerate(zip(args, originals)) if not np.array_equal(a, o)]
         if h.get("backward"):
             if h.get("n_douts"):  # one upstream gradient per output: backward(*douts)
@@ -440,11 +445,17 @@ class Runner:
         args = protocol.decode_args(h["args"], arrays, make_rng=np.random.default_rng)
         results = []
         out_arrays: dict = {}
+        mutated: list = []
         for repeat in range(h.get("repeat", 1)):
             call_args = [np.random.default_rng(s["rng"]) if "rng" in s else a for s, a in zip(h["args"], args)]
             value = self.call(h["label"], fn, *call_args)
             results.append(self.pack(value, f"out{repeat}", out_arrays))
-        reply = {"results": results}
+            if repeat == 0:  # every array argument must be as it was passed (dicts only where the call says so)
+                mutated = [i for i, (spec, a) in enumerate(zip(h["args"], args))
+                           if ("array" in spec and not unchanged(a, arrays[spec["array"]]))
+                           or ("arrays" in spec and not h.get("return_args")
+                               and not all(unchanged(a.get(k), arrays[n]) for k, n in spec["arrays"].items()))]
+        reply = {"results": results, "mutated": mutated}
         if h.get("return_args"):  # what the call left in its dict arguments, for in-place functions
             reply["args_after"] = {f"{i}:{key}": self.pack(a.get(key), f"arg{i}:{key}", out_arrays)
                                    for i, (spec, a) in enumerate(zip(h["args"], args)) if "arrays" in spec
@@ -663,6 +674,12 @@ class Runner:
                     pass
                 self.output.end_request()
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
+
+
+def unchanged(value, original: np.ndarray) -> bool:
+    """An argument after a call is the array it was before: same type, shape and values (NaN equal to NaN)."""
+    return (type(value) is np.ndarray and value.shape == original.shape
+            and bool(np.array_equal(value, original, equal_nan=value.dtype.kind in "fc")))
 
 
 def read_sources(folder: str, limit: int = 4 << 20) -> str:

@@ -415,6 +415,8 @@ def _reconcile_layer(header: dict, arrays: dict, request: dict) -> set[str]:
     header["params_changed"] = [str(k)[:100] for k in changed][:10] if type(changed) is list else []
     mutated = header.get("mutated")
     header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
+    replaced = header.get("buffers_replaced")  # buffers that forward replaced by new arrays
+    header["buffers_replaced"] = [str(k)[:100] for k in replaced][:10] if type(replaced) is list else []
     if "grads_error" in header:
         header["grads_error"] = str(header["grads_error"])[:500]
     return used
@@ -427,6 +429,8 @@ def _reconcile_call(header: dict, arrays: dict, request: dict) -> set[str]:
     repeat = request.get("repeat", 1)
     header["results"] = (results + [{"kind": "missing"}] * repeat)[:repeat]
     used = {f"out{i}" for i in range(len(header["results"]))}
+    mutated = header.get("mutated")  # the indices of the array arguments the call modified
+    header["mutated"] = [m for m in mutated if type(m) is int][:10] if type(mutated) is list else []
     after = header.get("args_after")  # dict arguments after an in-place call (clip_grad_norm)
     if after is not None:
         header["args_after"] = {str(k): _meta(v, arrays.get(f"arg{k}")) for k, v in list(after.items())[:64]} \
