@@ -464,8 +464,15 @@ class Runner:
         self.progress(where)
         timed_model, timed_loss = Timed(model), Timed(loss_fn)
         last_report = [0.0]
+        checkpoints, out_arrays = set(h.get("checkpoints", ())), {}
+        packed_checkpoints: dict = {}
 
         def report(step, loss, lr):
+            if step in checkpoints:  # the parameters after this step, for the parent to verify the run
+                params_now = getattr(model, "params", None)
+                params_now = params_now if isinstance(params_now, dict) else {}
+                packed_checkpoints[str(step)] = {k: self.pack(params_now.get(k), f"ckpt{step}:param:{k}", out_arrays)
+                                                 for k in params}
             # Where the time goes, so that a timeout says how slow each call is (not only that it was slow).
             now = time.perf_counter()
             if step == 0 or now - last_report[0] >= 1.0:
@@ -481,10 +488,10 @@ class Runner:
             loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
-        out_arrays: dict = {}
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
         losses = history.losses[::max(1, len(history.losses) // 10)]
-        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}
+        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses,
+                  "checkpoints": packed_checkpoints}
         if h.get("buffers"):  # the running statistics, for the parent's own evaluation in eval mode
             result["buffers"] = self.pack_buffers(model, h["buffers"], out_arrays)
         return result, out_arrays

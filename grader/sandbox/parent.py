@@ -445,7 +445,15 @@ def _reconcile_train(header: dict, arrays: dict, request: dict) -> set[str]:
         if type(buffers) is dict else {}
     dev_loss = header.get("dev_loss")
     header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
-    return {f"param:{k}" for k in header["params"]} | {f"buffer:{k}" for k in header["buffers"]}
+    # the parameters after the steps the request asked for (grader/behaviour.py verify_run), and only those
+    sent, checkpoints = header.get("checkpoints"), {}
+    for step in request.get("checkpoints", ()):
+        entry = sent.get(str(step)) if type(sent) is dict else None
+        checkpoints[str(step)] = {str(k): _meta(v, arrays.get(f"ckpt{step}:param:{k}")) for k, v in entry.items()} \
+            if type(entry) is dict else {}
+    header["checkpoints"] = checkpoints
+    return ({f"param:{k}" for k in header["params"]} | {f"buffer:{k}" for k in header["buffers"]}
+            | {f"ckpt{step}:param:{k}" for step, entry in checkpoints.items() for k in entry})
 
 
 def _reconcile_perturb(header: dict, arrays: dict, request: dict) -> set[str]:
