@@ -208,7 +208,11 @@ def training(check: Check, rt) -> tuple[str, str]:
     try:
         reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
     except StudentError as err:
-        if err.status == "timeout" and "ms a step" in err.message:
+        if err.status == "timeout" and "did not end in" in err.message and "it hangs" in err.message:
+            err.message += ("\n    a hang, not slow code: the steps before it ran at the speed given, then one step "
+                            "never ended. Look at the place named above: a loop whose condition never changes, or "
+                            "code that waits for something that never comes")
+        elif err.status == "timeout" and "ms a step" in err.message:
             err.message += ("\n    your gradients pass their checks (training runs only then), so the code is right "
                             f"but too slow: {opts['schedule']['steps']} steps must fit in the time limit. The "
                             "reference takes about a millisecond a step; vectorise the slowest call (no Python "

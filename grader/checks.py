@@ -508,12 +508,41 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
     return run_examples(st.tuples(unit.grad_dims, seeds()), body, check.options.get("examples", 3))
 
 
+# A gradient checked against the reference (hidden) must agree as a derivation does. Analytic formulas in
+# float64, however written (the kit's correct alternatives: loops, einsum, one-hot products, staged or fused),
+# agree with the reference to about 1e-15 of the array's largest entry; central differences with a step of 1e-6
+# only to 1e-11..1e-8 (rounding of the forward divided by the step), which the public tolerance lets through.
+# A gradient that is zero in exact arithmetic (BatchNorm over one feature) comes as rounding noise of about
+# 1e-15 of the terms that cancel: the absolute floor.
+EXACT_RTOL, EXACT_ATOL = 1e-11, 1e-12
+
+
+def derivation_problem(label: str, expected: np.ndarray, got: np.ndarray) -> str | None:
+    """None when ``got`` agrees with ``expected`` to EXACT_RTOL of the array's size; else why that matters."""
+    expected, got = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)
+    if expected.shape != got.shape or not expected.size:
+        return None
+    scale = float(np.max(np.abs(expected)))
+    error = float(np.max(np.abs(got - expected)))
+    if error <= EXACT_RTOL * scale + EXACT_ATOL:
+        return None
+    index = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
+    return (f"{label} agrees with the reference only to {error / max(scale, 1e-300):.1e} of its largest entry (worst at "
+            f"{list(int(i) for i in index)}: expected {expected[index]:.12g}, got {got[index]:.12g}). A derived "
+            "gradient in float64 agrees to about 1e-15; this is the accuracy of finite differences (a numerical "
+            "estimate from your forward, not a derivation) or of float32 arithmetic. Derive the gradient and "
+            "compute it in float64")
+
+
 def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, params, dout,
-                  keys=None) -> str | None:
-    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed."""
+                  keys=None, exact: bool = False) -> str | None:
+    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed; with
+    ``exact``, a gradient must also agree as a derivation does (derivation_problem)."""
     for key in expected if keys is None else keys:
         context = diagnosis_context(unit, dims, inputs, params, dout, expected, key)
         problem = compare_arrays(array_label(unit, key), np.asarray(expected[key]), got[key], context)
+        if not problem and exact and key not in forward_keys(expected):
+            problem = derivation_problem(array_label(unit, key), expected[key], got[key])
         if problem:
             return with_dims(problem, dims)
     return None
@@ -602,7 +631,8 @@ def agreement(check: Check, rt) -> tuple[str, str]:
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         problem = judged(compare_layer(unit, dims, expected, got, inputs, params, dout, keys=forward_keys(expected)))
         return problem or compare_layer(unit, dims, expected, got, inputs, params, dout,
-                                        keys=[k for k in expected if k not in forward_keys(expected)])
+                                        keys=[k for k in expected if k not in forward_keys(expected)],
+                                        exact=check.options.get("source") == "reference")
 
     def verdict(result):
         if hasattr(rt, "record"):

@@ -254,20 +254,24 @@ def apply_gates(check, outcome: Outcome, done: dict[str, Outcome], runtime) -> N
         if gate.name not in done:
             done[gate.name] = run_check(gate, runtime)
         result = done[gate.name]
-        if not (result.forward_ok if gate.kind == "agreement" else result.passed):
+        # finite differences of the student's own forward certify a derivation only where the hidden
+        # agreement, exact enough to tell one from finite differences, says the gradients are derived too
+        whole = gate.kind != "agreement" or (check.kind == "gradcheck" and gate.visibility == "hidden")
+        if not (result.passed if whole else result.forward_ok):
             unmet.append((gate, result))
     if not unmet:
         return
     names = ", ".join(gate.name for gate, _ in unmet)
     units = sorted({gate.unit.label for gate, _ in unmet})
-    what = "forward" if all(gate.kind == "agreement" for gate, _ in unmet) else "answers"
+    what = "forward" if all(gate.kind == "agreement" and r.forward_ok is not True for gate, r in unmet) \
+        else "forward and gradients"
     outcome.points = 0
     outcome.status = "not implemented" if all(r.status == "not implemented" for _, r in unmet) else "failed"
     outcome.message = (f"not graded until {names} {'passes' if len(unmet) == 1 else 'pass'}: this check passed, "
-                       "but it compares your code with itself (or with a property that zeros of the right shape "
-                       f"also have), so it certifies something only once {' and '.join(units)}'s {what} "
-                       f"{'agrees' if len(units) == 1 else 'agree'} with the kit's answers (see "
-                       f"{'its' if len(unmet) == 1 else 'their'} message)")
+                       "but it compares your code with itself or with a property (zeros of the right shape, or "
+                       "gradients by finite differences, pass it too), so it counts only once "
+                       f"{' and '.join(units)}'s {what} {'agrees' if len(units) == 1 else 'agree'} with the kit's "
+                       f"answers (see {'its' if len(unmet) == 1 else 'their'} message)")
 
 
 def say_not_implemented_once(outcomes: list[Outcome]) -> None:

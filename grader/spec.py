@@ -219,8 +219,9 @@ class Assignment:
         finite differences of the student's own forward, stability, causality, a refused input, a
         normalisation) passes on zeros of the right shape; it pays only when the forward of its unit, and of
         every unit that unit is built from (depends_on), agrees with the kit's answers: the agreement checks
-        of those units (their forward part: ``Outcome.forward_ok``), the hidden ones included where they run.
-        Agreement checks themselves and training (``prerequisites``) have none."""
+        of those units (their forward part: ``Outcome.forward_ok``), the hidden ones included where they run;
+        a gradcheck needs the hidden ones passed whole (gradients derived, not finite differences: checks.py
+        EXACT_RTOL). Agreement checks themselves and training (``prerequisites``) have none."""
         if check.kind in AGREEMENT_KINDS or check.kind == "training" or check.unit is None \
                 or not hasattr(check.unit, "label"):
             return []

@@ -548,6 +548,9 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
     reference's (instructor's side) or the student's own (student bundle); the rest are stubs."""
     (folder / package).mkdir(parents=True, exist_ok=True)
     borrowed = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
+    if borrowed_source(f"{package}/__init__.py") is not None:
+        reference_package(folder, assignment, package, borrowed, targets, stubs, notes)
+        return
     notebook = (folder / assignment.package / "_notebook.py").exists()
     for name, text in package_stubs(stubs, package).items():
         path, relative = folder / package / name, f"{package}/{name}"
@@ -571,6 +574,39 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
                 notes.append(f"{relative} (from an earlier assignment) was not in the submission: graded with "
                              "the unmodified stub (checks that use it say \"not implemented\"); include your version")
             path.write_text(text, encoding="utf-8")
+
+
+def reference_package(folder: Path, assignment, package: str, borrowed: set[str], targets: dict[str, bytes],
+                      stubs: dict[str, str], notes: list[str]) -> None:
+    """The instructor's side: an earlier assignment's package is the reference's whole package, its
+    ``__init__.py`` and its modules the checks do not borrow included, so that none of the student's earlier
+    code runs while this assignment is graded (an unfinished module that the student's own ``__init__.py``
+    imports, a hook that patches a borrowed module)."""
+    replaced = []
+    for name in package_stubs(stubs, package):
+        relative = f"{package}/{name}"
+        reference = borrowed_source(relative)
+        if reference is None:
+            continue
+        submitted = relative in targets
+        if submitted and targets[relative] == reference.encode():
+            continue
+        (folder / package / name).write_text(reference, encoding="utf-8")
+        if name in borrowed:
+            whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
+            notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
+                         f"reference's version ({whose})")
+        elif submitted:
+            replaced.append(relative)
+    kept = set(package_stubs(stubs, package))
+    for path in sorted((folder / package).rglob("*")):  # the student's own extra files in that package
+        if path.is_file() and path.relative_to(folder / package).as_posix() not in kept:
+            replaced.append(f"{package}/{path.relative_to(folder / package).as_posix()}")
+            path.unlink()
+    if replaced:
+        notes.append(f"{package}/ belongs to an earlier assignment: {assignment.key} is graded with the "
+                     f"reference's whole package, __init__.py included, so your {', '.join(sorted(replaced))} "
+                     "did not run here (they are graded in that assignment)")
 
 
 def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:
