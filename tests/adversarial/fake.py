@@ -40,6 +40,8 @@ def digest(args) -> str:
             for key in sorted(arg):
                 if isinstance(arg[key], np.ndarray):
                     h.update(np.ascontiguousarray(arg[key]).tobytes())
+        elif isinstance(arg, (str, int, float, list, tuple)):
+            h.update(repr(arg).encode())
     return h.hexdigest()
 
 
