@@ -578,25 +578,24 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
 
 def reference_package(folder: Path, assignment, package: str, borrowed: set[str], targets: dict[str, bytes],
                       stubs: dict[str, str], notes: list[str]) -> None:
-    """The instructor's side: an earlier assignment's package is the reference's whole package, its
-    ``__init__.py`` and its modules the checks do not borrow included, so that none of the student's earlier
-    code runs while this assignment is graded (an unfinished module that the student's own ``__init__.py``
-    imports, a hook that patches a borrowed module)."""
+    """The instructor's side: none of the student's own code of an earlier assignment's package runs while this
+    assignment is graded (an unfinished module that their ``__init__.py`` imports, a hook that patches a
+    borrowed module). The modules this assignment borrows and the package's ``__init__.py`` are the
+    reference's; its other modules are the unmodified stubs (no more of an earlier solution than needed is
+    copied where the student's process can read it); the student's other files there are removed."""
     replaced = []
-    for name in package_stubs(stubs, package):
+    for name, stub in package_stubs(stubs, package).items():
         relative = f"{package}/{name}"
-        reference = borrowed_source(relative)
-        if reference is None:
-            continue
+        reference = borrowed_source(relative) if name in borrowed or name == "__init__.py" else None
+        text = stub if reference is None else reference
         submitted = relative in targets
-        if submitted and targets[relative] == reference.encode():
-            continue
-        (folder / package / name).write_text(reference, encoding="utf-8")
-        if name in borrowed:
+        if not (submitted and targets[relative] == text.encode()):
+            (folder / package / name).write_text(text, encoding="utf-8")
+        if name in borrowed and reference is not None and not (submitted and targets[relative] == reference.encode()):
             whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
             notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
                          f"reference's version ({whose})")
-        elif submitted:
+        elif name not in borrowed and submitted and targets[relative] != text.encode():
             replaced.append(relative)
     kept = set(package_stubs(stubs, package))
     for path in sorted((folder / package).rglob("*")):  # the student's own extra files in that package
@@ -604,9 +603,10 @@ def reference_package(folder: Path, assignment, package: str, borrowed: set[str]
             replaced.append(f"{package}/{path.relative_to(folder / package).as_posix()}")
             path.unlink()
     if replaced:
-        notes.append(f"{package}/ belongs to an earlier assignment: {assignment.key} is graded with the "
-                     f"reference's whole package, __init__.py included, so your {', '.join(sorted(replaced))} "
-                     "did not run here (they are graded in that assignment)")
+        notes.append(f"{package}/ belongs to an earlier assignment: none of your code there runs while "
+                     f"{assignment.key} is graded (its __init__.py and what {assignment.key} uses are the "
+                     f"reference's, the rest unmodified stubs), so your {', '.join(sorted(replaced))} did not run "
+                     "here (they are graded in that assignment)")
 
 
 def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:
