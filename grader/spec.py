@@ -225,7 +225,7 @@ class Assignment:
         if check.kind in AGREEMENT_KINDS or check.kind == "training" or check.unit is None \
                 or not hasattr(check.unit, "label"):
             return []
-        labels = self.units_used(check)
+        labels = {check.unit.label, *getattr(check.unit, "depends_on", ())}  # (a7's lists are flat already)
         return [other for other in self.checks if other.kind in AGREEMENT_KINDS and other is not check
                 and other.unit is not None and getattr(other.unit, "label", None) in labels]
 
