@@ -549,8 +549,10 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
     (folder / package).mkdir(parents=True, exist_ok=True)
     borrowed = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
     if borrowed_source(f"{package}/__init__.py") is not None:
-        reference_package(folder, assignment, package, borrowed, targets, stubs, notes)
-        return
+        # the instructor's side: the package's __init__.py runs whenever a borrowed module is imported, so it
+        # is the reference's too: a student's own (one that imports an unfinished module, or patches a borrowed
+        # class) never runs while a later assignment is graded
+        borrowed.add("__init__.py")
     notebook = (folder / assignment.package / "_notebook.py").exists()
     for name, text in package_stubs(stubs, package).items():
         path, relative = folder / package / name, f"{package}/{name}"
@@ -574,39 +576,6 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
                 notes.append(f"{relative} (from an earlier assignment) was not in the submission: graded with "
                              "the unmodified stub (checks that use it say \"not implemented\"); include your version")
             path.write_text(text, encoding="utf-8")
-
-
-def reference_package(folder: Path, assignment, package: str, borrowed: set[str], targets: dict[str, bytes],
-                      stubs: dict[str, str], notes: list[str]) -> None:
-    """The instructor's side: none of the student's own code of an earlier assignment's package runs while this
-    assignment is graded (an unfinished module that their ``__init__.py`` imports, a hook that patches a
-    borrowed module). The modules this assignment borrows and the package's ``__init__.py`` are the
-    reference's; its other modules are the unmodified stubs (no more of an earlier solution than needed is
-    copied where the student's process can read it); the student's other files there are removed."""
-    replaced = []
-    for name, stub in package_stubs(stubs, package).items():
-        relative = f"{package}/{name}"
-        reference = borrowed_source(relative) if name in borrowed or name == "__init__.py" else None
-        text = stub if reference is None else reference
-        submitted = relative in targets
-        if not (submitted and targets[relative] == text.encode()):
-            (folder / package / name).write_text(text, encoding="utf-8")
-        if name in borrowed and reference is not None and not (submitted and targets[relative] == reference.encode()):
-            whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
-            notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
-                         f"reference's version ({whose})")
-        elif name not in borrowed and submitted and targets[relative] != text.encode():
-            replaced.append(relative)
-    kept = set(package_stubs(stubs, package))
-    for path in sorted((folder / package).rglob("*")):  # the student's own extra files in that package
-        if path.is_file() and path.relative_to(folder / package).as_posix() not in kept:
-            replaced.append(f"{package}/{path.relative_to(folder / package).as_posix()}")
-            path.unlink()
-    if replaced:
-        notes.append(f"{package}/ belongs to an earlier assignment: none of your code there runs while "
-                     f"{assignment.key} is graded (its __init__.py and what {assignment.key} uses are the "
-                     f"reference's, the rest unmodified stubs), so your {', '.join(sorted(replaced))} did not run "
-                     "here (they are graded in that assignment)")
 
 
 def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:
