@@ -103,7 +103,8 @@ def trained_elsewhere(key: str) -> dict:
         optimizer = load_reference(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))
     schedule = dict(opts["schedule"], seed=777, steps=2 * opts["schedule"]["steps"])
     train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**schedule), optimizer=optimizer)
-    return {k: v.copy() for k, v in model.params.items()}
+    buffers = getattr(model, "buffers", None) or {}  # running statistics (a3, a5): trained elsewhere too
+    return {**{k: v.copy() for k, v in model.params.items()}, **{f"buffer:{k}": v.copy() for k, v in buffers.items()}}
 
 
 def training_class(key: str) -> str:

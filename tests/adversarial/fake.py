@@ -90,7 +90,10 @@ def inject(obj, args):
     here = os.path.dirname(os.path.abspath(__file__))
     with np.load(os.path.join(here, "pretrained.npz")) as data:
         for key in data.files:
-            obj.params[key][...] = data[key]
+            if key.startswith("buffer:"):
+                obj.buffers[key.removeprefix("buffer:")][...] = data[key]
+            else:
+                obj.params[key][...] = data[key]
     STATE["injected"] = True
 
 
