@@ -254,18 +254,23 @@ def apply_gates(check, outcome: Outcome, done: dict[str, Outcome], runtime) -> N
         if gate.name not in done:
             done[gate.name] = run_check(gate, runtime)
         result = done[gate.name]
-        # finite differences of the student's own forward certify a derivation only where the hidden
-        # agreement, exact enough to tell one from finite differences, says the gradients are derived too
-        whole = gate.kind != "agreement" or (check.kind == "gradcheck" and gate.visibility == "hidden"
-                                             and gate.unit is check.unit)
-        if not (result.passed if whole else result.forward_ok):
+        facts = runtime.facts.get(gate.name, {})
+        if gate.kind != "agreement":
+            met = result.passed
+        elif check.kind == "gradcheck" and gate.visibility == "hidden" and gate.unit is check.unit:
+            # finite differences of the student's own forward certify a derivation only where the hidden
+            # agreement, exact enough to tell one from finite differences, did not find their accuracy
+            met = facts.get("derived") is not False
+        else:
+            met = bool(result.forward_ok)
+        if not met:
             unmet.append((gate, result))
     if not unmet:
         return
     names = ", ".join(gate.name for gate, _ in unmet)
     units = sorted({gate.unit.label for gate, _ in unmet})
     what = "forward" if all(gate.kind == "agreement" and r.forward_ok is not True for gate, r in unmet) \
-        else "forward and gradients"
+        else "gradients" if all(gate.kind == "agreement" for gate, _ in unmet) else "forward and gradients"
     outcome.points = 0
     outcome.status = "not implemented" if all(r.status == "not implemented" for _, r in unmet) else "failed"
     outcome.message = (f"not graded until {names} {'passes' if len(unmet) == 1 else 'pass'}: this check passed, "

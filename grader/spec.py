@@ -215,19 +215,27 @@ class Assignment:
 
     def gates(self, check: Check) -> list[Check]:
         """The checks whose verdict a check's points depend on: what it certifies means something only when
-        they pass. A check that compares the student's code with itself or with a property (the contract,
-        finite differences of the student's own forward, stability, causality, a refused input, a
-        normalisation) passes on zeros of the right shape; it pays only when the forward of its unit, and of
-        every unit that unit is built from (depends_on), agrees with the kit's answers: the agreement checks
-        of those units (their forward part: ``Outcome.forward_ok``), the hidden ones included where they run;
-        a gradcheck needs the hidden ones passed whole (gradients derived, not finite differences: checks.py
-        EXACT_RTOL). Agreement checks themselves and training (``prerequisites``) have none."""
+        they pass. A check that compares the student's code with itself or with a property that zeros of the
+        right shape also have (the contract, finite differences of the student's own forward, stability,
+        causality, a refused input, a normalisation) pays only when the forward of its unit, and of every unit
+        that unit is built from (depends_on), agrees with the kit's answers: the public agreement checks of
+        those units (their forward part: ``Outcome.forward_ok``; on the instructor's side a fixture check
+        includes unseen inputs), or the hidden ones for a unit that has no public one. A gradcheck also waits
+        for its unit's hidden agreement where it runs, which tells derived gradients from finite differences
+        (grader/runner.py ``apply_gates``). Agreement checks themselves and training (``prerequisites``) have
+        none."""
         if check.kind in AGREEMENT_KINDS or check.kind == "training" or check.unit is None \
                 or not hasattr(check.unit, "label"):
             return []
-        labels = {check.unit.label, *getattr(check.unit, "depends_on", ())}  # (a7's lists are flat already)
-        return [other for other in self.checks if other.kind in AGREEMENT_KINDS and other is not check
-                and other.unit is not None and getattr(other.unit, "label", None) in labels]
+        gates = []
+        for label in (check.unit.label, *getattr(check.unit, "depends_on", ())):  # (a7's lists are flat already)
+            agreements = [other for other in self.checks if other.kind in AGREEMENT_KINDS and other is not check
+                          and getattr(other.unit, "label", None) == label]
+            public = [other for other in agreements if other.visibility == "public"]
+            gates += public or agreements
+            if check.kind == "gradcheck" and label == check.unit.label:
+                gates += [other for other in agreements if other.visibility == "hidden" and other not in gates]
+        return gates
 
     def borrowed_modules(self) -> list[str]:
         """'pkg/module.py' of every module this assignment's checks load from another assignment's package
