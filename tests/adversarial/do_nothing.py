@@ -11,7 +11,8 @@ tests/adversarial/fake.py so that it returns no work of the right shape, or hand
 - inject: the reference's own, correct code, whose parameters are replaced at evaluation: every check but
   training passes, and training must see that the parameters were not trained here;
 - fd: the reference, with one layer's backward written as central differences of its own forward (a4: the
-  fused cross-entropy): its hidden reference check fails, saying why.
+  fused cross-entropy): its hidden reference check fails, saying why;
+- honest: the reference's own code through the same wrapping (nothing changed): full marks.
 
 ``build(kind, key, root)`` writes the submission; ``EXPECTED`` says what each must score.
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from grader.fixtures import Fixtures
 from grader.specs import ASSIGNMENTS
+from tests.adversarial.fake import digest  # the one the submission computes in its own process
 from tests.submission import PACKAGES, REFERENCE, copy_submission
 
 HERE = Path(__file__).parent
@@ -54,20 +55,6 @@ def written_by_student(source: str) -> set[str]:
 
     visit(ast.parse(source))
     return names
-
-
-def digest(args) -> str:
-    h = hashlib.sha1()
-    for arg in args:
-        if isinstance(arg, np.ndarray):
-            h.update(np.ascontiguousarray(arg).tobytes())
-        elif isinstance(arg, dict):
-            for key in sorted(arg):
-                if isinstance(arg[key], np.ndarray):
-                    h.update(np.ascontiguousarray(arg[key]).tobytes())
-        elif isinstance(arg, (str, int, float, list, tuple)):
-            h.update(repr(arg).encode())
-    return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=None)
