@@ -211,3 +211,20 @@ def test_the_batch_path_gives_the_same_nothing(tmp_path):
     prepared, result = grade_entry(entry, ASSIGNMENTS["a2"], tmp_path / "work")
     assert prepared.fatal is None
     assert_nothing_earned(result)
+
+
+@pytest.mark.parametrize("key", sorted(k for k, a in ASSIGNMENTS.items() if a.requires))
+def test_every_earlier_package_a_later_assignment_imports_is_the_references_init_included(key, tmp_path):
+    """Every assignment that borrows: a student's broken __init__.py in each earlier package it requires is
+    replaced by the reference's on the instructor's side, and the notes say so."""
+    from grader.instructor.submissions import REFERENCE as KIT_REFERENCE, prepare
+
+    assignment = ASSIGNMENTS[key]
+    entry = copy_submission(tmp_path / "entry", packages=(assignment.package, *assignment.requires))
+    for package in assignment.requires:
+        (entry / package / "__init__.py").write_text("raise ImportError('my earlier package is broken')\n")
+    prepared = prepare(entry, assignment, tmp_path / "work")
+    for package in assignment.requires:
+        init = f"{package}/__init__.py"
+        assert (prepared.folder / init).read_text() == (KIT_REFERENCE / init).read_text(), init
+        assert any(n.startswith(f"{init} belongs to an earlier assignment") for n in prepared.notes), prepared.notes
