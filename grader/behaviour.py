@@ -211,12 +211,19 @@ def training(check: Check, rt) -> tuple[str, str]:
         header.update(optimizer=opts["optimizer"], optimizer_args=opts.get("optimizer_args", {}))
     if opts.get("buffers"):  # a model with running statistics: send them back for the evaluation in eval mode
         header["buffers"] = list(opts["buffers"])
+    verify = reference_available()  # the instructor's grader: the run must prove itself (verify_run)
+    if verify:
+        header["checkpoints"] = checkpoint_steps(opts["schedule"]["steps"])
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
     try:
         reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
     except StudentError as err:
-        if err.status == "timeout" and "ms a step" in err.message:
+        if err.status == "timeout" and "did not end in" in err.message and "it hangs" in err.message:
+            err.message += ("\n    a hang, not slow code: the steps before it ran at the speed given, then one step "
+                            "never ended. Look at the place named above: a loop whose condition never changes, or "
+                            "code that waits for something that never comes")
+        elif err.status == "timeout" and "ms a step" in err.message:
             err.message += ("\n    your gradients pass their checks (training runs only then), so the code is right "
                             f"but too slow: {opts['schedule']['steps']} steps must fit in the time limit. The "
                             "reference takes about a millisecond a step; vectorise the slowest call (no Python "
@@ -251,8 +258,116 @@ def training(check: Check, rt) -> tuple[str, str]:
     summary = (f"{split} loss {dev_loss:.4f} after {steps} steps (threshold {threshold:.4f}; the reference reaches "
                f"{opts['reference_loss']:.4f} with the same budget)")
     if np.isfinite(dev_loss) and dev_loss <= threshold:
-        return "passed", summary
+        problem = verify_run(check, params, trained, reply) if verify else None  # points only for this run
+        return ("failed", f"{summary}, but {problem}") if problem else ("passed", summary)
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
+
+
+# -- a run that proves itself ------------------------------------------------------------------------------
+# The student's process trains; the parent knows everything that determines the run (the initial parameters,
+# the minibatches, the learning rates) and, on the instructor's side, the reference. Correct gradients make
+# the run the reference's own up to rounding (measured on the kit's correct alternatives: at most 3e-11 of the
+# parameters' scale after a whole run), so the parameters after each of CHECKPOINTS evenly spaced steps must
+# be the reference run's; where they drift apart (rounding that a long run amplifies), the steps since the
+# previous checkpoint are replayed from the student's own parameters there (SGD: the update needs nothing
+# else), and must lead to the student's next checkpoint. Parameters handed back that no run of this code
+# produced (trained elsewhere, by a classmate or PyTorch, and written in at evaluation) fail.
+
+CHECKPOINTS = 10
+RUN_RTOL = 1e-6  # of the largest parameter's size: 4 orders of magnitude above the drift of correct code
+_REFERENCE_RUNS: dict = {}
+
+
+def checkpoint_steps(steps: int) -> list[int]:
+    """The (0-based) steps after which the student's process sends its parameters: evenly spaced, the last
+    step included."""
+    return sorted({max(0, round(steps * (i + 1) / CHECKPOINTS) - 1) for i in range(CHECKPOINTS)})
+
+
+def _close(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == expected.shape and bool(
+        np.max(np.abs(got - expected), initial=0.0) <= RUN_RTOL * max(1.0, float(np.max(np.abs(expected), initial=0.0))))
+
+
+def reference_run(check: Check) -> dict[int, dict]:
+    """The reference's parameters after each checkpoint step of the training check's run (cached per
+    process: the run is the same for every submission)."""
+    from grader.training import Schedule, train
+
+    key = (check.name, check.unit.target)
+    if key not in _REFERENCE_RUNS:
+        opts, unit = check.options, check.unit
+        splits = training_data(opts["block_size"], opts.get("data", "context"))
+        model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
+        optimizer = None
+        if opts.get("optimizer"):
+            optimizer = load_reference(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))
+        wanted, run = set(checkpoint_steps(opts["schedule"]["steps"])), {}
+
+        def log(step, loss, lr):
+            if step in wanted:
+                run[step] = {k: v.copy() for k, v in model.params.items()}
+
+        train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]), log=log,
+              log_every=1, optimizer=optimizer)
+        _REFERENCE_RUNS[key] = run
+    return _REFERENCE_RUNS[key]
+
+
+def replay(check: Check, params: dict, first: int, last: int) -> dict:
+    """The reference model's parameters after SGD steps first..last (0-based, inclusive) of the check's
+    schedule, started from ``params``: the same minibatches and learning rates as the student's run."""
+    from grader.training import Schedule, minibatches, set_mode, sgd_step
+
+    opts, unit = check.options, check.unit
+    splits = training_data(opts["block_size"], opts.get("data", "context"))
+    X, Y = splits.train
+    schedule = Schedule(**opts["schedule"])
+    model = reference_object(unit, opts["dims"], {k: np.array(v, dtype=np.float64) for k, v in params.items()})
+    loss_fn = load_reference(opts["loss"])()
+    set_mode(model, True)
+    for step, idx in enumerate(minibatches(len(X), schedule)):
+        if step > last:
+            break
+        if step >= first:
+            loss_fn.forward(model.forward(X[idx]), Y[idx])
+            model.backward(loss_fn.backward())
+            sgd_step(model.params, model.grads, schedule.lr_at(step))
+    return model.params
+
+
+def verify_run(check: Check, initial: dict, trained: dict, reply) -> str | None:
+    """None when the parameters handed back are those this run's steps lead to (see above); else why not."""
+    opts, unit = check.options, check.unit
+    plain_sgd = not opts.get("optimizer") and opts["schedule"].get("optimizer", "sgd") == "sgd"
+    reference, sent = reference_run(check), reply.header.get("checkpoints") or {}
+    previous, previous_step = initial, -1
+    for step in checkpoint_steps(opts["schedule"]["steps"]):
+        metas = sent.get(str(step)) if isinstance(sent, dict) else None
+        got = {}
+        for name, value in initial.items():
+            meta = (metas or {}).get(name, {})
+            if meta.get("kind") != "array" or tuple(meta.get("shape", ())) != value.shape:
+                return (f"{unit.label}.params[{name!r}] could not be read after training step {step + 1}: the "
+                        "parameters must stay the arrays of model.params (updated in place) during the whole run")
+            got[name] = np.asarray(reply.arrays[f"ckpt{step}:param:{name}"], dtype=np.float64)
+        if not all(_close(got[k], reference[step][k]) for k in got):
+            replayed = replay(check, previous, previous_step + 1, step) if plain_sgd else None
+            if replayed is None or not all(_close(got[k], replayed[k]) for k in got):
+                name = next(k for k in got if not _close(got[k], (replayed or reference[step])[k]))
+                return (f"the run does not prove itself: after training step {step + 1}, {unit.label}.params"
+                        f"[{name!r}] is not what the training steps since step {previous_step + 1} lead to "
+                        "(the grader replays them with the same minibatches and learning rates, and correct "
+                        "gradients give the same parameters to 6 digits). Something other than the training loop "
+                        "changed the parameters (a forward or backward that writes into them, or parameters "
+                        "loaded from elsewhere); no training points")
+        previous, previous_step = got, step
+    for name, value in trained.items():
+        if not _close(np.asarray(value, dtype=np.float64), previous[name]):
+            return (f"the parameters handed back are not those training produced: {unit.label}.params[{name!r}] "
+                    f"changed after the last training step (during the evaluation on the dev split?). Only "
+                    "parameters trained in this run earn the training points; no training points")
+    return None
 
 
 def params_shape_of_buffer(name: str, unit, dims) -> tuple:

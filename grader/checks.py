@@ -566,6 +566,32 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
     return run_examples(st.tuples(unit.grad_dims, seeds()), body, check.options.get("examples", 3))
 
 
+# A gradient checked against the reference (hidden) must agree as a derivation does. Analytic formulas in
+# float64, however written (the kit's correct alternatives: loops, einsum, one-hot products, staged or fused),
+# agree with the reference to about 1e-15 of the array's largest entry; central differences with a step of 1e-6
+# only to 1e-11..1e-8 (rounding of the forward divided by the step), which the public tolerance lets through.
+# A gradient that is zero in exact arithmetic (BatchNorm over one feature) comes as rounding noise of about
+# 1e-15 of the terms that cancel: the absolute floor.
+EXACT_RTOL, EXACT_ATOL = 1e-11, 1e-12
+
+
+def derivation_problem(label: str, expected: np.ndarray, got: np.ndarray) -> str | None:
+    """None when ``got`` agrees with ``expected`` to EXACT_RTOL of the array's size; else why that matters."""
+    expected, got = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)
+    if expected.shape != got.shape or not expected.size:
+        return None
+    scale = float(np.max(np.abs(expected)))
+    error = float(np.max(np.abs(got - expected)))
+    if error <= EXACT_RTOL * scale + EXACT_ATOL:
+        return None
+    index = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
+    return (f"{label} agrees with the reference only to {error / max(scale, 1e-300):.1e} of its largest entry (worst at "
+            f"{list(int(i) for i in index)}: expected {expected[index]:.12g}, got {got[index]:.12g}). A derived "
+            "gradient in float64 agrees to about 1e-15; this is the accuracy of finite differences (a numerical "
+            "estimate from your forward, not a derivation) or of float32 arithmetic. Derive the gradient and "
+            "compute it in float64")
+
+
 def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, params, dout,
                   keys=None) -> str | None:
     """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed; the parameter
@@ -612,17 +638,62 @@ def against_fixtures(examples, compare) -> tuple[str, str]:
     return "passed", ""
 
 
+def forward_keys(expected) -> list[str]:
+    """The keys of what forward gives: its output(s) and the buffers it updates."""
+    return [k for k in expected if k == "out" or k.startswith(("out:", "buffer:"))]
+
+
+UNSEEN_SEED = 1_000_003  # the seeds of the inputs a fixture check adds where the reference is installed
+
+
+def unseen_inputs_available(rt) -> bool:
+    """Where hidden checks run (the instructor's grader), a fixture check also compares the student's code with
+    the reference on new inputs of the stored examples' sizes, which no student has seen: answers copied from
+    the shipped fixtures (a lookup table) are not code, and earn nothing there."""
+    return not getattr(rt, "public_only", True) and reference_available()
+
+
+def unseen_agreement(fresh, dims_list, compare) -> tuple[str, str]:
+    """against_fixtures on ``fresh(i, dims)`` examples: the stored examples' sizes, inputs never shipped."""
+    for i, dims in enumerate(dims_list):
+        try:
+            problem = compare(*fresh(i, dims))
+        except StudentError as err:
+            return err.status, err.message
+        if problem:
+            return "failed", add_note(problem, "(expected = the reference's answer for new inputs of the stored "
+                                               "examples' sizes, which the instructor's grader draws: your code agrees "
+                                               "with the stored answers but not here. Answers copied from the stored "
+                                               "fixtures are not code; compute them)")
+    return "passed", ""
+
+
 def agreement(check: Check, rt) -> tuple[str, str]:
-    """Forward and all gradients equal the reference's (hidden) or the stored fixtures' (public)."""
+    """Forward and all gradients equal the reference's (hidden) or the stored fixtures' (public). Records
+    whether the forward agreed on every example compared (``rt.record(check, forward=...)``), which is what
+    the unit's other checks are gated on (Assignment.gates)."""
     unit: Unit = check.unit
+    forward = {"agreed": 0, "wrong": False}
+
+    def judged(problem):  # the forward's own verdict on one example
+        if problem:
+            forward["wrong"] = True
+        else:
+            forward["agreed"] += 1
+        return problem
 
     def compare(dims, params, inputs, dout, expected):
         try:
             reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         except StudentError as err:
             if err.backward_missing:
-                return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
-                                     " (its output is right)")
+                try:
+                    return judged(forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
+                                                " (its output is right)"))
+                except StudentError as missing:
+                    if missing is err:  # forward is right, backward missing
+                        judged(None)
+                    raise
             if err.status != "error" or ".backward raised" not in err.message:
                 raise
             # backward crashed: a wrong forward is the likelier cause, so name it first if there is one
@@ -630,16 +701,39 @@ def agreement(check: Check, rt) -> tuple[str, str]:
             if not reply.ok:
                 raise err from None
             got = read_layer_reply(unit, dims, reply, params, inputs, backward=False)
-            problem = compare_layer(unit, dims, expected, got, inputs, params, dout,
-                                    keys=[k for k in expected if k in got])
+            problem = judged(compare_layer(unit, dims, expected, got, inputs, params, dout,
+                                           keys=[k for k in expected if k in got]))
             if problem:
                 return add_note(problem, f"(and then {err.message.splitlines()[0]})")
             raise err from None
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
-        return compare_layer(unit, dims, expected, got, inputs, params, dout)
+        problem = judged(compare_layer(unit, dims, expected, got, inputs, params, dout, keys=forward_keys(expected)))
+        gradients = [k for k in expected if k not in forward_keys(expected)]
+        problem = problem or compare_layer(unit, dims, expected, got, inputs, params, dout, keys=gradients)
+        if problem or check.options.get("source") != "reference":
+            return problem
+        for key in gradients:  # the reference: gradients must agree as a derivation does
+            problem = derivation_problem(array_label(unit, key), expected[key], got[key])
+            if problem:
+                forward["not derived"] = True
+                return with_dims(problem, dims)
+        return None
+
+    def verdict(result):
+        if hasattr(rt, "record"):
+            rt.record(check, forward=bool(forward["agreed"]) and not forward["wrong"],
+                      derived=not forward.get("not derived"))
+        return result
 
     if check.options.get("source") == "fixture":
-        return against_fixtures(rt.fixture_examples(unit.label), compare)
+        examples = rt.fixture_examples(unit.label)
+        status, message = against_fixtures(examples, compare)
+        if status == "passed" and unseen_inputs_available(rt):
+            def fresh(i, dims):
+                params, inputs, dout = make_example(unit, dims, UNSEEN_SEED + i)
+                return dims, params, inputs, dout, reference_layer(unit, dims, params, inputs, dout)
+            status, message = unseen_agreement(fresh, [e[0] for e in examples], compare)
+        return verdict((status, message))
 
     def body(example):
         dims, seed = example
@@ -649,8 +743,8 @@ def agreement(check: Check, rt) -> tuple[str, str]:
     first = tuple((dims, 0) for dims in (*ordinary_dims(check, rt), *check.options.get("first_dims", ())))
     status, message = run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10), first)
     if status != "passed":
-        return status, message
-    return extreme_layer_examples(check, rt)
+        return verdict((status, message))
+    return verdict(extreme_layer_examples(check, rt))
 
 
 def ordinary_dims(check: Check, rt) -> list:
@@ -800,7 +894,14 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
         return with_dims(problem, dims) if problem else None
 
     if check.options.get("source") == "fixture":
-        return against_fixtures(rt.fixture_calls(unit.label), compare)
+        calls = rt.fixture_calls(unit.label)
+        status, message = against_fixtures(calls, compare)
+        if status == "passed" and unseen_inputs_available(rt):
+            def fresh(i, dims):
+                args = unit.args(dims, rng_for(UNSEEN_SEED + i))
+                return dims, args, reference_call(unit, args)
+            status, message = unseen_agreement(fresh, [c[0] for c in calls], compare)
+        return status, message
 
     def body(example):
         dims, seed = example

@@ -579,6 +579,11 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
     reference's (instructor's side) or the student's own (student bundle); the rest are stubs."""
     (folder / package).mkdir(parents=True, exist_ok=True)
     borrowed = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
+    if borrowed_source(f"{package}/__init__.py") is not None:
+        # the instructor's side: the package's __init__.py runs whenever a borrowed module is imported, so it
+        # is the reference's too: a student's own (one that imports an unfinished module, or patches a borrowed
+        # class) never runs while a later assignment is graded
+        borrowed.add("__init__.py")
     notebook = (folder / assignment.package / "_notebook.py").exists()
     for name, text in package_stubs(stubs, package).items():
         path, relative = folder / package / name, f"{package}/{name}"

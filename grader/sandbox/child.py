@@ -143,6 +143,7 @@ class Runner:
         self.known_hangs: set[str] = set()  # student frames where an earlier request hung (from the parent)
         self.output: BoundedOutput | None = None
         self.samples_in_hang = 0
+        self.training_status = None  # while a training request runs: a function giving its state now
         # What tells the sandbox's failures from the student's (guard.sandbox_cause): the folders of the
         # system and of Python, the kit's own, and the student's sources, read before any of them runs.
         self.system_roots, self.kit_roots = tuple(system_roots), tuple(kit_roots)
@@ -162,9 +163,10 @@ class Runner:
     def on_hang_question(self, signum, frame) -> None:
         """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is."""
         place = self.innermost_student_frame(frame) or ""
+        status = self.training_status() if self.training_status else ""  # a training run: its state now
         try:
             with open(os.path.join(self.scratch, "hang.txt"), "w") as f:
-                f.write(place[:500])
+                f.write(place[:500].replace("\n", " ") + ("\n" + status[:400] if status else ""))
         except OSError:
             pass
 
@@ -494,16 +496,40 @@ class Runner:
         self.progress(where)
         timed_model, timed_loss = Timed(model), Timed(loss_fn)
         last_report = [0.0]
+        checkpoints, out_arrays = set(h.get("checkpoints", ())), {}
+        packed_checkpoints: dict = {}
 
         def report(step, loss, lr):
+            if step in checkpoints:  # the parameters after this step, for the parent to verify the run
+                params_now = getattr(model, "params", None)
+                params_now = params_now if isinstance(params_now, dict) else {}
+                packed_checkpoints[str(step)] = {k: self.pack(params_now.get(k), f"ckpt{step}:param:{k}", out_arrays)
+                                                 for k in params}
             # Where the time goes, so that a timeout says how slow each call is (not only that it was slow).
             now = time.perf_counter()
+            steps_done[:] = [step + 1, now]
             if step == 0 or now - last_report[0] >= 1.0:
                 last_report[0] = now
-                per_step = (timed_model.seconds + timed_loss.seconds) / (step + 1) * 1000
-                self.progress(f"{where}: {step + 1} steps done, {per_step:.3g} ms a step (forward "
-                              f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
-                              f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
+                self.progress(status())
+
+        steps_done = [0, time.perf_counter()]  # steps finished, and when the last one did
+
+        def status() -> str:
+            """The run as it is now: steps done, their cost, and how long since the last one ended (read when
+            the parent asks where a timed-out request is, so that it is current, not a second old)."""
+            done, last = steps_done
+            if not done:
+                return where
+            per_step = (timed_model.seconds + timed_loss.seconds) / done * 1000
+            line = (f"{where}: {done} steps done, {per_step:.3g} ms a step (forward "
+                    f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
+                    f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
+            since = time.perf_counter() - last
+            if since > max(1.0, 100 * per_step / 1000):
+                line += f"; then step {done + 1} did not end in {since:.3g} s: it hangs"
+            return line
+
+        self.training_status = status
 
         try:
             history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1,
@@ -511,10 +537,12 @@ class Runner:
             loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
-        out_arrays: dict = {}
+        finally:
+            self.training_status = None
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
         losses = history.losses[::max(1, len(history.losses) // 10)]
-        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}
+        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses,
+                  "checkpoints": packed_checkpoints}
         if h.get("buffers"):  # the running statistics, for the parent's own evaluation in eval mode
             result["buffers"] = self.pack_buffers(model, h["buffers"], out_arrays)
         return result, out_arrays
