@@ -112,8 +112,15 @@ class FunctionUnit:
 
 
 # the mechanisms that compare the student's answers with the kit's (stored fixtures, the reference, the kit's
-# own forward chain): what the other checks of a unit are gated on (Assignment.gates)
-AGREEMENT_KINDS = ("agreement", "function_agreement", "step")
+# own forward chain, a float64 evaluation of the expression the kit built): what the other checks of a unit are
+# gated on (Assignment.gates). A new mechanism that compares with the kit's answers joins this list; one that
+# checks a property zeros could have (the contract, a roundtrip, a reset) is gated on them.
+AGREEMENT_KINDS = ("agreement", "function_agreement", "step",
+                   # a0's scalar engine: every graph's values and gradients against the kit's float64 evaluation
+                   "graph_forward", "graph_local_backward", "graph_backward", "graph_deep", "graph_gradcheck",
+                   "net_forward", "net_gradients",
+                   # a8's calls against the reference's results
+                   "script_agreement")
 
 Mechanism = Callable[["Check", Any], tuple[str, str]]
 """A mechanism is a function ``mechanism(check, runtime) -> (status, message)``: it runs one check of any unit

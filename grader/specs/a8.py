@@ -128,7 +128,7 @@ def size_property(d, steps, got):
 
 
 BASIC_SIZE = ScriptUnit(
-    label="BasicTokenizer.size", target=BASIC, init=lambda d: {},
+    label="BasicTokenizer.size", target=BASIC, depends_on=("BasicTokenizer.train",), init=lambda d: {},
     dims=st.fixed_dictionaries({"text": training_text(), "vocab_size": st.integers(256, 320)}),
     script=lambda d: [call("train", d["text"], d["vocab_size"]), read("merges"), read("vocab"), call("encode", d["text"])],
 )
@@ -184,7 +184,7 @@ FIRST_ROUNDTRIPS = ({"text": "aé aé aé 中文 中文 😀😀😀 bb bb", "vo
                     {"text": "aé aé aé 中文 中文 😀😀😀 bb bb", "vocab_size": 280, "probe": "中文😀 e\u0301 aé\n\n  x"})
 
 BASIC_ROUNDTRIP = ScriptUnit(
-    label="BasicTokenizer.roundtrip", target=BASIC, init=lambda d: {}, dims=ROUNDTRIP_DIMS,
+    label="BasicTokenizer.roundtrip", target=BASIC, depends_on=("BasicTokenizer.encode", "BasicTokenizer.decode"), init=lambda d: {}, dims=ROUNDTRIP_DIMS,
     script=lambda d: [call("train", d["text"], d["vocab_size"]), read("merges"), call("encode", d["probe"]),
                       call("decode", result(2)), {"new": True}, call("encode", UTF8_PROBE)],
 )
@@ -265,7 +265,7 @@ FIRST_CHUNKS = ({"text": "12 34 12 34 1234 abc  abc  abc", "vocab_size": 262, "p
                  "pattern": "gpt4"},)
 
 REGEX_CHUNKS = ScriptUnit(
-    label="RegexTokenizer.chunks", target=REGEX, init=pattern_init,
+    label="RegexTokenizer.chunks", target=REGEX, depends_on=("RegexTokenizer.encode",), init=pattern_init,
     dims=st.fixed_dictionaries({"text": training_text(), "vocab_size": st.integers(270, 300), "probe": unicode_text(),
                                 "pattern": st.sampled_from(["gpt2", "gpt4"])}),
     script=lambda d: [call("train", d["text"], d["vocab_size"]), read("vocab"), call("encode_ordinary", d["text"]),
@@ -319,7 +319,7 @@ def special_roundtrip(d, steps, got):
 
 
 REGEX_ROUNDTRIP = ScriptUnit(
-    label="RegexTokenizer.roundtrip", target=REGEX, init=lambda d: {}, dims=SPECIAL_DIMS,
+    label="RegexTokenizer.roundtrip", target=REGEX, depends_on=("RegexTokenizer.encode", "RegexTokenizer.special"), init=lambda d: {}, dims=SPECIAL_DIMS,
     script=lambda d: [call("train", d["text"], d["vocab_size"]), call("register_special_tokens", SPECIALS),
                       call("encode", with_specials(d["parts"]), allowed_special="all"), call("decode", result(2)),
                       call("encode", with_specials(d["parts"]), allowed_special="none"), call("decode", result(4))],
@@ -361,7 +361,7 @@ def short_diff(a, b) -> str:
 
 
 REGEX_SAVE = ScriptUnit(
-    label="RegexTokenizer.save_load", target=REGEX, init=pattern_init,
+    label="RegexTokenizer.save_load", target=REGEX, depends_on=("RegexTokenizer.train",), init=pattern_init,
     dims=st.fixed_dictionaries({"text": training_text(), "vocab_size": st.integers(260, 285),
                                 "parts": st.lists(unicode_text(4), min_size=3, max_size=3),
                                 "pattern": st.sampled_from(["gpt2", "gpt4"])}),
