@@ -143,7 +143,9 @@ def batch_norm(x, gamma, beta, buffers, training):
     return out.permute(0, 2, 1) if x.dim() == 3 else out
 
 
-def wavenet(p, idx, buffers):
+def wavenet(p, idx, buffers, training=True):
+    """The lecture's WaveNet in torch; ``buffers`` holds the model's running statistics ("{i}.running_mean"),
+    updated in place in training mode and used in eval mode."""
     x = p["0.weight"][idx]
     i = 1
     while f"{i + 1}.weight" in p and f"{i + 2}.gamma" in p:
@@ -153,18 +155,19 @@ def wavenet(p, idx, buffers):
             x = x[:, 0]
         x = x @ p[f"{i + 1}.weight"]
         bn = {"running_mean": buffers[f"{i + 2}.running_mean"], "running_var": buffers[f"{i + 2}.running_var"]}
-        x = torch.tanh(batch_norm(x, p[f"{i + 2}.gamma"], p[f"{i + 2}.beta"], bn, True))
+        x = torch.tanh(batch_norm(x, p[f"{i + 2}.gamma"], p[f"{i + 2}.beta"], bn, training))
         i += 4
     return x @ p[f"{i}.weight"] + p[f"{i}.bias"]
 
 
-def mlp_bn(p, idx):
+def mlp_bn(p, idx, buffers, training=True):
+    """The lecture's BatchNorm MLP in torch; ``buffers`` holds its running statistics ("bnmean_running1",
+    "bnvar_running1", ...), updated in place in training mode and used in eval mode."""
     x = p["C"][idx].reshape(len(idx), -1)
     i = 1
     while f"bngain{i}" in p:
-        stats = {"running_mean": torch.zeros(p[f"bngain{i}"].shape, dtype=torch.float64),
-                 "running_var": torch.ones(p[f"bngain{i}"].shape, dtype=torch.float64)}
-        x = torch.tanh(batch_norm(x @ p[f"W{i}"], p[f"bngain{i}"], p[f"bnbias{i}"], stats, True))
+        stats = {"running_mean": buffers[f"bnmean_running{i}"], "running_var": buffers[f"bnvar_running{i}"]}
+        x = torch.tanh(batch_norm(x @ p[f"W{i}"], p[f"bngain{i}"], p[f"bnbias{i}"], stats, training))
         i += 1
     return x @ p[f"W{i}"] + p[f"b{i}"]
 
@@ -177,13 +180,10 @@ def torch_forward_batchnorm(label, p, inputs, dims, buffers, training):
         x = inputs[0]
         out = x.reshape(x.shape[0], -1, x.shape[2] * dims["n"])
         return out[:, 0] if out.shape[1] == 1 else out
-    if label == "BatchNormMLP":
-        return mlp_bn(p, inputs[0])
-    if label == "WaveNet":
-        model_buffers = {f"{i}.{k}": torch.zeros(p[f"{i}.gamma"].shape, dtype=torch.float64) if k == "running_mean"
-                         else torch.ones(p[f"{i}.gamma"].shape, dtype=torch.float64)
-                         for i in range(100) if f"{i}.gamma" in p for k in ("running_mean", "running_var")}
-        return wavenet(p, inputs[0], model_buffers)
+    if label.startswith("BatchNormMLP"):  # training mode, and "BatchNormMLP (eval mode)"
+        return mlp_bn(p, inputs[0], buffers, training)
+    if label.startswith("WaveNet"):
+        return wavenet(p, inputs[0], buffers, training)
     if label == "Linear":  # a5's Linear over (..., fan_in), with or without a bias
         out = inputs[0] @ p["weight"]
         return out + p["bias"] if "bias" in p else out
