@@ -207,7 +207,7 @@ def run(options: Options) -> dict:
     if options.feedback:
         from grader.bench import feedback
 
-        result["feedback"] = feedback.measure(options.feedback_rounds, log=options.log)
+        result["feedback"] = feedback.measure(run_measured, thread_env(1), options.feedback_rounds, log=options.log)
     result["load_after"] = os.getloadavg()[0]
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)

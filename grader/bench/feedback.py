@@ -26,14 +26,13 @@ def commands(json_path: str, unit=UNIT) -> dict[str, list[str]]:
     return {"numpy": [sys.executable, "-c", "import numpy"], "unit": grade + list(unit), "assignment": grade + [unit[0]]}
 
 
-def measure(rounds: int = 5, unit=UNIT, log=print) -> dict:
+def measure(run_measured, env: dict, rounds: int = 5, unit=UNIT, log=print) -> dict:
     """Median wall and CPU seconds of each command over ``rounds`` interleaved rounds, the two ratios and the
-    load average before and after. Raises RuntimeError if a grade fails or scores less than full marks."""
+    load average before and after. ``run_measured(cmd, env)`` times one command (grader.bench's, passed in so
+    that this module does not import its package back); ``env``: one BLAS thread. Raises RuntimeError if a grade
+    fails or scores less than full marks."""
     import json
 
-    from grader.bench import run_measured, thread_env
-
-    env = thread_env(1)
     wall = {name: [] for name in ("numpy", "unit", "assignment")}
     cpu = {name: [] for name in wall}
     load_before = os.getloadavg()[0]
