@@ -29,9 +29,10 @@ class UnknownName(KeyError):
 
 
 def file_of(check) -> str | None:
-    """'a2_mlp/linear.py' for a check whose unit is 'a2_mlp.linear:Linear'; None without a unit."""
+    """'a2_mlp/linear.py' for a check whose unit is 'a2_mlp.linear:Linear' (or a whole module, 'a8_tokenizer.base',
+    as a script unit may name); None without a unit."""
     target = getattr(check.unit, "target", None)
-    if not isinstance(target, str) or ":" not in target:
+    if not isinstance(target, str) or "." not in target.partition(":")[0]:
         return None
     return target.partition(":")[0].replace(".", "/") + ".py"
 
