@@ -33,7 +33,7 @@ class Value:
         """self + other, with other a Value or a number. Returns a new Value whose ``_backward`` adds the
         gradient of the sum to both inputs' ``grad``."""
         ### HINT 1: The sum's output changes one for one with each input: what is the local derivative?
-        ### HINT 2: Wrap a number first (other = other if isinstance(other, Value) else Value(other)); out = Value(self.data + other.data, (self, other), "+").
+        ### HINT 2: Wrap a plain number in a Value first; the output's data is the sum of the two datas, its children the two operands, its op "+".
         ### HINT 3: In out's _backward: self.grad += out.grad and other.grad += out.grad (+=: a + a must give 2).
         ### BEGIN SOLUTION: a new Value for self.data + other.data (a number becomes a Value), children (self, other), and a _backward that adds to both inputs' grad
         other = other if isinstance(other, Value) else Value(other)

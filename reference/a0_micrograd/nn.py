@@ -71,7 +71,7 @@ class Layer(Module):
         """x: a list of nin numbers or Values. Returns a list of nout Values, one per neuron in order, or the
         Value itself when nout == 1 (micrograd's convention, so an MLP ending in one neuron gives a Value)."""
         ### HINT 1: Every neuron sees the same input x.
-        ### HINT 2: out = [n(x) for n in self.neurons].
+        ### HINT 2: Call each neuron on x in the order they were made and keep the results in a list.
         ### HINT 3: return out[0] if len(out) == 1 else out.
         ### BEGIN SOLUTION: each neuron on x, in order; a single Value when there is one neuron
         out = [n(x) for n in self.neurons]

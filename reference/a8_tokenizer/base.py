@@ -99,8 +99,8 @@ class Tokenizer:
         """
         ### HINT 1: open(file_prefix + ".model", "w", encoding="utf-8") and write the lines in the order above;
         ###   dicts iterate in insertion order, so self.merges comes out in rank order.
-        ### HINT 2: f.write(f"{len(self.special_tokens)}\n"), then f"{special} {idx}\n" for each special token,
-        ###   then f"{idx0} {idx1}\n" for each merge.
+        ### HINT 2: one line with the number of special tokens, then a line "special idx" for each special token,
+        ###   then a line "idx0 idx1" for each merge, each line ending in a newline.
         ### HINT 3: the .vocab file: inverted = {idx: pair for pair, idx in self.merges.items()}; for each idx,
         ###   token in self.vocab.items(): a merged token prints its two parts' render_token, others their own.
         ### BEGIN SOLUTION: the .model file as described above (UTF-8 text, merges in rank order), then the .vocab file

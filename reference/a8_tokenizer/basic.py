@@ -17,10 +17,10 @@ class BasicTokenizer(Tokenizer):
         ``get_stats(ids)``). Training stops early when no pair is left (a short text): then fewer merges.
         Raises ValueError if vocab_size < 256.
         """
-        ### HINT 1: ids = list(text.encode("utf-8")); each round: count the pairs, take the most frequent, merge it
+        ### HINT 1: start from the text's UTF-8 bytes as ints; each round: count the pairs, take the most frequent, merge it
         ###   everywhere, record it in self.merges; vocab_size - 256 rounds.
-        ### HINT 2: stats = get_stats(ids); pair = max(stats, key=stats.get) keeps the first-occurring pair among
-        ###   equal counts (the tie rule); stop when stats is empty. The new id is 256 + i.
+        ### HINT 2: count with get_stats; Python's max over the counts dict, keyed by the count, keeps the
+        ###   first-occurring pair among equal counts (the tie rule); stop when there is no pair. The new id is 256 + i.
         ### HINT 3: after each merge: ids = merge(ids, pair, idx); self.merges[pair] = idx; and at the end
         ###   self.vocab = self._build_vocab().
         ### BEGIN SOLUTION: vocab_size - 256 rounds over the UTF-8 bytes: count pairs, merge the most frequent (ties: first occurring) into 256 + i
@@ -51,7 +51,7 @@ class BasicTokenizer(Tokenizer):
         Returns:
         - list of int.
         """
-        ### HINT 1: start from list(text.encode("utf-8")); a merge learned earlier must be applied before a later one.
+        ### HINT 1: start from the text's UTF-8 bytes as ints; a merge learned earlier must be applied before a later one.
         ### HINT 2: repeat: among the pairs present in ids, find the one with the lowest rank (self.merges[pair],
         ###   inf for a pair never learned); stop if none was learned; otherwise merge it.
         ### HINT 3: while len(ids) >= 2: stats = get_stats(ids); pair = min(stats, key=lambda p:

@@ -46,8 +46,8 @@ class RegexTokenizer(Tokenizer):
         """
         ### HINT 1: the lecture's loop, on a list of chunks: ids = [list(ch.encode("utf-8")) for ch in chunks];
         ###   each round counts the pairs of every chunk into one dict, then merges the best pair in every chunk.
-        ### HINT 2: stats = {}; for chunk_ids in ids: get_stats(chunk_ids, stats); pair = max(stats,
-        ###   key=stats.get) (ties: the first occurring); stop when stats is empty; idx = 256 + i.
+        ### HINT 2: one counts dict for all chunks, each chunk's pairs added to it with get_stats; the most frequent
+        ###   pair wins, ties to the first occurring (the tie rule); stop when there is no pair; the new id is 256 + i.
         ### HINT 3: ids = [merge(chunk_ids, pair, idx) for chunk_ids in ids]; self.merges[pair] = idx; finally
         ###   self.vocab = self._build_vocab(). (Faster: count each distinct chunk once, times its frequency.)
         ### BEGIN SOLUTION: split into chunks with the pattern; BPE on the chunks' UTF-8 bytes, pairs counted within chunks (ties: first occurring)
