@@ -74,7 +74,10 @@ def reference_object(target: str):
 
 def reference_source(target: str) -> str:
     """The reference's source of a unit: its function, or its class and the reference classes it derives from,
-    with the module-level functions of their modules that the class calls (a GRU's sigmoid)."""
+    with the module-level functions of their modules that the class calls (a GRU's sigmoid); a whole module's
+    source for a target that names a module (a script unit's "a8_tokenizer.base")."""
+    if ":" not in target:
+        return inspect.getsource(importlib.import_module("reference." + target))
     obj = reference_object(target)
     objects = [c for c in inspect.getmro(obj) if c.__module__.startswith("reference.")] \
         if inspect.isclass(obj) else [obj]

@@ -21,8 +21,10 @@ def load(target: str, reference: bool = False, root: str | Path | None = None):
     module_name, _, attr = target.partition(":")
     if reference:
         module_name = "reference." + module_name
-    elif root is not None and str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    elif root is not None:
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        forget_other_copies(Path(root))
     obj = importlib.import_module(module_name)
     for part in attr.split("."):
         obj = getattr(obj, part)
@@ -32,3 +34,19 @@ def load(target: str, reference: bool = False, root: str | Path | None = None):
 def is_target(value) -> bool:
     """A "module:attr" string."""
     return isinstance(value, str) and ":" in value and not value.startswith(":")
+
+
+def forget_other_copies(root: Path) -> None:
+    """Drop from sys.modules every assignment package (a1_bigram, a2_mlp, ...) imported from another folder than
+    ``root``: a process that imported one folder's a2_mlp (the stubs, another submission) would otherwise hand
+    its modules back for this folder's."""
+    from grader.specs import ASSIGNMENTS
+
+    packages = {a.package for a in ASSIGNMENTS.values()}
+    root = root.resolve()
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in packages:
+            continue
+        where = getattr(module, "__file__", None)
+        if where is None or root not in Path(where).resolve().parents:
+            del sys.modules[name]

@@ -120,3 +120,16 @@ def test_compare_without_torch_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.setattr(builtins, "__import__", no_torch)
     assert main(["compare", "a2", "--reference"]) == 2
     assert "pip install torch" in capsys.readouterr().err
+
+
+def test_loading_from_a_folder_never_returns_another_folders_module(tmp_path):
+    """A process that imported one folder's a2_mlp (here the stubs) gets the named folder's when it loads from it."""
+    from grader import KIT_ROOT as ROOT
+    from grader.targets import load
+
+    stub = load("a2_mlp.linear:Linear", root=ROOT / "assignments")
+    sub = copy_submission(tmp_path / "s", packages=("a1_bigram", "a2_mlp"))
+    mine = load("a2_mlp.linear:Linear", root=sub)
+    import inspect
+
+    assert mine is not stub and inspect.getfile(mine).startswith(str(sub))
