@@ -151,6 +151,7 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
         output = child.output()
     add_dependency_notes(assignment, outcomes)
     say_not_implemented_once(outcomes)
+    say_top_level_hang_once(outcomes)
     return AssignmentResult(assignment.key, assignment.title, outcomes, "public" if public_only else "full",
                             time.monotonic() - started, output)
 
@@ -245,6 +246,19 @@ def say_not_implemented_once(outcomes: list[Outcome]) -> None:
                 else f"(as {first[stub.group(1)]})"
         else:
             first[stub.group(1)] = outcome.name
+
+
+def say_top_level_hang_once(outcomes: list[Outcome]) -> None:
+    """Top-level code that timed out when its module was imported is named once, by the check whose import ran
+    it (with where it was stuck and how to keep it out of grading); every later check, whose import was refused
+    at once, points there."""
+    first = next((o for o in outcomes if o.status == "timeout" and "code at the top level of a module" in o.message
+                  and not o.message.startswith("not run: importing")), None)
+    for outcome in outcomes:
+        if outcome.status == "timeout" and outcome.message.startswith("not run: importing your code runs"):
+            place = outcome.message.removeprefix("not run: importing your code runs ").partition(" (the top-level")[0]
+            outcome.message = (f"(as {first.name}: importing your code runs {place} again)" if first is not None
+                               else outcome.message)
 
 
 def _chain(err: BaseException):

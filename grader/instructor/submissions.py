@@ -349,7 +349,7 @@ def notebook_files(data: bytes, label: str, package: str, notes: list[str],
                 text += "\n\n"
                 where.append(where[-1])  # the blank line between two cells
             text += source
-            where += [(number, i + 1) for i in range(len(source.splitlines()) or 1)]
+            where += [(number, i + 1) for i in range(source.count("\n") + 1)]  # a last newline ends a line too
         if cells is not None:
             cells[path] = where
         files.append((path, (text + "\n").encode()))

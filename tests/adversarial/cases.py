@@ -66,20 +66,20 @@ def frame(header, arrays):
 CASES = [
     # -- time -------------------------------------------------------------------------------------------
     Case("infinite_loop_forward", "forward", "while True:\n    pass",
-         ("timeout", r"^timed out after 2 s in Linear\.forward \(your code was at a2_mlp/linear\.py:\d+ in forward\)$"),
+         ("timeout", r"^timed out after 2 s in Linear\.forward \(your code was at a2_mlp/linear\.py, line \d+, in forward\)$"),
          stopped_by="per-check wall-clock limit; killpg"),
     Case("infinite_loop_backward", "backward", "while True:\n    pass",
-         ("timeout", r"^timed out after 2 s in Linear\.backward \(your code was at a2_mlp/linear\.py:\d+ in backward\)$"),
+         ("timeout", r"^timed out after 2 s in Linear\.backward \(your code was at a2_mlp/linear\.py, line \d+, in backward\)$"),
          stopped_by="per-check wall-clock limit; killpg"),
     Case("infinite_loop_import", "import", "while True:\n    pass",
-         ("timeout", r"^timed out after 2 s in import a2_mlp\.linear \(your code was at a2_mlp/linear\.py:1 in <module>\): "
+         ("timeout", r"^timed out after 2 s in import a2_mlp\.linear \(your code was at a2_mlp/linear\.py, line \d+, in <module>\): "
                      "code at the top level"), stopped_by="per-check wall-clock limit"),
     Case("sleep_forever_in_thread_and_forward", "forward",
          "import threading, time\nthreading.Thread(target=lambda: time.sleep(1000)).start()\ntime.sleep(1000)",
-         ("timeout", r"^timed out after 2 s in Linear\.forward( \(your code was at a2_mlp/linear\.py:\d+ in forward\))?$"),
+         ("timeout", r"^timed out after 2 s in Linear\.forward( \(your code was at a2_mlp/linear\.py, line \d+, in forward\))?$"),
          stopped_by="per-check limit; killpg"),
     Case("submission_budget", "forward", "while True:\n    pass",
-         ("timeout", r"^timed out in Linear\.forward \(your code was at a2_mlp/linear\.py:\d+ in forward\): the "
+         ("timeout", r"^timed out in Linear\.forward \(your code was at a2_mlp/linear\.py, line \d+, in forward\): the "
                      r"submission used up its total time budget of 2\.5 s$"),
          budget=2.5, check_timeout=60, other="timeout", stopped_by="per-submission budget"),
     Case("cpu_limit", "forward", "while True:\n    pass",
