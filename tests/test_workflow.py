@@ -286,6 +286,21 @@ def test_without_a_saved_file_the_live_kernel_is_graded(tmp_path, monkeypatch, c
     assert "✓ tanh.gradcheck" in out, out
 
 
+def test_the_live_kernels_cells_are_named_by_the_number_the_student_sees(tmp_path, monkeypatch, capsys):
+    """Graded from the kernel (no front end names the file), a cell is the [N] Jupyter and Colab show beside it,
+    not its place among the module cells (which was "cell 1" for a cell run as [3])."""
+    from grader.instructor import notebooks
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    stub = "# %% a2_mlp/tanh.py\n" + stub_files()["a2_mlp/tanh.py"]
+    line = next(i for i, text in enumerate(stub.splitlines(), 1) if "raise NotImplementedError" in text)
+    monkeypatch.setattr(notebooks, "_ipython", lambda: FakeShell(["import numpy as np", "x = 1", stub]))
+    notebooks.check(module="a2_mlp/tanh.py")
+    out = capsys.readouterr().out
+    assert f"(cell [3], line {line}, in forward)" in out, out
+
+
 def test_notebook_cells_follow_the_lecture_with_a_check_cell_per_unit():
     from grader.instructor import notebooks
 

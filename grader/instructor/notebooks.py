@@ -39,7 +39,8 @@ def narrative(assignment, package_doc: str) -> str:
              "notebook** and run the check cell below it: it reads the saved notebook exactly as your instructor's "
              "grader does (whatever you named it) and runs that part's local checks (finite differences, shapes, "
              "stored answers); it warns you when the kernel runs code you have not saved. Errors point at "
-             "\"cell N, line L\", counting every cell from the top. Lines IPython understands but Python does not "
+             "\"cell N, line L\", counting every cell from the top; where the front end does not say which file the "
+             "notebook is (Colab) the check grades the cells the kernel ran, and \"cell [N]\" is the cell run as [N]. Lines IPython understands but Python does not "
              "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", ""]
     if hidden:
         lines += [f"Your instructor also runs {len(hidden)} hidden check(s) worth "
@@ -383,11 +384,17 @@ def _from_jupyter_server() -> Path | None:
     return None
 
 
-def kernel_cells() -> list[str]:
-    """The code this kernel ran, cell by cell, oldest first (IPython's ``In``); empty outside IPython."""
+def kernel_history() -> list[tuple[int, str]]:
+    """(execution count, code) of every cell this kernel ran, oldest first (IPython's ``In``, whose index is the
+    ``[N]`` Jupyter and Colab show beside the cell); empty outside IPython."""
     shell = _ipython()
     history = getattr(shell, "user_ns", {}).get("In", []) if shell is not None else []
-    return [cell for cell in history if isinstance(cell, str) and cell.strip()]
+    return [(n, cell) for n, cell in enumerate(history) if isinstance(cell, str) and cell.strip()]
+
+
+def kernel_cells() -> list[str]:
+    """The code this kernel ran, cell by cell, oldest first; empty outside IPython."""
+    return [cell for _, cell in kernel_history()]
 
 
 def last_runs(cells: list[str]) -> dict[str, str]:
@@ -424,11 +431,13 @@ def kernel_notebook(key: str, cells: list[str], target: Path) -> Path:
     kit's own, in order; for grading the live kernel where the saved file cannot be found."""
     from grader.specs import resolve
 
+    counts = {source: n for n, source in kernel_history()}  # the [N] of each cell's last run, where known
     runs = last_runs(cells)
     sources = list(runs.values()) or [c for c in cells if "grader.instructor.notebooks" not in c]
     nb = v4.new_notebook()
-    nb.metadata["makemore"] = {"assignment": resolve(key).key}
-    nb.cells = [v4.new_code_cell(source) for source in sources]
+    # "kernel": its cells are numbered as the kernel ran them, so messages say "cell [7]", what the student sees
+    nb.metadata["makemore"] = {"assignment": resolve(key).key, "cells": "kernel"}
+    nb.cells = [v4.new_code_cell(source, execution_count=counts.get(source)) for source in sources]
     nbformat.write(nb, str(target))
     return target
 

@@ -316,9 +316,12 @@ def notebook_files(data: bytes, label: str, package: str, notes: list[str],
     notebook = read_notebook(data, label)
     modules: dict[str, list[tuple[int, str]]] = {}
     loose: list[tuple[int, str]] = []
-    for number, cell in enumerate(notebook.cells, start=1):
+    meta = notebook.metadata.get("makemore", {})
+    by_run = isinstance(meta, dict) and meta.get("cells") == "kernel"  # the cells a kernel ran (notebooks.py)
+    for position, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code" or cell_role(cell) in KIT_ROLES:
             continue
+        number = f"[{cell.execution_count}]" if by_run and cell.get("execution_count") else position
         module = cell_module(cell)
         source, dropped = ipython_only(cell.source)
         for line, text in dropped:
