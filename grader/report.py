@@ -62,6 +62,48 @@ def render(results: list[AssignmentResult], colour: bool = False, verbose: bool 
     return "\n".join(lines)
 
 
+def where_to_start(result: AssignmentResult) -> str:
+    """'a2_mlp/embedding.py (Embedding)': the module of the first check, in the spec's (the lecture's) order,
+    that does not pass; '' when every check passes."""
+    from grader.specs import resolve
+
+    failing = {o.name for o in result.outcomes if o.status not in ("passed", "skipped")}
+    for check in resolve(result.key).checks:
+        target = getattr(check.unit, "target", None)
+        if check.name in failing and isinstance(target, str):
+            module, _, name = target.partition(":")
+            return f"{module.replace('.', '/')}.py ({name})"
+    return ""
+
+
+def overview(results: list[AssignmentResult], colour: bool = False, verbose: bool = False) -> str:
+    """Every assignment in a line or two: an untouched one (every check it ran is "not implemented") says how
+    many checks are left and where to start, a finished one says so; the one being worked on (anything else)
+    gets its full report. For ``makemore grade`` without an assignment: a fresh checkout's first report is 7
+    short entries, not every check of every stub."""
+    lines = []
+    for result in results:
+        ran = [o for o in result.outcomes if o.status != "skipped"]
+        untouched = ran and all(o.status == "not implemented" or (o.status == "failed" and o.message.startswith(
+            "not run:")) for o in ran)
+        done = all(o.status == "passed" for o in ran)
+        if not (untouched or done):
+            lines.append(render([result], colour, verbose))
+            continue
+        header = f"{result.key} · {result.title}"
+        lines.append(paint(f"{header:<70} {f'{result.score:g}/{result.max_score:g}':>9}", "1", colour))
+        if done:
+            lines.append(paint(f"  ✓ every check passes ({len(ran)})", "32", colour))
+        else:
+            lines.append(f"  not started: {len(ran)} checks to go; start with {where_to_start(result)}")
+        lines.append("")
+    if len(results) > 1:
+        total, maximum = sum(r.score for r in results), sum(r.max_score for r in results)
+        lines.append(paint(f"{'total':<70} {f'{total:g}/{maximum:g}':>9}", "1", colour))
+        lines.append("every check of one assignment: makemore grade a1 (or a2, ...)")
+    return "\n".join(lines)
+
+
 def to_json(results: list[AssignmentResult]) -> dict:
     return {"score": sum(r.score for r in results), "max_score": sum(r.max_score for r in results),
             "assignments": [r.to_dict() for r in results]}
