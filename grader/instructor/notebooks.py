@@ -260,8 +260,8 @@ def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | N
     for path in others + own:  # what is borrowed first: the modules below use it
         doc = module_doc(files[path])
         title = (f"## `{path}`" if path in own else
-                 f"## `{path}` (from an earlier assignment: paste your version; your instructor's grader uses "
-                 "the reference's, so it costs no points here)")
+                 f"## `{path}` (from an earlier assignment: paste your version; until it works, the checks here "
+                 "that need it are pending, not lost: your instructor's grader uses the reference's)")
         cells.append(v4.new_markdown_cell(title + ("\n\n" + doc.split("\n\n")[0] if doc else "")))
         cell = v4.new_code_cell(f"# %% {path}\n" + notebook_friendly(files[path], modules, path.partition("/")[0])
                                 .rstrip("\n"))

@@ -560,9 +560,11 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
             if submitted and targets[relative] == reference.encode():
                 continue
             path.write_text(reference, encoding="utf-8")
-            whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
-            notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
-                         f"reference's version ({whose})")
+            # said only to a student who sent code of their own for it: left out, or the untouched stub (a
+            # notebook's cell for it), is what the READMEs ask, and a note would say nothing new
+            if submitted and not same_code(targets[relative], text):
+                notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
+                             "reference's version (your version is graded in that assignment, not here)")
         elif not submitted:
             if name in borrowed and notebook:  # a notebook that defines the class itself uses its own
                 text += (f"\ntry:  # the notebook defines it: use the notebook's\n"
@@ -574,6 +576,14 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
                 notes.append(f"{relative} (from an earlier assignment) was not in the submission: graded with "
                              "the unmodified stub (checks that use it say \"not implemented\"); include your version")
             path.write_text(text, encoding="utf-8")
+
+
+def same_code(blob: bytes, source: str) -> bool:
+    """The submitted file is ``source`` but for a notebook cell's ``# %% pkg/module.py`` line and blank ends."""
+    lines = blob.decode("utf-8", "replace").strip().splitlines()
+    if lines and MARKER.match(lines[0].strip()):
+        lines = lines[1:]
+    return "\n".join(lines).strip() == source.strip()
 
 
 def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:
