@@ -41,3 +41,30 @@ def test_makemore_list_keeps_every_assignments_last_grade_outside_the_checkout(c
     assert "last grade 0/" in rows["a1"] and "last grade 0/" in rows["a2"], out
     state = cli.last_grade_file(KIT_ROOT / "assignments")
     assert state.exists() and KIT_ROOT not in state.parents  # the tests write beside no checkout they test
+
+
+def test_the_training_eta_leaves_out_the_first_steps_warm_up_and_the_dev_evaluations(monkeypatch):
+    """A 50 s run whose first step (with its warm-up) and dev evaluation took 6 s said "ETA 468:10" on its first
+    line: the rate of the steps after it, without evaluations, is what the rest of the run goes at."""
+    import io
+
+    from grader import trainlog
+
+    clock = [0.0]
+    monkeypatch.setattr(trainlog.time, "monotonic", lambda: clock[0])
+
+    def dev_loss():
+        clock[0] += 5.0  # an evaluation of the dev split
+        return 2.0
+
+    out = io.StringIO()
+    log = trainlog.TrainingLog(1000, 100, dev_loss=dev_loss, stream=out)
+    clock[0] += 1.0  # the first step, warming up
+    log(0, 3.0, 0.1)
+    for step in range(1, 200):
+        clock[0] += 0.01
+        log(step, 2.5, 0.1)
+    first, second, third = out.getvalue().splitlines()[:3]
+    assert "ETA --:--" in first, first
+    # after step 200: 800 steps at 100 steps/s (8 s) and 8 evaluations of 5 s: 48 s
+    assert "100 steps/s  ETA 0:48" in third, third
