@@ -520,11 +520,15 @@ def cmd_batch(args) -> int:
               file=sys.stderr)
         return 130
     out = Path(args.out)
+    warnings: list[str] = []
     try:
-        gradebook.write_all(records, out, args.feedback_format, roster=Path(args.roster) if args.roster else None)
+        gradebook.write_all(records, out, args.feedback_format, roster=Path(args.roster) if args.roster else None,
+                            warnings=warnings)
     except (OSError, ValueError) as err:
         print(f"roster: {err}", file=sys.stderr)
         return 2
+    for warning in warnings:
+        print(f"warning: roster: {warning}", file=sys.stderr)
     if args.format == "gradescope":
         gradescope.write_all(records, out)
     scores = [r["score"] for r in records.values()]

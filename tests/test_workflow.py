@@ -378,6 +378,24 @@ def test_roster_joins_students_and_exports_for_canvas_and_moodle(tmp_path):
     assert "no submission: 1" in (tmp_path / "summary.md").read_text()
 
 
+def test_a_submitter_not_on_the_roster_is_warned_about_and_kept_out_of_the_lms_import(tmp_path):
+    import csv
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student ID,Name,Email\nalice,Alice A,alice@uni.edu\n")
+    records = {"alice": fake_record("alice", {}), "zed": fake_record("zed", {})}
+    warnings = []
+    gradebook.write_all(records, tmp_path, roster=roster, warnings=warnings)
+    with open(tmp_path / "grades_import.csv", newline="") as f:
+        ids = [row[2] for row in list(csv.reader(f))[2:]]
+    assert ids == ["alice"]  # the LMS knows no zed: importing him would fail, or add a stranger
+    assert len(warnings) == 1 and warnings[0].startswith("zed: a submission that matches nobody on the roster")
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Not on the roster" in summary and "- zed" in summary
+    with open(tmp_path / "gradebook.csv", newline="") as f:
+        assert "zed" in [r["student"] for r in csv.DictReader(f)]  # still graded
+
+
 def _numbered_grading(entry, student, options):
     from grader.instructor import batch
 

@@ -307,8 +307,9 @@ def join_roster(records: dict[str, dict], roster: list[dict], assignment) -> tup
                        "fatal": "no submission", "missing": True, "score": 0, "max_score": result.max_score,
                        "result": result.to_dict(), "output": "", "roster": person})
     for student in sorted(set(records) - used):
-        notes.append(f"{student}: a submission that matches nobody on the roster (graded, listed last)")
-        joined.append(dict(records[student], roster={"id": student, "name": "", "email": ""}))
+        notes.append(f"{student}: a submission that matches nobody on the roster (graded, listed last in "
+                     "gradebook.csv, left out of grades_import.csv)")
+        joined.append(dict(records[student], roster={"id": student, "name": "", "email": ""}, off_roster=True))
     return joined, notes
 
 
@@ -322,23 +323,28 @@ def write_lms_csv(records: list[dict], path: Path, assignment_title: str) -> Non
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Email address", "Section", assignment_title])
         writer.writerow(["    Points Possible", "", "", "", "", "", f"{maximum:g}"])
         for r in records:
+            if r.get("off_roster"):  # the LMS knows nobody of that name: an import would fail or add a stranger
+                continue
             person = r.get("roster") or {"id": r["student"], "name": "", "email": ""}
             writer.writerow([person["name"] or person["id"], "", person["id"], person["email"] or person["id"],
                              person["email"], "", f"{r['score']:g}"])
 
 
 def write_all(records: dict[str, dict], out_dir: Path, feedback_format: str = "md",
-              roster: Path | None = None) -> list[Path]:
+              roster: Path | None = None, warnings: list[str] | None = None) -> list[Path]:
     """gradebook.csv, feedback/, summary.md (+ summary_histogram.png with matplotlib); with a roster, the
     gradebook has the roster's columns, every student on it (0 and "no submission" for the missing), and
-    grades_import.csv in the shape Canvas and Moodle import."""
+    grades_import.csv in the shape Canvas and Moodle import, without the submissions that match nobody on the
+    roster: those are listed apart in summary.md and added to ``warnings``."""
     from grader.specs import resolve
 
     ordered = [records[s] for s in sorted(records)]
     written = [out_dir / "gradebook.csv", out_dir / "feedback", out_dir / "summary.md"]
     if roster is not None and ordered:
         assignment = resolve(ordered[0]["assignment"])
-        ordered, _ = join_roster(records, read_roster(roster), assignment)
+        ordered, notes = join_roster(records, read_roster(roster), assignment)
+        if warnings is not None:
+            warnings += notes
         write_lms_csv(ordered, out_dir / "grades_import.csv", f"{assignment.key}: {assignment.title}")
         written.append(out_dir / "grades_import.csv")
     write_csv(ordered, out_dir / "gradebook.csv")
@@ -346,5 +352,11 @@ def write_all(records: dict[str, dict], out_dir: Path, feedback_format: str = "m
     png = write_histogram(ordered, out_dir / "summary_histogram.png") if ordered else None
     if png:
         written.append(png)
-    (out_dir / "summary.md").write_text(summary_text(ordered, png.name if png else None), encoding="utf-8")
+    text = summary_text(ordered, png.name if png else None)
+    strangers = [r["student"] for r in ordered if r.get("off_roster")]
+    if strangers:
+        text = text.rstrip("\n") + ("\n\n## Not on the roster\n\nGraded (in gradebook.csv) but left out of "
+                                    "grades_import.csv: match them to a student or add them to the roster.\n\n"
+                                    + "".join(f"- {s}\n" for s in strangers))
+    (out_dir / "summary.md").write_text(text, encoding="utf-8")
     return written
