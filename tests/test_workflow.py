@@ -355,6 +355,26 @@ def test_summary_groups_by_diagnosis_with_deterministic_ties(tmp_path):
     assert shuffled == text
 
 
+def test_summary_puts_a_symptom_under_the_failing_unit_it_comes_from_and_keeps_formulas_whole():
+    """MLP.grads['C'] is wrong because Linear is: the re-teach table's row is Linear's mistake, with the MLP's
+    checks beside it; and a formula's integers are part of the diagnosis, not numbers to blank."""
+    symptom = "MLP.grads['C'] is wrong\n    note: MLP uses your Linear, which fails its own checks: fix that first"
+    records = []
+    for i in range(2):
+        record = fake_record(f"s{i}", {"linear.gradcheck": BIAS, "mlp.gradcheck": symptom})
+        for c in record["result"]["checks"]:
+            c["unit"] = {"linear": "Linear", "mlp": "MLP", "tanh": "Tanh"}.get(c["name"].partition(".")[0])
+        records.append(record)
+    formula = "Tanh.backward: dx is wrong: `1 - tanh(x)**2` expected, max abs error 0.25 at [3, 1]"
+    records.append(fake_record("t", {"tanh.gradcheck": formula}))
+    text = gradebook.summary_text(records)
+    section = text.split("## Mistakes to re-teach, by diagnosis")[1].split("## Checks most")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| students")]
+    assert len(rows) == 2 and not any("MLP.grads" in row for row in rows), rows
+    assert rows[0].startswith("| 2 | Linear.grads['bias'] is wrong") and "`mlp.gradcheck`" in rows[0], rows[0]
+    assert "`1 - tanh(x)**2` expected, max abs error # at [#]" in rows[1], rows[1]
+
+
 def test_roster_joins_students_and_exports_for_canvas_and_moodle(tmp_path):
     import csv
 

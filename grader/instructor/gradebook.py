@@ -153,10 +153,27 @@ def write_feedback(records: list[dict], folder: Path, fmt: str = "md") -> None:
 def diagnosis_key(message: str) -> str:
     """The first line of a message with its numbers blanked, so that one mistake groups across students."""
     first = (message or "").strip().splitlines()[0] if (message or "").strip() else "(no message)"
-    first = re.sub(r"(?<![\w.])-?\d+(\.\d+)?(e-?\d+)?(?!\w)", "#", first)
+    # what varies between students is measured (0.0312, 1e-05) or a place ([3, 7]); the integers of a formula
+    # (`1 - tanh(x)**2`, 1/32 of the expected value) say which mistake it is and stay; `code` stays whole
+    parts = first.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"(?<![\w.])-?(\d+\.\d+(e[-+]?\d+)?|\d+e[-+]?\d+)(?!\w)", "#", parts[i])
+        parts[i] = re.sub(r"\[[\d,\s]+\]", "[#]", parts[i])
+        parts[i] = re.sub(r"(?<=line )\d+|(?<=cell )\d+|(?<=cell \[)\d+", "#", parts[i])
+    first = "`".join(parts)
     # where it happened differs between a folder and a notebook ("a2_mlp/tanh.py, line 9" / "cell 7, line 3")
     first = re.sub(r"\s*\((?:[\w/]+\.py|cell #), line #(?:, in [\w.<>]+)?\)", "", first)
     return first[:240]
+
+
+SYMPTOM = re.compile(r"\n\s*note: \S+ uses your (?P<units>[\w, ]+?), which fails? (?:its|their) own checks")
+
+
+def symptom_of(check: dict) -> list[str]:
+    """The failing units a check's failure comes from (grader/runner.py's note "MLP uses your Linear, Tanh,
+    which fail their own checks"): its row in the re-teaching table is theirs, not a symptom's own."""
+    match = SYMPTOM.search(check.get("message") or "")
+    return [u.strip() for u in match["units"].split(",")] if match else []
 
 
 def histogram_counts(scores: list[float], maximum: float, bins: int = 10) -> list[int]:
@@ -175,12 +192,17 @@ def by_diagnosis(records: list[dict]) -> list[tuple[str, list[str], list[str]]]:
     for r in records:
         if r.get("fatal"):
             continue
-        for c in r["result"]["checks"]:
-            if c["status"] in PASSING or c["status"] == "not implemented":  # not a mistake: work not done yet
-                continue
-            key = diagnosis_key(c["message"])
-            students.setdefault(key, set()).add(r["student"])
-            checks.setdefault(key, set()).add(c["name"])
+        failed = [c for c in r["result"]["checks"]
+                  if c["status"] not in PASSING and c["status"] not in ("not implemented", "pending")]
+        causes = {}  # a failing unit -> the diagnosis of its first failing check: where its symptoms go
+        for c in failed:
+            if c.get("unit") and not symptom_of(c):
+                causes.setdefault(c["unit"], diagnosis_key(c["message"]))
+        for c in failed:
+            keys = [causes[u] for u in symptom_of(c) if u in causes] or [diagnosis_key(c["message"])]
+            for key in keys:
+                students.setdefault(key, set()).add(r["student"])
+                checks.setdefault(key, set()).add(c["name"])
     ranked = sorted(students, key=lambda key: (-len(students[key]), key))
     return [(key, sorted(students[key]), sorted(checks[key])) for key in ranked]
 
