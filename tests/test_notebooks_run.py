@@ -161,3 +161,47 @@ def test_the_solved_notebook_gets_full_marks_in_every_check_cell_and_draws_every
         wanted = len(notebooks.PLOT_ORDER) if cell.metadata["makemore"].get("shows") == "diagnostics" else 1
         assert images_of(cell) == wanted, text_of(cell)
         assert "trains the model of the cells this kernel ran" in text_of(cell)
+
+
+# -- Colab, as far as an offline machine goes -------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_on_a_fresh_kernel_with_only_numpy_matplotlib_and_ipykernel_the_setup_cell_installs_the_kit(tmp_path):
+    """Colab: the notebook alone, a kernel whose Python has numpy, matplotlib and ipykernel but not the kit. The
+    setup cell pip-installs KIT (here a wheel built from this checkout, as `makemore release --kit URL` sets it);
+    every cell then runs, and the check cells grade the kernel's cells with the kit it installed. A few minutes
+    (a venv and pip), so behind the slow marker."""
+    import subprocess
+
+    nbclient = pytest.importorskip("nbclient")
+    wheel_dir, venv, jupyter = tmp_path / "wheel", tmp_path / "venv", tmp_path / "jupyter"
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "JPY_SESSION_NAME", "MPLBACKEND")}
+    run = lambda *cmd: subprocess.run(cmd, capture_output=True, text=True, timeout=1200, env=clean, cwd=tmp_path)
+    built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheel_dir),
+                str(KIT_ROOT))
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = wheel_dir.glob("*.whl")
+    assert run(sys.executable, "-m", "venv", str(venv)).returncode == 0
+    python = venv / "bin" / "python"
+    installed = run(str(python), "-m", "pip", "install", "numpy", "matplotlib", "ipykernel")
+    if installed.returncode != 0:
+        pytest.skip(f"pip cannot install numpy, matplotlib and ipykernel here: {installed.stderr[-300:]}")
+    assert run(str(python), "-c", "import importlib.util as u; assert u.find_spec('grader') is None").returncode == 0
+    assert run(str(python), "-m", "ipykernel", "install", "--prefix", str(jupyter), "--name", "colab").returncode == 0
+    nb = notebooks.build(ASSIGNMENTS["a2"], notebooks.stub_sources(), kit=str(wheel))
+    work = tmp_path / "content"  # Colab's folder: no kit beside the notebook
+    work.mkdir()
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(clean, JUPYTER_PATH=str(jupyter / "share" / "jupyter"))
+    try:
+        nbclient.NotebookClient(nb, timeout=900, kernel_name="colab", allow_errors=True,
+                                resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    assert errors_of(nb) == []
+    for cell in kit_cells(nb, "check"):
+        assert "[not implemented]" in text_of(cell), text_of(cell)
+    where = run(str(python), "-c", "import grader; print(grader.__file__)").stdout
+    assert str(venv) in where  # the kit the setup cell installed, not this checkout
