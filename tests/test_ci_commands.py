@@ -47,3 +47,19 @@ def test_ci_installs_the_oracle_then_runs_exactly_the_readme_command_and_the_new
     newest = next(i for i, line in enumerate(script) if "-m pytest" in line and "VENV" in line)
     assert readme < newest and any("3.13" in line for line in script[readme:newest])
     assert script[-1] == "python tests/matrix/smoke.py"
+
+
+def test_the_readmes_figures_are_the_tools():
+    """Numbers the README quotes from the kit: a2's local points, and the full marks `makemore grade
+    --reference` gives in the matrix table (tests/matrix/smoke.py prints that table; rerun it when they move)."""
+    from grader.specs import ASSIGNMENTS
+
+    text = (KIT_ROOT / "README.md").read_text()
+    public, total = re.search(r"\((\d+) of a2's (\d+) points\)", text).groups()
+    a2 = ASSIGNMENTS["a2"]
+    assert (int(public), int(total)) == (sum(c.points for c in a2.checks if c.visibility == "public"), a2.max_points)
+    full = sum(a.max_points for a in ASSIGNMENTS.values())
+    assert f"the reference solutions: {full:g}/{full:g}" in text
+    table = text.split("| Python | NumPy | installed | `makemore doctor` | `makemore grade --reference` |")[1]
+    scores = re.findall(r"^\|[^|]+\|[^|]+\|[^|]+\|[^|]+\| (\d+/\d+) \|$", table.split("\n\n")[0], re.M)
+    assert scores and set(scores) == {f"{full:g}/{full:g}"}, scores
