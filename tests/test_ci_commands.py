@@ -46,6 +46,7 @@ def test_ci_installs_the_oracle_then_runs_exactly_the_readme_command_and_the_new
     assert oracle < readme
     newest = next(i for i, line in enumerate(script) if "-m pytest" in line and "VENV" in line)
     assert readme < newest and any("3.13" in line for line in script[readme:newest])
+    assert "python -m pytest -m slow tests/test_notebooks_run.py" in script[readme:newest]  # every notebook solved
     assert script[-1] == "python tests/matrix/smoke.py"
 
 
