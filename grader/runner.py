@@ -159,6 +159,7 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
         output = child.output()
     add_dependency_notes(assignment, outcomes)
     say_not_implemented_once(outcomes)
+    say_top_level_hang_once(outcomes)
     return AssignmentResult(assignment.key, assignment.title, outcomes, "public" if public_only else "full",
                             time.monotonic() - started, output)
 
@@ -230,7 +231,16 @@ def run_training_check(check, runtime: Runtime, done: dict[str, Outcome]) -> Out
     if not failing:
         return run_check(check, runtime)
     names = ", ".join(o.name for o in failing)
-    if all(o.status == "not implemented" for o in failing):
+    own = {c.name for c in runtime.assignment.checks}
+    if not any(o.name in own for o in failing):  # only an earlier assignment's work is missing: not lost here
+        earlier = sorted({a.key for a in ASSIGNMENTS.values() for c in a.checks if c.name in {o.name for o in failing}}
+                         - {runtime.assignment.key})
+        state = "not implemented yet" if all(o.status == "not implemented" for o in failing) else "failing"
+        status, message = "pending", (
+            f"pending: training needs {', '.join(earlier) or 'an earlier assignment'}'s {names} ({state} in your "
+            f"copy). Not lost points: your instructor's grader uses the reference's version of what "
+            f"{runtime.assignment.key} borrows; finish {', '.join(earlier) or 'it'} to see this check run here")
+    elif all(o.status == "not implemented" for o in failing):
         status, message = "not implemented", f"not run yet: training needs {names} (not implemented yet)"
     else:
         status = "failed"
@@ -296,6 +306,19 @@ def say_not_implemented_once(outcomes: list[Outcome]) -> None:
                 else f"(as {first[stub.group(1)]})"
         else:
             first[stub.group(1)] = outcome.name
+
+
+def say_top_level_hang_once(outcomes: list[Outcome]) -> None:
+    """Top-level code that timed out when its module was imported is named once, by the check whose import ran
+    it (with where it was stuck and how to keep it out of grading); every later check, whose import was refused
+    at once, points there."""
+    first = next((o for o in outcomes if o.status == "timeout" and "code at the top level of a module" in o.message
+                  and not o.message.startswith("not run: importing")), None)
+    for outcome in outcomes:
+        if outcome.status == "timeout" and outcome.message.startswith("not run: importing your code runs"):
+            place = outcome.message.removeprefix("not run: importing your code runs ").partition(" (the top-level")[0]
+            outcome.message = (f"(as {first.name}: importing your code runs {place} again)" if first is not None
+                               else outcome.message)
 
 
 def _chain(err: BaseException):

@@ -61,6 +61,11 @@ class TrainingLog:
         self.window: list[float] = []
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.last_bar = 0.0
+        # The rate counts training steps after the first (its warm-up, and the first dev evaluation, made the
+        # first line's ETA hundreds of times too long) and not the time spent evaluating the dev loss.
+        self.timed_from: tuple[float, int] | None = None  # (when, steps done) at the end of the first report
+        self.eval_seconds = 0.0  # spent evaluating since then
+        self.evals = 0
 
     def __call__(self, step: int, loss: float, lr: float) -> None:
         if not math.isfinite(loss):
@@ -76,7 +81,11 @@ class TrainingLog:
     def report(self, step: int, lr: float) -> None:
         train = sum(self.window) / len(self.window) if self.window else float("nan")
         self.window = []
+        before = time.monotonic()
         dev = self.dev_loss() if self.dev_loss is not None else None
+        if self.timed_from is not None:
+            self.eval_seconds += time.monotonic() - before
+            self.evals += 1
         row = Row(step, train, dev, lr, time.monotonic() - self.started)
         self.rows.append(row)
         first = self.rows[0].train_loss
@@ -87,12 +96,22 @@ class TrainingLog:
         self.bar(step + 1, final=True)
         dev_text = f"  dev {dev:.4f}" if dev is not None else ""
         self.line(f"{step + 1:>8d}/{self.steps}  train {train:.4f}{dev_text}  lr {lr:g}  {self.rate_eta(step + 1)}")
+        if self.timed_from is None:
+            self.timed_from = (time.monotonic(), step + 1)
 
     def rate_eta(self, done: int) -> str:
-        elapsed = time.monotonic() - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        left = (self.steps - done) / rate if rate else 0.0
-        return f"{rate:,.0f} steps/s  ETA {int(left) // 60}:{int(left) % 60:02d}"
+        """'1,234 steps/s  ETA 2:05': the rate of the steps since the first report, evaluations left out; the
+        ETA adds the evaluations still to come at their mean time. '--' before any such step."""
+        if self.timed_from is None or done <= self.timed_from[1]:
+            return "-- steps/s  ETA --:--"
+        since, steps_then = self.timed_from
+        training = time.monotonic() - since - self.eval_seconds
+        rate = (done - steps_then) / training if training > 0 else 0.0
+        if not rate:
+            return "-- steps/s  ETA --:--"
+        evals_left = max(0, (self.steps - done) // self.eval_every)
+        left = round((self.steps - done) / rate + evals_left * (self.eval_seconds / self.evals if self.evals else 0))
+        return f"{rate:,.0f} steps/s  ETA {left // 60}:{left % 60:02d}"
 
     def bar(self, done: int, final: bool = False) -> None:
         if not self.tty:

@@ -3,6 +3,8 @@
 Run the thorough profile with: python -m pytest --hypothesis-profile=thorough
 """
 import itertools
+import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -14,6 +16,11 @@ settings.register_profile("default", max_examples=15, deadline=None, derandomize
 settings.register_profile("thorough", max_examples=300, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("default")
+
+# `makemore grade` keeps each assignment's last grade for `makemore list` beside the graded folder; the kit's own
+# tests grade the checkout's assignments/, and must not write into the checkout they test (their subprocesses
+# inherit this too).
+os.environ.setdefault("MAKEMORE_STATE_DIR", tempfile.mkdtemp(prefix="makemore-test-state-"))
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ def test_init_starts_a_working_folder_and_grade_grades_it(tmp_path, monkeypatch,
     assert "already exists" in capsys.readouterr().err
 
     monkeypatch.chdir(work)
+    monkeypatch.delenv("MAKEMORE_STATE_DIR", raising=False)  # a student's folder, not the checkout: the default
     assert cli.graded_folder() == (work / "assignments").resolve()
     assert cli.graded_folder(cwd=work / "assignments") == (work / "assignments").resolve()
     assert cli.main(["grade", "a1", "--public-only"]) == 0

@@ -286,6 +286,21 @@ def test_without_a_saved_file_the_live_kernel_is_graded(tmp_path, monkeypatch, c
     assert "✓ tanh.gradcheck" in out, out
 
 
+def test_the_live_kernels_cells_are_named_by_the_number_the_student_sees(tmp_path, monkeypatch, capsys):
+    """Graded from the kernel (no front end names the file), a cell is the [N] Jupyter and Colab show beside it,
+    not its place among the module cells (which was "cell 1" for a cell run as [3])."""
+    from grader.instructor import notebooks
+
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    stub = "# %% a2_mlp/tanh.py\n" + stub_files()["a2_mlp/tanh.py"]
+    line = next(i for i, text in enumerate(stub.splitlines(), 1) if "raise NotImplementedError" in text)
+    monkeypatch.setattr(notebooks, "_ipython", lambda: FakeShell(["import numpy as np", "x = 1", stub]))
+    notebooks.check(module="a2_mlp/tanh.py")
+    out = capsys.readouterr().out
+    assert f"(cell [3], line {line}, in forward)" in out, out
+
+
 def test_notebook_cells_follow_the_lecture_with_a_check_cell_per_unit():
     from grader.instructor import notebooks
 
@@ -340,6 +355,26 @@ def test_summary_groups_by_diagnosis_with_deterministic_ties(tmp_path):
     assert shuffled == text
 
 
+def test_summary_puts_a_symptom_under_the_failing_unit_it_comes_from_and_keeps_formulas_whole():
+    """MLP.grads['C'] is wrong because Linear is: the re-teach table's row is Linear's mistake, with the MLP's
+    checks beside it; and a formula's integers are part of the diagnosis, not numbers to blank."""
+    symptom = "MLP.grads['C'] is wrong\n    note: MLP uses your Linear, which fails its own checks: fix that first"
+    records = []
+    for i in range(2):
+        record = fake_record(f"s{i}", {"linear.gradcheck": BIAS, "mlp.gradcheck": symptom})
+        for c in record["result"]["checks"]:
+            c["unit"] = {"linear": "Linear", "mlp": "MLP", "tanh": "Tanh"}.get(c["name"].partition(".")[0])
+        records.append(record)
+    formula = "Tanh.backward: dx is wrong: `1 - tanh(x)**2` expected, max abs error 0.25 at [3, 1]"
+    records.append(fake_record("t", {"tanh.gradcheck": formula}))
+    text = gradebook.summary_text(records)
+    section = text.split("## Mistakes to re-teach, by diagnosis")[1].split("## Checks most")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| students")]
+    assert len(rows) == 2 and not any("MLP.grads" in row for row in rows), rows
+    assert rows[0].startswith("| 2 | Linear.grads['bias'] is wrong") and "`mlp.gradcheck`" in rows[0], rows[0]
+    assert "`1 - tanh(x)**2` expected, max abs error # at [#]" in rows[1], rows[1]
+
+
 def test_roster_joins_students_and_exports_for_canvas_and_moodle(tmp_path):
     import csv
 
@@ -361,6 +396,24 @@ def test_roster_joins_students_and_exports_for_canvas_and_moodle(tmp_path):
     assert ["Carol C", "", "c7", "carol@uni.edu", "carol@uni.edu", "", "0"] in lms
     assert not (tmp_path / "feedback" / "c7.md").exists()
     assert "no submission: 1" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_submitter_not_on_the_roster_is_warned_about_and_kept_out_of_the_lms_import(tmp_path):
+    import csv
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student ID,Name,Email\nalice,Alice A,alice@uni.edu\n")
+    records = {"alice": fake_record("alice", {}), "zed": fake_record("zed", {})}
+    warnings = []
+    gradebook.write_all(records, tmp_path, roster=roster, warnings=warnings)
+    with open(tmp_path / "grades_import.csv", newline="") as f:
+        ids = [row[2] for row in list(csv.reader(f))[2:]]
+    assert ids == ["alice"]  # the LMS knows no zed: importing him would fail, or add a stranger
+    assert len(warnings) == 1 and warnings[0].startswith("zed: a submission that matches nobody on the roster")
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Not on the roster" in summary and "- zed" in summary
+    with open(tmp_path / "gradebook.csv", newline="") as f:
+        assert "zed" in [r["student"] for r in csv.DictReader(f)]  # still graded
 
 
 def _numbered_grading(entry, student, options):

@@ -153,10 +153,27 @@ def write_feedback(records: list[dict], folder: Path, fmt: str = "md") -> None:
 def diagnosis_key(message: str) -> str:
     """The first line of a message with its numbers blanked, so that one mistake groups across students."""
     first = (message or "").strip().splitlines()[0] if (message or "").strip() else "(no message)"
-    first = re.sub(r"(?<![\w.])-?\d+(\.\d+)?(e-?\d+)?(?!\w)", "#", first)
+    # what varies between students is measured (0.0312, 1e-05) or a place ([3, 7]); the integers of a formula
+    # (`1 - tanh(x)**2`, 1/32 of the expected value) say which mistake it is and stay; `code` stays whole
+    parts = first.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"(?<![\w.])-?(\d+\.\d+(e[-+]?\d+)?|\d+e[-+]?\d+)(?!\w)", "#", parts[i])
+        parts[i] = re.sub(r"\[[\d,\s]+\]", "[#]", parts[i])
+        parts[i] = re.sub(r"(?<=line )\d+|(?<=cell )\d+|(?<=cell \[)\d+", "#", parts[i])
+    first = "`".join(parts)
     # where it happened differs between a folder and a notebook ("a2_mlp/tanh.py, line 9" / "cell 7, line 3")
     first = re.sub(r"\s*\((?:[\w/]+\.py|cell #), line #(?:, in [\w.<>]+)?\)", "", first)
     return first[:240]
+
+
+SYMPTOM = re.compile(r"\n\s*note: \S+ uses your (?P<units>[\w, ]+?), which fails? (?:its|their) own checks")
+
+
+def symptom_of(check: dict) -> list[str]:
+    """The failing units a check's failure comes from (grader/runner.py's note "MLP uses your Linear, Tanh,
+    which fail their own checks"): its row in the re-teaching table is theirs, not a symptom's own."""
+    match = SYMPTOM.search(check.get("message") or "")
+    return [u.strip() for u in match["units"].split(",")] if match else []
 
 
 def histogram_counts(scores: list[float], maximum: float, bins: int = 10) -> list[int]:
@@ -175,12 +192,17 @@ def by_diagnosis(records: list[dict]) -> list[tuple[str, list[str], list[str]]]:
     for r in records:
         if r.get("fatal"):
             continue
-        for c in r["result"]["checks"]:
-            if c["status"] in PASSING or c["status"] == "not implemented":  # not a mistake: work not done yet
-                continue
-            key = diagnosis_key(c["message"])
-            students.setdefault(key, set()).add(r["student"])
-            checks.setdefault(key, set()).add(c["name"])
+        failed = [c for c in r["result"]["checks"]
+                  if c["status"] not in PASSING and c["status"] not in ("not implemented", "pending")]
+        causes = {}  # a failing unit -> the diagnosis of its first failing check: where its symptoms go
+        for c in failed:
+            if c.get("unit") and not symptom_of(c):
+                causes.setdefault(c["unit"], diagnosis_key(c["message"]))
+        for c in failed:
+            keys = [causes[u] for u in symptom_of(c) if u in causes] or [diagnosis_key(c["message"])]
+            for key in keys:
+                students.setdefault(key, set()).add(r["student"])
+                checks.setdefault(key, set()).add(c["name"])
     ranked = sorted(students, key=lambda key: (-len(students[key]), key))
     return [(key, sorted(students[key]), sorted(checks[key])) for key in ranked]
 
@@ -307,8 +329,9 @@ def join_roster(records: dict[str, dict], roster: list[dict], assignment) -> tup
                        "fatal": "no submission", "missing": True, "score": 0, "max_score": result.max_score,
                        "result": result.to_dict(), "output": "", "roster": person})
     for student in sorted(set(records) - used):
-        notes.append(f"{student}: a submission that matches nobody on the roster (graded, listed last)")
-        joined.append(dict(records[student], roster={"id": student, "name": "", "email": ""}))
+        notes.append(f"{student}: a submission that matches nobody on the roster (graded, listed last in "
+                     "gradebook.csv, left out of grades_import.csv)")
+        joined.append(dict(records[student], roster={"id": student, "name": "", "email": ""}, off_roster=True))
     return joined, notes
 
 
@@ -322,23 +345,28 @@ def write_lms_csv(records: list[dict], path: Path, assignment_title: str) -> Non
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Email address", "Section", assignment_title])
         writer.writerow(["    Points Possible", "", "", "", "", "", f"{maximum:g}"])
         for r in records:
+            if r.get("off_roster"):  # the LMS knows nobody of that name: an import would fail or add a stranger
+                continue
             person = r.get("roster") or {"id": r["student"], "name": "", "email": ""}
             writer.writerow([person["name"] or person["id"], "", person["id"], person["email"] or person["id"],
                              person["email"], "", f"{r['score']:g}"])
 
 
 def write_all(records: dict[str, dict], out_dir: Path, feedback_format: str = "md",
-              roster: Path | None = None) -> list[Path]:
+              roster: Path | None = None, warnings: list[str] | None = None) -> list[Path]:
     """gradebook.csv, feedback/, summary.md (+ summary_histogram.png with matplotlib); with a roster, the
     gradebook has the roster's columns, every student on it (0 and "no submission" for the missing), and
-    grades_import.csv in the shape Canvas and Moodle import."""
+    grades_import.csv in the shape Canvas and Moodle import, without the submissions that match nobody on the
+    roster: those are listed apart in summary.md and added to ``warnings``."""
     from grader.specs import resolve
 
     ordered = [records[s] for s in sorted(records)]
     written = [out_dir / "gradebook.csv", out_dir / "feedback", out_dir / "summary.md"]
     if roster is not None and ordered:
         assignment = resolve(ordered[0]["assignment"])
-        ordered, _ = join_roster(records, read_roster(roster), assignment)
+        ordered, notes = join_roster(records, read_roster(roster), assignment)
+        if warnings is not None:
+            warnings += notes
         write_lms_csv(ordered, out_dir / "grades_import.csv", f"{assignment.key}: {assignment.title}")
         written.append(out_dir / "grades_import.csv")
     write_csv(ordered, out_dir / "gradebook.csv")
@@ -346,5 +374,11 @@ def write_all(records: dict[str, dict], out_dir: Path, feedback_format: str = "m
     png = write_histogram(ordered, out_dir / "summary_histogram.png") if ordered else None
     if png:
         written.append(png)
-    (out_dir / "summary.md").write_text(summary_text(ordered, png.name if png else None), encoding="utf-8")
+    text = summary_text(ordered, png.name if png else None)
+    strangers = [r["student"] for r in ordered if r.get("off_roster")]
+    if strangers:
+        text = text.rstrip("\n") + ("\n\n## Not on the roster\n\nGraded (in gradebook.csv) but left out of "
+                                    "grades_import.csv: match them to a student or add them to the roster.\n\n"
+                                    + "".join(f"- {s}\n" for s in strangers))
+    (out_dir / "summary.md").write_text(text, encoding="utf-8")
     return written

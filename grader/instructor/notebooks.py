@@ -18,7 +18,7 @@ import ast
 import json
 import os
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 from nbformat import v4
@@ -39,7 +39,9 @@ def narrative(assignment, package_doc: str) -> str:
              "notebook** and run the check cell below it: it reads the saved notebook exactly as your instructor's "
              "grader does (whatever you named it) and runs that part's local checks (finite differences, shapes, "
              "stored answers); it warns you when the kernel runs code you have not saved. Errors point at "
-             "\"cell N, line L\", counting every cell from the top. Lines IPython understands but Python does not "
+             "\"cell N, line L\", counting every cell from the top; where the front end does not say which file the "
+             "notebook is (Colab) the check grades the cells the kernel ran, and \"cell [N]\" is the cell run as [N]. "
+             "Lines IPython understands but Python does not "
              "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", "",
              f"Stuck? In a scratch cell, `from grader.hints import hint; hint(\"{assignment.key}\")` lists the functions "
              f"with hints, and `hint(\"{assignment.key}\", \"NAME\")` shows the next one: first the idea, then the first "
@@ -59,15 +61,153 @@ def module_doc(source: str) -> str:
         return ""
 
 
-RELATIVE_IMPORT = re.compile(r"^from \.(\w+) import (.+)$", re.M)
+KIT_PACKAGE = re.compile(r"^a\d+_\w+$")  # the assignments' packages: a1_bigram, a3_batchnorm, ...
+IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
 
-def notebook_friendly(source: str) -> str:
-    """Let a module cell run in Jupyter too: there a relative import has no package, and the classes it
-    imports were defined by the cells above. As a file (how the grader reads the notebook) the import works."""
-    return RELATIVE_IMPORT.sub(lambda m: (f"try:\n    from .{m[1]} import {m[2]}\n"
-                                          f"except ImportError:  # running in the notebook: a cell above defines it\n"
-                                          f"    pass"), source)
+def kit_import(node, package: str) -> bool:
+    """An import of one of the kit's packages: relative (``from .x``, ``from . import x``, ``from ..a3_x.y``) or
+    absolute (``from a3_batchnorm.x import``, ``import a2_mlp.tanh``)."""
+    if isinstance(node, ast.ImportFrom):
+        return node.level > 0 or bool(KIT_PACKAGE.match((node.module or "").partition(".")[0]))
+    if isinstance(node, ast.Import):
+        return any(KIT_PACKAGE.match(alias.name.partition(".")[0]) for alias in node.names)
+    return False
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return handler.type is None or any(isinstance(k, ast.Name) and k.id in IMPORT_ERRORS for k in kinds)
+
+
+def _last_tries(tree: ast.AST, package: str) -> list:
+    """The kit imports a notebook must rewrite: each one not already inside a ``try`` whose ``except
+    ImportError`` has another attempt (there the fallback is the one rewritten)."""
+    found = []
+
+    def visit(body, guarded):
+        for node in body:
+            if kit_import(node, package):
+                if not guarded:
+                    found.append(node)
+            elif isinstance(node, ast.Try):
+                visit(node.body, guarded or any(_catches_import_error(h) for h in node.handlers))
+                for handler in node.handlers:
+                    visit(handler.body, guarded)
+                visit(node.orelse, guarded)
+                visit(node.finalbody, guarded)
+            elif isinstance(node, (ast.If, ast.With, ast.For, ast.While)):
+                visit(node.body, guarded)
+                visit(getattr(node, "orelse", []), guarded)
+
+    visit(tree.body, False)
+    return found
+
+
+def _in_the_notebook(node, modules: set[str]) -> list[str]:
+    """What stands for ``node`` in a notebook, where every module of the kit is a cell run above: an imported
+    name is already defined (``as`` renames it); an imported module is the notebook's own namespace."""
+    lines = []
+    for alias in node.names:
+        bound = alias.asname or alias.name.partition(".")[0]
+        is_module = isinstance(node, ast.Import) or node.module is None or alias.name in modules
+        if is_module:
+            lines.append(f"{bound} = sys.modules[__name__]  # {alias.name}'s cell ran in this notebook's namespace")
+        elif alias.asname and alias.asname != alias.name:
+            lines.append(f"{alias.asname} = {alias.name}")
+    if any(" = sys.modules" in line for line in lines):
+        lines.insert(0, "import sys")
+    return lines or ["pass"]
+
+
+def notebook_friendly(source: str, modules: set[str] = frozenset(), package: str = "") -> str:
+    """Let a module cell run in Jupyter too: there no import of the kit's packages works (no package holds the
+    cell; a relative import has no parent, and ``a3_batchnorm`` is no top-level module), and what it imports
+    was defined by the cells above. Every such import, in whatever form (``from .x import y``, ``from . import
+    x as y``, ``from ..a3_x.y import z as w``, ``from a3_x.y import z``), becomes a ``try`` whose fallback names
+    the cells' definitions; where the source already tries several forms, its last fallback is the one wrapped.
+    As a file (how the grader reads the notebook) the first attempt works, so the cell is still the module.
+    modules: the kit's module names (``batchnorm``, ``manual_backward``): ``from pkg import batchnorm`` imports
+    a module, not a name."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines(keepends=True)
+    runs: list[list] = []  # imports on consecutive lines at one indentation share one try
+    for node in sorted(_last_tries(tree, package), key=lambda n: n.lineno):
+        first = lines[node.lineno - 1]
+        if len(first) - len(first.lstrip()) != node.col_offset or node.end_lineno is None:
+            continue  # shares its line with another statement: left as it is
+        if runs and runs[-1][-1].end_lineno + 1 == node.lineno and runs[-1][-1].col_offset == node.col_offset:
+            runs[-1].append(node)
+        else:
+            runs.append([node])
+    for run in reversed(runs):
+        start, end = run[0].lineno, run[-1].end_lineno
+        indent = " " * run[0].col_offset
+        statements = "".join(lines[start - 1:end]).rstrip("\n")
+        body = "".join(f"    {line}" if line.strip() else line for line in statements.splitlines(keepends=True))
+        fallback = [line for node in run for line in _in_the_notebook(node, modules)]
+        fallback = [line for line in fallback if line != "pass"] or ["pass"]
+        fallback = list(dict.fromkeys(fallback))  # one ``import sys``
+        lines[start - 1:end] = [f"{indent}try:\n{body}\n{indent}except ImportError:  # in the notebook: the cells "
+                                f"above define what it imports\n" + "".join(f"{indent}    {line}\n" for line in fallback)]
+    return "".join(lines)
+
+
+def module_imports(source: str, package: str) -> set[str]:
+    """'pkg/module.py' of every module of the kit ``source`` imports (for the cells' order)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and kit_import(node, package):
+            if node.level == 1 and node.module:
+                found.add(f"{package}/{node.module.partition('.')[0]}.py")
+            elif node.level == 1:
+                found.update(f"{package}/{alias.name}.py" for alias in node.names)
+            else:
+                parts = (node.module or "").split(".")
+                if len(parts) >= 2:
+                    found.add(f"{parts[0]}/{parts[1]}.py")
+    return found
+
+
+def named_modules(value) -> set[str]:
+    """'pkg/module.py' of every ``"pkg.module:Name"`` in a check's options (its loss, optimiser, diagnostics)."""
+    if isinstance(value, dict):
+        return set().union(*map(named_modules, value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(named_modules, value)) if value else set()
+    if isinstance(value, str) and re.fullmatch(r"a\d+_\w+(\.\w+)+:\w+", value):
+        return {value.partition(":")[0].replace(".", "/") + ".py"}
+    return set()
+
+
+def dependency_order(paths: list[str], files: dict[str, str], package: str, assignment=None) -> list[str]:
+    """``paths`` (in the lecture's order) with each module after every module of the list it imports or its
+    checks use (a7's transformer.py trains with adamw.py), so a notebook run top to bottom defines a name before
+    a cell uses it (a4's network.py after forward.py) and each check cell finds all its checks need."""
+    uses = {path: module_imports(files.get(path, ""), package) for path in paths}
+    for check in getattr(assignment, "checks", ()):
+        if module_of(check) in uses:
+            uses[module_of(check)] |= named_modules(check.options)
+    ordered: list[str] = []
+
+    def place(path, seen):
+        if path in ordered or path in seen:
+            return
+        for needed in sorted(uses[path], key=lambda p: paths.index(p) if p in paths else len(paths)):
+            if needed in paths:
+                place(needed, seen | {path})
+        ordered.append(path)
+
+    for path in paths:
+        place(path, frozenset())
+    return ordered
 
 
 def module_of(check) -> str | None:
@@ -118,14 +258,17 @@ def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | N
     cells = [v4.new_markdown_cell(narrative(assignment, package_doc)), kit_cell(SETUP.format(kit=kit), "setup")]
     own = lecture_order(assignment, [p for p in files if p.startswith(assignment.package + "/")
                                      and not p.endswith("__init__.py")])
+    own = dependency_order(own, files, assignment.package, assignment)
     others = [p for p in assignment.borrowed_modules() if p in files]
+    modules = {PurePosixPath(p).stem for p in files}
     for path in others + own:  # what is borrowed first: the modules below use it
         doc = module_doc(files[path])
         title = (f"## `{path}`" if path in own else
-                 f"## `{path}` (from an earlier assignment: paste your version; your instructor's grader uses "
-                 "the reference's, so it costs no points here)")
+                 f"## `{path}` (from an earlier assignment: paste your version; until it works, the checks here "
+                 "that need it are pending, not lost: your instructor's grader uses the reference's)")
         cells.append(v4.new_markdown_cell(title + ("\n\n" + doc.split("\n\n")[0] if doc else "")))
-        cell = v4.new_code_cell(f"# %% {path}\n" + notebook_friendly(files[path]).rstrip("\n"))
+        cell = v4.new_code_cell(f"# %% {path}\n" + notebook_friendly(files[path], modules, path.partition("/")[0])
+                                .rstrip("\n"))
         cell.metadata["makemore"] = {"module": path}
         cells.append(cell)
         if path in own and any(module_of(c) == path for c in assignment.checks):
@@ -252,11 +395,17 @@ def _from_jupyter_server() -> Path | None:
     return None
 
 
-def kernel_cells() -> list[str]:
-    """The code this kernel ran, cell by cell, oldest first (IPython's ``In``); empty outside IPython."""
+def kernel_history() -> list[tuple[int, str]]:
+    """(execution count, code) of every cell this kernel ran, oldest first (IPython's ``In``, whose index is the
+    ``[N]`` Jupyter and Colab show beside the cell); empty outside IPython."""
     shell = _ipython()
     history = getattr(shell, "user_ns", {}).get("In", []) if shell is not None else []
-    return [cell for cell in history if isinstance(cell, str) and cell.strip()]
+    return [(n, cell) for n, cell in enumerate(history) if isinstance(cell, str) and cell.strip()]
+
+
+def kernel_cells() -> list[str]:
+    """The code this kernel ran, cell by cell, oldest first; empty outside IPython."""
+    return [cell for _, cell in kernel_history()]
 
 
 def last_runs(cells: list[str]) -> dict[str, str]:
@@ -293,11 +442,13 @@ def kernel_notebook(key: str, cells: list[str], target: Path) -> Path:
     kit's own, in order; for grading the live kernel where the saved file cannot be found."""
     from grader.specs import resolve
 
+    counts = {source: n for n, source in kernel_history()}  # the [N] of each cell's last run, where known
     runs = last_runs(cells)
     sources = list(runs.values()) or [c for c in cells if "grader.instructor.notebooks" not in c]
     nb = v4.new_notebook()
-    nb.metadata["makemore"] = {"assignment": resolve(key).key}
-    nb.cells = [v4.new_code_cell(source) for source in sources]
+    # "kernel": its cells are numbered as the kernel ran them, so messages say "cell [7]", what the student sees
+    nb.metadata["makemore"] = {"assignment": resolve(key).key, "cells": "kernel"}
+    nb.cells = [v4.new_code_cell(source, execution_count=counts.get(source)) for source in sources]
     nbformat.write(nb, str(target))
     return target
 
@@ -336,6 +487,37 @@ def saved_when(path: Path) -> str:
     return f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(mtime))} ({age})"
 
 
+def what_to_read(notebook: str | None, key: str | None, tmp: Path,
+                 verb: str = "graded") -> tuple[Path | None, str | None, list[str]]:
+    """(the notebook to read, the assignment's key, lines to print first) for a check, plot or diagnostics cell:
+    the saved file when the front end names it (or the cell does), else a notebook of the cells this kernel ran
+    (headless, Colab: no front end names the file), written into ``tmp``. The path is None when there is nothing
+    to read; the lines then say why."""
+    from grader.specs import ASSIGNMENTS
+
+    path, how, said = locate(notebook, key)
+    cells = kernel_cells()
+    key = key or (notebook_assignment(path) if path else None) or _key_from_cells(cells)
+    if key is None:
+        return None, None, [f"cannot tell which assignment this is: call it with key=... (one of "
+                            f"{', '.join(ASSIGNMENTS)})"]
+    lines = []
+    if path is None:
+        if not cells:
+            return None, key, ["could not find the saved notebook, and this kernel has run no cell: save it and "
+                               "name it, e.g. check('YOUR NOTEBOOK.ipynb')"]
+        path = kernel_notebook(key, cells, tmp / "kernel.ipynb")
+        lines.append(f"{verb} the cells this kernel ran (the last run of each), because the front end did not say "
+                     "which file this notebook is; on your instructor's grader the saved file counts: save it")
+    else:
+        lines.append(f"{verb} {path.name} ({how}: {path}), saved {saved_when(path)}")
+        changed = unsaved_changes(path, last_runs(cells))
+        if changed:
+            lines.append("warning: the kernel ran a version of " + ", ".join(changed) + " that is not in the saved "
+                         "file (unsaved changes?): save the notebook (Ctrl-S) and run this cell again")
+    return path, key, lines + [f"note: {line}" for line in said]
+
+
 def check(notebook: str | None = None, key: str | None = None, module: str | None = None,
           verbose: bool = False) -> None:
     """Grade the notebook this cell runs in, as the instructor's grader reads it: the saved file (whatever its
@@ -345,33 +527,15 @@ def check(notebook: str | None = None, key: str | None = None, module: str | Non
     import tempfile
 
     from grader import report
-    from grader.specs import ASSIGNMENTS, resolve
+    from grader.specs import resolve
     from grader.instructor.submissions import grade
 
-    path, how, said = locate(notebook, key)
     with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
-        cells = kernel_cells()
-        key = key or (notebook_assignment(path) if path else None) or _key_from_cells(cells)
-        if key is None:
-            print(f"cannot tell which assignment this is: call check(key=...) with one of {', '.join(ASSIGNMENTS)}")
+        path, key, lines = what_to_read(notebook, key, Path(tmp))
+        print("\n".join(lines))
+        if path is None:
             return
         assignment = resolve(key)
-        if path is None:
-            if not cells:
-                print("could not find the saved notebook, and this kernel has run no cell: save it and call "
-                      "check('YOUR NOTEBOOK.ipynb')")
-                return
-            path = kernel_notebook(key, cells, Path(tmp) / "kernel.ipynb")
-            print("graded the cells this kernel ran (the last run of each), because Jupyter did not say which "
-                  "file this notebook is; on your instructor's grader the saved file counts: save it")
-        else:
-            print(f"graded {path.name} ({how}: {path}), saved {saved_when(path)}")
-            changed = unsaved_changes(path, last_runs(cells))
-            if changed:
-                print("warning: the kernel ran a version of " + ", ".join(changed) + " that is not in the saved "
-                      "file (unsaved changes?): save the notebook (Ctrl-S) and run this cell again")
-        for line in said:
-            print("note:", line)
         keep = (lambda c: module_of(c) == module) if module else None
         prepared, result = grade(path, assignment, tmp, checks=keep)
         for note in prepared.notes:
@@ -401,18 +565,17 @@ def plot_training(notebook: str | None = None, key: str | None = None, steps: in
     from grader.instructor.submissions import prepare
     from grader.specs import resolve
 
-    path, _, _ = locate(notebook, key)
-    key = key or (notebook_assignment(path) if path else None) or _key_from_cells(kernel_cells())
-    if key is not None and any(c.kind == "scalar_training" for c in resolve(key).checks):
-        return plot_moons(path, resolve(key), steps)  # a0: the moons, as `makemore train micrograd`
-    if path is None or key is None:
-        print("save the notebook first: the plot trains the saved code")
-        return
-    assignment = resolve(key)
-    if trainlog.training_config(assignment) is None:
-        print(f"{assignment.key} has no training check: nothing to train")
-        return
     with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        path, key, lines = what_to_read(notebook, key, Path(tmp), verb="trains the model of")
+        print("\n".join(lines))
+        if path is None:
+            return
+        assignment = resolve(key)
+        if any(c.kind == "scalar_training" for c in assignment.checks):
+            return plot_moons(path, assignment, steps)  # a0: the moons, as `makemore train micrograd`
+        if trainlog.training_config(assignment) is None:
+            print(f"{assignment.key} has no training check: nothing to train")
+            return
         prepared = prepare(path, assignment, tmp)
         if prepared.folder is None:
             print(prepared.fatal)
@@ -479,16 +642,15 @@ def plot_diagnostics(notebook: str | None = None, key: str | None = None, steps:
     from grader.instructor.submissions import prepare
     from grader.specs import resolve
 
-    path, _, _ = locate(notebook, key)
-    key = key or (notebook_assignment(path) if path else None) or _key_from_cells(kernel_cells())
-    if path is None or key is None:
-        print("save the notebook first: the diagnostics train the saved code")
-        return
-    assignment = resolve(key)
-    if diagnostics_of(assignment) is None:
-        print(f"{assignment.key} has no diagnostics")
-        return
     with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        path, key, lines = what_to_read(notebook, key, Path(tmp), verb="trains the model of")
+        print("\n".join(lines))
+        if path is None:
+            return
+        assignment = resolve(key)
+        if diagnostics_of(assignment) is None:
+            print(f"{assignment.key} has no diagnostics")
+            return
         prepared = prepare(path, assignment, tmp)
         if prepared.folder is None:
             print(prepared.fatal)

@@ -137,7 +137,11 @@ def student_readme() -> str:
         "good sign, not a guarantee: test your code on more than the examples.", "",
         "## Submitting", "",
         "Submit the folder of the assignment (for example `assignments/a2_mlp/`, zipped or not) or your notebook. "
-        "Assignment 2 also uses your `a1_bigram/cross_entropy.py`: include it (the notebook has a cell for it). "
+        "An assignment that borrows from an earlier one (a2 trains with a1's `cross_entropy.py`, a5 with a2's and "
+        "a3's layers, a7 with a6's loss) never depends on it for its grade: your instructor's grader uses the "
+        "reference's version, so submit only the assignment's own folder or notebook. Here your own copy is used: "
+        "while it is unfinished, the checks that need it are *pending* (shown apart from lost points, "
+        "`56/78 +22 pending`) and run once you finish the earlier assignment. "
         "Save files as UTF-8.", ""])
 
 

@@ -316,9 +316,12 @@ def notebook_files(data: bytes, label: str, package: str, notes: list[str],
     notebook = read_notebook(data, label)
     modules: dict[str, list[tuple[int, str]]] = {}
     loose: list[tuple[int, str]] = []
-    for number, cell in enumerate(notebook.cells, start=1):
+    meta = notebook.metadata.get("makemore", {})
+    by_run = isinstance(meta, dict) and meta.get("cells") == "kernel"  # the cells a kernel ran (notebooks.py)
+    for position, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code" or cell_role(cell) in KIT_ROLES:
             continue
+        number = f"[{cell.execution_count}]" if by_run and cell.get("execution_count") else position
         module = cell_module(cell)
         source, dropped = ipython_only(cell.source)
         for line, text in dropped:
@@ -349,7 +352,7 @@ def notebook_files(data: bytes, label: str, package: str, notes: list[str],
                 text += "\n\n"
                 where.append(where[-1])  # the blank line between two cells
             text += source
-            where += [(number, i + 1) for i in range(len(source.splitlines()) or 1)]
+            where += [(number, i + 1) for i in range(source.count("\n") + 1)]  # a last newline ends a line too
         if cells is not None:
             cells[path] = where
         files.append((path, (text + "\n").encode()))
@@ -593,9 +596,11 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
             if submitted and targets[relative] == reference.encode():
                 continue
             path.write_text(reference, encoding="utf-8")
-            whose = "your version is graded in that assignment, not here" if submitted else "it was not in the submission"
-            notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
-                         f"reference's version ({whose})")
+            # said only to a student who sent code of their own for it: left out, or the untouched stub (a
+            # notebook's cell for it), is what the READMEs ask, and a note would say nothing new
+            if submitted and not same_code(targets[relative], text):
+                notes.append(f"{relative} belongs to an earlier assignment: {assignment.key}'s checks use the "
+                             "reference's version (your version is graded in that assignment, not here)")
         elif not submitted:
             if name in borrowed and notebook:  # a notebook that defines the class itself uses its own
                 text += (f"\ntry:  # the notebook defines it: use the notebook's\n"
@@ -607,6 +612,14 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
                 notes.append(f"{relative} (from an earlier assignment) was not in the submission: graded with "
                              "the unmodified stub (checks that use it say \"not implemented\"); include your version")
             path.write_text(text, encoding="utf-8")
+
+
+def same_code(blob: bytes, source: str) -> bool:
+    """The submitted file is ``source`` but for a notebook cell's ``# %% pkg/module.py`` line and blank ends."""
+    lines = blob.decode("utf-8", "replace").strip().splitlines()
+    if lines and MARKER.match(lines[0].strip()):
+        lines = lines[1:]
+    return "\n".join(lines).strip() == source.strip()
 
 
 def shim_notebook(folder: Path, package: str, stubs: dict[str, str]) -> None:

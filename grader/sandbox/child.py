@@ -28,6 +28,7 @@ from grader.training import Schedule, dev_loss, train
 
 MAX_RESULT_ELEMENTS = 5_000_000
 MAX_STRINGS = 100_000
+TRACEBACK_FRAMES = 100  # the innermost frames a failure report formats (its text keeps the last 6000 characters)
 
 
 class StudentFailure(Exception):
@@ -141,6 +142,7 @@ class Runner:
         self.modules: dict[str, object] = {}
         self.seq = None  # the number of the request being answered, echoed in every frame
         self.known_hangs: set[str] = set()  # student frames where an earlier request hung (from the parent)
+        self.import_hangs: dict[str, str] = {}  # module -> the line its top-level code hung on (from the parent)
         self.output: BoundedOutput | None = None
         self.samples_in_hang = 0
         self.training_status = None  # while a training request runs: a function giving its state now
@@ -160,22 +162,43 @@ class Runner:
             frame = frame.f_back
         return None
 
+    def stuck_line(self, frame) -> str | None:
+        """'a2_mlp/tanh.py, line 14, in forward': the line the student's innermost frame is running now (what a
+        timeout names; a notebook's report turns it into "cell 5, line 4")."""
+        while frame is not None:
+            path = os.path.realpath(frame.f_code.co_filename)
+            if path.startswith(self.submission + os.sep):
+                return f"{os.path.relpath(path, self.submission)}, line {frame.f_lineno}, in {frame.f_code.co_name}"
+            frame = frame.f_back
+        return None
+
     def on_hang_question(self, signum, frame) -> None:
-        """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is."""
+        """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is
+        (the place that recognises the same hang later, then the line it is on)."""
         place = self.innermost_student_frame(frame) or ""
+        line = self.stuck_line(frame) or ""
         status = self.training_status() if self.training_status else ""  # a training run: its state now
         try:
-            with open(os.path.join(self.scratch, "hang.txt"), "w") as f:
-                f.write(place[:500].replace("\n", " ") + ("\n" + status[:400] if status else ""))
+            with open(os.path.join(self.scratch, "hang.txt"), "w") as f:  # three lines: place, line, state
+                f.write("
+".join(part.replace("
+", " ") for part in (place[:500], line[:500], status[:400])))
         except OSError:
             pass
+
+    def find_spec(self, name, path=None, target=None):
+        """A meta path finder that stops the import of a module whose top-level code already timed out in an
+        earlier request (grader/sandbox/parent.py sends them): importing it again would hang again."""
+        if name in self.import_hangs:
+            raise HangAgain(f"{self.import_hangs[name]} (the top-level code of {name}, run by its import)")
+        return None
 
     def on_sample(self, signum, frame) -> None:
         place = self.innermost_student_frame(frame)
         self.samples_in_hang = self.samples_in_hang + 1 if place in self.known_hangs else 0
         if self.samples_in_hang >= HANG_SAMPLES:
             self.samples_in_hang = 0
-            raise HangAgain(place)
+            raise HangAgain(self.stuck_line(frame) or place)
 
     def watch_for_known_hangs(self, on: bool) -> None:
         self.samples_in_hang = 0
@@ -199,7 +222,9 @@ class Runner:
                 location += f": {last.line.strip()}"
         if isinstance(exc, SyntaxError) and exc.filename:
             location = f"{os.path.relpath(exc.filename, self.submission)}, line {exc.lineno}"
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        # the innermost frames only: the report keeps the text's tail, and formatting every frame of a deep
+        # recursion (thousands; Python 3.13 marks each line's columns) took seconds, past a check's limit
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-TRACEBACK_FRAMES))
         try:
             message = str(exc)
         except BaseException:  # an exception whose __str__ raises: report its type alone
@@ -681,6 +706,8 @@ class Runner:
                 return
             self.seq = header.get("seq")
             self.known_hangs = {str(place) for place in header.get("known_hangs", [])}
+            hangs = header.get("import_hangs", {})
+            self.import_hangs = {str(k): str(v) for k, v in hangs.items()} if isinstance(hangs, dict) else {}
             op = getattr(self, "op_" + header["op"])
             try:
                 self.watch_for_known_hangs(True)
@@ -771,6 +798,7 @@ def main() -> None:
     runner.output = output
     signal.signal(signal.SIGUSR1, runner.on_hang_question)
     signal.signal(signal.SIGALRM, runner.on_sample)
+    sys.meta_path.insert(0, runner)  # find_spec: a module whose import already hung is not imported again
     layers = runner.layers = {}
     if config.get("preload", True):
         missing = guard.preload()

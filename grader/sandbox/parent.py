@@ -100,6 +100,12 @@ def installed_in_site_packages() -> bool:
         or KIT_ROOT.name in ("site-packages", "dist-packages")
 
 
+TOP_LEVEL_ADVICE = (": code at the top level of a module runs whenever the module is imported, and the grader imports it "
+                    "for every check; keep training loops and long experiments out of the graded files (in a "
+                    "notebook: in a cell without a '# %% package/module.py' first line, or under "
+                    "`if __name__ == \"__main__\":`, which Jupyter runs and the grader's import skips)")
+
+
 class Child:
     def __init__(self, submission: str, limits: Limits | None = None):
         self.submission = os.path.realpath(submission)
@@ -110,6 +116,7 @@ class Child:
         self.last_output = ""
         self.hung: set[str] = set()  # where a request already timed out (e.g. "Linear.forward")
         self.hung_frames: set[str] = set()  # the student's innermost frame at each timeout ("a2_mlp/tanh.py:9 in forward")
+        self.import_hangs: dict[str, str] = {}  # module whose top-level code timed out -> the line it was on
         self.repeat_hang_seconds = 2.0  # what a killed process had printed, kept for the report
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -216,7 +223,8 @@ class Child:
         try:
             # The child stops by itself when it sits a while in a frame that already hung (grader/sandbox/child.py),
             # so one infinite loop entered from several places (Linear.backward, MLP.backward, training) is paid once.
-            request = dict(header, op=op, seq=self.seq, known_hangs=sorted(self.hung_frames))
+            request = dict(header, op=op, seq=self.seq, known_hangs=sorted(self.hung_frames),
+                           import_hangs=self.import_hangs)
             protocol.write_frame(self.write_fd, protocol.encode(request, arrays), deadline)
             while True:
                 body = protocol.read_frame(self.read_fd, deadline, self.limits.max_reply_bytes)
@@ -235,7 +243,7 @@ class Child:
                 break
             reconcile(op, reply, reply_arrays, header)
         except protocol.TimedOut:
-            frame, now = self._hang_frame()
+            frame, line, now = self._hang_frame()
             self.kill()
             where = now or where  # a training run's state when it was stopped, not at its last progress report
             if again:
@@ -244,11 +252,12 @@ class Child:
             else:
                 message = f"timed out after {timeout:g} s" + (f" in {where}" if where else "")
                 if frame:
-                    message += f" (your code was at {frame})"
+                    message += f" (your code was at {line or frame})"
                     self.hung_frames.add(frame)
                     if frame.endswith("in <module>"):
-                        message += (": code at the top level of a module runs when it is imported; move training "
-                                    "loops and long experiments out of the graded files (or notebook cells)")
+                        module = frame.partition(":")[0].removesuffix(".py").replace("/", ".")
+                        self.import_hangs[module.removesuffix(".__init__")] = line or frame
+                        message += TOP_LEVEL_ADVICE
                 if where:
                     self.hung.add(where)
             return Reply("timeout", where=where, message=message, repeated=again), heard
@@ -267,6 +276,10 @@ class Child:
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         if error.get("type") == "HangAgain":
             place = text(error.get("message", ""), 500)
+            if "(the top-level code of " in place:  # its import was refused at once: it hung before
+                return Reply("timeout", where=where, repeated=True, message=(
+                    f"not run: importing your code runs {place}, which timed out in an earlier check" +
+                    TOP_LEVEL_ADVICE)), heard
             return Reply("timeout", where=where, repeated=True, message=(
                 f"timed out again at {place} (your code hung there in an earlier check; recognised and stopped "
                 "after a second this time)")), heard
@@ -274,16 +287,17 @@ class Child:
             return Reply("blocked", reply, {}, str(error.get("where") or where), blocked_message(error)), heard
         return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error)), heard
 
-    def _hang_frame(self, wait: float = 0.5) -> tuple[str | None, str | None]:
+    def _hang_frame(self, wait: float = 0.5) -> tuple[str | None, str | None, str | None]:
         """Ask the child where the student's code is (SIGUSR1; it writes its innermost student frame to
-        hang.txt in its scratch folder, and on a second line a training run's state at that moment) before it
-        is killed: (frame, state), None for what it does not answer within ``wait``."""
+        hang.txt in its scratch folder) before it is killed: (the frame, "a2_mlp/tanh.py:9 in forward", which
+        recognises the same hang later; the line it was on, "a2_mlp/tanh.py, line 14, in forward"; a training
+        run's state at that moment), None for what it does not answer within ``wait``."""
         if self.process is None or not self.scratch:
-            return None, None
+            return None, None, None
         try:
             os.kill(self.process.pid, signal.SIGUSR1)
         except (ProcessLookupError, PermissionError):
-            return None, None
+            return None, None, None
         path = os.path.join(self.scratch, "hang.txt")
         end = time.monotonic() + wait
         while time.monotonic() < end:
@@ -294,13 +308,15 @@ class Child:
                 continue
             try:
                 if stat.S_ISREG(os.fstat(fd).st_mode):
-                    place, _, now = os.read(fd, 1000).decode("utf-8", "replace").partition("\n")
+                    place, line, now = (os.read(fd, 1500).decode("utf-8", "replace").split("
+") + ["", ""])[:3]
                     if place.strip() or now.strip():
-                        return text(place.strip(), 500) or None, text(now.strip(), 400) or None
+                        return (text(place.strip(), 500) or None, text(line.strip(), 500) or None,
+                                text(now.strip(), 400) or None)
             finally:
                 os.close(fd)
             time.sleep(0.02)
-        return None, None
+        return None, None, None
 
 
 def _meta(meta, array) -> dict:
