@@ -29,7 +29,11 @@ from grader import KIT_ROOT
 def narrative(assignment, package_doc: str) -> str:
     public = [c for c in assignment.checks if c.visibility == "public"]
     hidden = [c for c in assignment.checks if c.visibility != "public"]
-    lines = [f"# {assignment.key.upper()}: {assignment.title}", "", package_doc.strip(), "",
+    from grader import lectures
+
+    lecture = ([lectures.readme_block(assignment.key, lectures.units_of(assignment)), ""]
+               if lectures.lecture(assignment.key) else [])
+    lines = [f"# {assignment.key.upper()}: {assignment.title}", "", *lecture, package_doc.strip(), "",
              "## How this notebook works", "",
              f"Each code cell that starts with `# %% {assignment.package}/<module>.py` **is** that file of your "
              "package: write your code in it, in place of each `raise NotImplementedError(...)`. Keep that first "
