@@ -142,16 +142,18 @@ def grade_unit(assignment, name: str, folder: Path):
     return grade_assignment(assignment, folder, public_only=True, checks=selection.select(assignment, [name]))
 
 
-def confirm_give_up(key: str, name: str, ask=input) -> bool:
+def confirm_give_up(key: str, name: str, ask=None) -> bool:
+    """Ask on the terminal (or a notebook's input box); no answer, or no terminal, is a no."""
+    ask = input if ask is None else ask
     try:
         answer = ask(f"Show the reference's {name} of {key} before your version passes? Reading it now "
                      f"takes the exercise away, and `makemore list` will count it as given up. [y/N] ")
-    except EOFError:
+    except (EOFError, OSError):
         return False
     return answer.strip().lower() in ("y", "yes")
 
 
-def run(key: str, name: str, folder: Path, give_up: bool = False, yes: bool = False, ask=input,
+def run(key: str, name: str, folder: Path, give_up: bool = False, yes: bool = False, ask=None,
         reference: Path | None = None, policy_file: Path | None = None, grade=grade_unit) -> tuple[int, str]:
     """(exit status, text) of ``makemore solution KEY NAME`` for the work in ``folder`` (the graded folder):
     0 and the sources when shown, 1 and the reason when not, 2 for an unknown name."""
