@@ -159,6 +159,20 @@ def cmd_hint(args) -> int:
     return 0
 
 
+def cmd_solution(args) -> int:
+    """``makemore solution a2 linear``: the reference beside your unit once it passes (grader/solution.py)."""
+    from grader import solution
+
+    try:
+        folder = graded_folder(args.submission)
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
+    status, text = solution.run(args.assignment, args.unit, folder, give_up=args.give_up, yes=args.yes)
+    print(text, file=sys.stderr if status == 2 else sys.stdout)
+    return status
+
+
 def graded_line(submission: Path, is_entry: bool) -> str:
     """The report's first line: what was graded, so grading the wrong folder never goes unnoticed."""
     where = Path(submission).resolve()
@@ -713,7 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
     hint.set_defaults(run=cmd_hint)
     from grader import solution
 
-    solution.add_command(sub)
+    solution.add_command(sub, cmd_solution)
 
     if has_reference():
         add_kit_commands(sub)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import json
-import sys
 from pathlib import Path
 
 from grader import KIT_ROOT
@@ -211,21 +210,8 @@ def solution(assignment: str, unit: str, folder: str | Path | None = None, give_
     print(run(assignment, unit, Path(folder), give_up=give_up, yes=yes)[1])
 
 
-def cmd_solution(args) -> int:
-    """``makemore solution``: see the module's docstring."""
-    from grader.cli import NoAssignments, graded_folder
-
-    try:
-        folder = graded_folder(args.submission)
-    except NoAssignments as err:
-        print(err, file=sys.stderr)
-        return 2
-    status, text = run(args.assignment, args.unit, folder, give_up=args.give_up, yes=args.yes)
-    print(text, file=sys.stderr if status == 2 else sys.stdout)
-    return status
-
-
-def add_command(sub) -> None:
+def add_command(sub, run) -> None:
+    """The `solution` subcommand, run by ``run(args)`` (grader/cli.py's cmd_solution)."""
     sol = sub.add_parser("solution", help="the reference's version of a unit beside yours, once yours passes "
                          "(a2 linear)")
     sol.add_argument("assignment", help="a1, a2, ...")
@@ -234,4 +220,4 @@ def add_command(sub) -> None:
                      "remembered in `makemore list`)")
     sol.add_argument("--yes", action="store_true", help="with --give-up: do not ask")
     sol.add_argument("--submission", help="the folder of your assignments (default: as makemore grade)")
-    sol.set_defaults(run=cmd_solution)
+    sol.set_defaults(run=run)
