@@ -148,7 +148,7 @@ def rows(folder: Path) -> list[tuple[str, ...]]:
     from grader.specs import ASSIGNMENTS
 
     data, hints = load(folder), hints_taken(folder)
-    table = [("assignment", "units passed", "hints", "solutions", "best grade", "trained vs lecture")]
+    table = [("assignment", "units passed", "hints", "solutions", "best grade", "trained vs goal")]
     for key, assignment in ASSIGNMENTS.items():
         entry = data.get(key, {})
         best = entry.get("best")
