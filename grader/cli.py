@@ -383,8 +383,10 @@ def train_with_diagnostics(model, loss_fn, splits, schedule, args, impl) -> int:
     except ImportError:
         print("matplotlib is not installed (pip install makemore-numpy[plot]): the statistics above are "
               "all there is", file=sys.stderr)
-    for split in ("train", "dev", "test"):
-        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    losses = {split: evaluate(model, loss_fn, *getattr(splits, split)) for split in ("train", "dev", "test")}
+    for split, loss in losses.items():
+        print(f"{split:5s} loss {loss:.4f}")
+    record_trained(args, losses)
     print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
     return 0
 

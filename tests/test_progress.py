@@ -96,3 +96,17 @@ def test_next_starts_with_the_first_assignment_and_ends_when_all_are_full(tmp_pa
     data = {key: {"best": [progress.public_points(a)] * 2} for key, a in ASSIGNMENTS.items()}
     progress.save(tmp_path, data)
     assert "every assignment is at full local marks" in progress.next_step(tmp_path)
+
+
+def test_train_records_the_final_dev_loss_beside_the_goal(tmp_path, monkeypatch, capsys):
+    from grader import models
+
+    work = tmp_path / "work"
+    shutil.copytree(KIT_ROOT / "reference" / "a1_bigram", work / "assignments" / "a1_bigram")
+    monkeypatch.chdir(work)
+    assert main(["train", "bigram-net", "--steps", "3", "--samples", "1"]) == 0
+    dev = float(re.search(r"dev\s+loss (\d+\.\d+)", capsys.readouterr().out).group(1))
+    run = progress.load(work)["a1"]["trained"]["bigram-net"]
+    assert run["split"] == "dev" and abs(run["loss"] - dev) < 1e-3 and run["goal"] == models.get("bigram-net").goal
+    assert main(["train", "bigram-net", "--steps", "9", "--samples", "1", "--reference"]) == 0  # not your model
+    assert progress.load(work)["a1"]["trained"]["bigram-net"] == run
