@@ -129,7 +129,7 @@ def show(assignment, units: list[tuple[str, str]], folder: Path, reference: Path
         ref = source_of(ref_path, name) or f"(no {name} in {ref_path})"
         own = source_of(own_path, name) or f"(no {name} in {own_path})"
         rel = ref_path.relative_to(reference).as_posix()
-        blocks.append(beside((f"the reference: {rel}, {name}", ref), (f"yours: {own_path}", own)))
+        blocks.append(beside((f"the reference: {rel}, {name}", ref), (f"yours: {rel}", own)))
     return "\n\n".join(blocks)
 
 
@@ -153,9 +153,11 @@ def confirm_give_up(key: str, name: str, ask=None) -> bool:
 
 
 def run(key: str, name: str, folder: Path, give_up: bool = False, yes: bool = False, ask=None,
-        reference: Path | None = None, policy_file: Path | None = None, grade=grade_unit) -> tuple[int, str]:
+        reference: Path | None = None, policy_file: Path | None = None, grade=grade_unit,
+        record: Path | None = None) -> tuple[int, str]:
     """(exit status, text) of ``makemore solution KEY NAME`` for the work in ``folder`` (the graded folder):
-    0 and the sources when shown, 1 and the reason when not, 2 for an unknown name."""
+    0 and the sources when shown, 1 and the reason when not, 2 for an unknown name. What was graded and shown
+    is remembered in the work folder of ``record`` (default: ``folder``'s)."""
     from grader import lectures, progress
     from grader.specs import resolve
 
@@ -170,8 +172,9 @@ def run(key: str, name: str, folder: Path, give_up: bool = False, yes: bool = Fa
     policy = bundle_policy(policy_file, reference)
     if policy is not None:
         return 1, policy_message(policy, assignment.key)
+    record = Path(folder) if record is None else Path(record)
     result = grade(assignment, name, Path(folder))
-    progress.record_grade(folder, assignment, result, whole=False)
+    progress.record_grade(record, assignment, result, whole=False)
     failing = [o for o in result.outcomes if o.name in checks and o.status != "passed"]
     labels = ", ".join(label for label, _ in units)
     how = "after passing"
@@ -192,22 +195,46 @@ def run(key: str, name: str, folder: Path, give_up: bool = False, yes: bool = Fa
             return 1, "not shown."
         how = "gave up"
     for label, _ in units:
-        progress.record_solution(folder, assignment.key, label, how)
+        progress.record_solution(record, assignment.key, label, how)
     head = (f"{assignment.key} {labels}: every public check passes; here is the reference beside yours."
             if how == "after passing" else f"{assignment.key} {labels}: shown before passing ({reasons}).")
     return 0, head + "\n\n" + show(assignment, units, Path(folder), reference)
 
 
-def solution(assignment: str, unit: str, folder: str | Path | None = None, give_up: bool = False,
-             yes: bool = False) -> None:
-    """In a notebook cell: print the reference's ``unit`` beside yours once its public checks pass in your
-    work folder's files (default: the folder ``makemore grade`` grades), or why not yet."""
+def solution(assignment: str, unit: str, folder: str | Path | None = None, notebook: str | Path | None = None,
+             give_up: bool = False, yes: bool = False) -> None:
+    """In a notebook cell: print the reference's ``unit`` beside yours once its public checks pass, or why
+    not yet. Your code is read from ``notebook`` (a saved .ipynb), else from the notebook this kernel runs
+    when Jupyter says which, else from ``folder`` (default: the folder ``makemore grade`` grades). Remembered
+    in the work folder's .makemore/progress.json."""
+    import tempfile
+
     from grader.hints import default_root
 
-    if folder is None:
-        root = default_root()
-        folder = root / "assignments" if (root / "assignments").is_dir() else root
-    print(run(assignment, unit, Path(folder), give_up=give_up, yes=yes)[1])
+    root = default_root()
+    if notebook is None and folder is None:
+        from grader.instructor import notebooks
+
+        notebook = notebooks.running_notebook() if notebooks._ipython() is not None else None
+    if notebook is None:
+        folder = (root / "assignments" if (root / "assignments").is_dir() else root) if folder is None else folder
+        print(run(assignment, unit, Path(folder), give_up=give_up, yes=yes)[1])
+        return
+    from grader.instructor.submissions import prepare
+    from grader.specs import resolve
+
+    try:
+        chosen = resolve(assignment)
+    except KeyError as err:
+        print(err.args[0])
+        return
+    with tempfile.TemporaryDirectory(prefix="makemore-solution-") as tmp:
+        prepared = prepare(notebook, chosen, tmp)
+        if prepared.fatal:
+            print(f"could not read {notebook}: {prepared.fatal}")
+            return
+        print(f"your code: the saved notebook {Path(notebook).name}")
+        print(run(assignment, unit, prepared.folder, give_up=give_up, yes=yes, record=root)[1])
 
 
 def add_command(sub, run) -> None:

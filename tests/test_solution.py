@@ -1,6 +1,7 @@
 """`makemore solution`: the reference's unit beside the student's once its public checks pass; refused before,
 shown after `--give-up` and a confirmation, remembered; never in a course bundle (grader/solution.py)."""
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,21 @@ def test_the_source_is_the_unit_alone_side_by_side_only_when_it_fits(tmp_path):
 def test_the_notebook_call_prints_the_same(work, capsys):
     solution.solution("a2", "linear", folder=work / "assignments")
     assert "the reference: a2_mlp/linear.py, Linear" in capsys.readouterr().out
+
+
+def test_the_notebook_call_reads_the_saved_notebook_and_remembers_in_the_work_folder(work, capsys):
+    import nbformat
+
+    from grader.instructor import notebooks
+
+    files = notebooks.stub_sources()
+    files["a2_mlp/linear.py"] = (KIT_ROOT / "reference" / "a2_mlp" / "linear.py").read_text()
+    (work / "notebooks").mkdir()
+    nbformat.write(notebooks.build(ASSIGNMENTS["a2"], files), str(work / "notebooks" / "a2_mlp.ipynb"))
+    shutil.copyfile(STUBS / "a2_mlp" / "linear.py", work / "assignments" / "a2_mlp" / "linear.py")  # files: stubs
+    solution.solution("a2", "linear", notebook=work / "notebooks" / "a2_mlp.ipynb")
+    out = capsys.readouterr().out
+    assert "the saved notebook a2_mlp.ipynb" in out and "the reference: a2_mlp/linear.py, Linear" in out, out
+    assert progress.load(work)["a2"]["solutions"] == {"Linear": "after passing"}
+    solution.solution("a2", "linear")  # the work folder's files hold the stub: not yet
+    assert "not yet" in capsys.readouterr().out

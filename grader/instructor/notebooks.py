@@ -47,7 +47,9 @@ def narrative(assignment, package_doc: str) -> str:
              "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", "",
              f"Stuck? In a scratch cell, `from grader.hints import hint; hint(\"{assignment.key}\")` lists the functions "
              f"with hints, and `hint(\"{assignment.key}\", \"NAME\")` shows the next one: first the idea, then the first "
-             "step, as far as your instructor allows.", ""]
+             "step, as far as your instructor allows.", "",
+             f"Passed a part? `from grader.solution import solution; solution(\"{assignment.key}\", \"NAME\")` shows "
+             "the reference's version beside yours, where the kit holds it.", ""]
     if hidden:
         lines += [f"Your instructor also runs {len(hidden)} hidden check(s) worth "
                   f"{sum(c.points for c in hidden):g} points (comparisons with the reference on generated inputs).", ""]
