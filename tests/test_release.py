@@ -444,6 +444,10 @@ def test_the_default_bundle_holds_no_solution_and_its_solution_command_says_so(b
     assert run.returncode == 0, run.stderr
     assert "holds no reference solutions" in run.stdout and "status 1" in run.stdout, run.stdout
     assert "the reference:" not in run.stdout
+    run = bundle_run(bundle, "from grader.cli import main; main(['grade', 'a1']); main(['list', '--next'])",
+                     work.parent)
+    assert run.returncode == 0, run.stderr
+    assert "next: a2" in run.stdout and "makemore grade a2 Embedding" in run.stdout, run.stdout
 
 
 @pytest.mark.slow
