@@ -40,7 +40,11 @@ def youtube(video_id: str) -> str:
 LECTURES: dict[str, Lecture] = {
     "a0": Lecture(
         "The spelled-out intro to neural networks and backpropagation: building micrograd", youtube("VMj-3S1tku0"),
-        f"{ZERO_TO_HERO}/micrograd", {}),
+        "https://github.com/karpathy/nn-zero-to-hero/tree/master/lectures/micrograd", {
+            "Value": "the core Value object, the backward function of each operation, then of the whole graph "
+                     "(topological order; a node used twice accumulates its gradient)",
+            "MLP": "building a neural net library (Neuron, Layer, MLP), the loss, and gradient descent",
+        }),
     "a1": Lecture(
         "The spelled-out intro to language modeling: building makemore", youtube("PaCmpygFfXo"),
         f"{ZERO_TO_HERO}/makemore/makemore_part1_bigrams.ipynb", {
@@ -112,7 +116,22 @@ LECTURES: dict[str, Lecture] = {
             "AdamW": "the optimizer: torch.optim.AdamW (the lecture uses it; here you write it)",
         }),
     "a8": Lecture(
-        "Let's build the GPT Tokenizer", youtube("zduSFxRajkE"), "https://github.com/karpathy/minbpe", {}),
+        "Let's build the GPT Tokenizer", youtube("zduSFxRajkE"), "https://github.com/karpathy/minbpe", {
+            "get_stats": "Byte Pair Encoding: counting consecutive pairs, finding the most common pair",
+            "merge": "Byte Pair Encoding: merging the most common pair",
+            "BasicTokenizer.train": "training the tokenizer: the loop of merges, the compression ratio",
+            "BasicTokenizer.size": "training the tokenizer: the vocabulary size as a hyperparameter",
+            "BasicTokenizer.encode": "encoding strings to tokens",
+            "BasicTokenizer.decode": "decoding tokens to strings (bytes that are not valid UTF-8)",
+            "BasicTokenizer.roundtrip": "decoding and encoding: decode(encode(s)) gives s back",
+            "RegexTokenizer.train": "regex patterns to force splits across categories (GPT-2, GPT-4)",
+            "RegexTokenizer.encode": "regex patterns to force splits across categories (GPT-2, GPT-4)",
+            "RegexTokenizer.chunks": "regex patterns to force splits across categories (GPT-2, GPT-4)",
+            "RegexTokenizer.special": "special tokens",
+            "RegexTokenizer.roundtrip": "special tokens, and decode(encode(s)) giving s back",
+            "RegexTokenizer.save_load": "the minbpe exercise: writing your own GPT-4 tokenizer (minbpe's save and load)",
+            "RegexTokenizer.names": "the minbpe exercise: writing your own GPT-4 tokenizer",
+        }),
 }
 
 
