@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import (StudentError, call_request, expect_ok, layer_request, load_reference,
+from grader.checks import (StudentError, call_request, expect_ok, inputs_unchanged, layer_request, load_reference,
                            read_function_result, read_layer_reply, reference_available, reference_object,
                            training_data)
 from grader.diagnose import check_array_type, describe_received
@@ -46,6 +46,15 @@ def stability(check: Check, rt) -> tuple[str, str]:
                           "Subtract each row's max from the logits before exp (it does not change the softmax)")
     if loss < 0:
         return "failed", f"the loss is negative ({loss:.4g}); a cross-entropy is never below 0"
+    # finite is not enough: the loss itself, from forward's definition evaluated stably (a log of a clipped or
+    # eps-padded probability is finite and wrong by orders of magnitude here)
+    exact = float(np.mean(np.logaddexp.reduce(logits, axis=1) - logits[np.arange(N), targets]))
+    if not np.isclose(loss, exact, rtol=1e-6, atol=1e-8):
+        return "failed", (f"with logits of size ~1e4 the loss is {shown}, but its exact value is {exact:.6g}: "
+                          "softmax without the max shift, or a log of a probability that underflowed to 0 and was "
+                          "clipped (an eps inside the log, np.clip) into a finite but wrong number. Compute the "
+                          "log-probabilities directly, shifted - log(sum(exp(shifted))), shifted = logits - each "
+                          "row's max")
     if np.max(np.abs(dlogits.sum(axis=1))) > 1e-8:
         return "failed", "each row of dlogits should sum to 0 (the probabilities of a row sum to 1, whatever the logits), but does not for large logits"
     return "passed", ""
@@ -72,13 +81,13 @@ def forward_if_backward_missing(check: Check, rt, dims: dict, params: dict, inpu
 
 
 def large_input_stability(check: Check, rt) -> tuple[str, str]:
-    """forward and backward stay finite for inputs of a few hundreds and both signs (scale, default 400), as
+    """forward and backward stay finite for inputs of hundreds and both signs (scale, default 800), as
     np.tanh does: a layer written with exp(x) overflows there (exp(x) is inf for x > 709; inf / inf is NaN)."""
     unit = check.unit
     rng = np.random.default_rng(5)
     dims = check.options.get("dims", {"N": 4, "D": 6})
     params = unit.params(dims, rng)
-    scale = check.options.get("scale", 400.0)
+    scale = check.options.get("scale", 800.0)  # past exp's overflow at 709: the uniform draw reaches 1200
     x = rng.uniform(-1.5, 1.5, size=unit.out_shape(dims)) * scale
     x.flat[:2] = scale, -scale
     dout = rng.standard_normal(unit.out_shape(dims))
@@ -106,6 +115,7 @@ def normalisation(check: Check, rt) -> tuple[str, str]:
     counts[2, 3] = 0
     smoothing = 0.5
     reply = expect_ok(rt.request("call", *call_request(unit, [counts, smoothing]), timeout=check.timeout))
+    inputs_unchanged(reply, unit.label, ("counts", "smoothing"))
     P = read_function_result(unit, {"V": V}, reply.header["results"][0], reply.arrays, "out0")
     rows, cols = P.sum(axis=1), P.sum(axis=0)
     if not np.allclose(rows, 1.0, atol=1e-9):
@@ -142,6 +152,7 @@ def sampling(check: Check, rt) -> tuple[str, str]:
         if "do not sum to 1" in err.message:  # P's rows sum to 1, its columns do not
             err.message += "\n    hint: sample from the row P[ix], not from a column P[:, ix]"
         raise
+    inputs_unchanged(reply, unit.label, ("P", "itos", "num", "rng"))
     names = [read_function_result(unit, {}, meta, reply.arrays, f"out{i}") for i, meta in enumerate(reply.header["results"])]
     first, second = names
     if len(first) != num:
@@ -200,12 +211,19 @@ def training(check: Check, rt) -> tuple[str, str]:
         header.update(optimizer=opts["optimizer"], optimizer_args=opts.get("optimizer_args", {}))
     if opts.get("buffers"):  # a model with running statistics: send them back for the evaluation in eval mode
         header["buffers"] = list(opts["buffers"])
+    verify = reference_available()  # the instructor's grader: the run must prove itself (verify_run)
+    if verify:
+        header["checkpoints"] = checkpoint_steps(opts["schedule"]["steps"])
     arrays = {f"param:{k}": v for k, v in params.items()}
     arrays.update(Xtr=splits.train[0], Ytr=splits.train[1], Xdev=splits.dev[0], Ydev=splits.dev[1])
     try:
         reply = expect_ok(rt.request("train", header, arrays, timeout=check.timeout))
     except StudentError as err:
-        if err.status == "timeout" and "ms a step" in err.message:
+        if err.status == "timeout" and "did not end in" in err.message and "it hangs" in err.message:
+            err.message += ("\n    a hang, not slow code: the steps before it ran at the speed given, then one step "
+                            "never ended. Look at the place named above: a loop whose condition never changes, or "
+                            "code that waits for something that never comes")
+        elif err.status == "timeout" and "ms a step" in err.message:
             err.message += ("\n    your gradients pass their checks (training runs only then), so the code is right "
                             f"but too slow: {opts['schedule']['steps']} steps must fit in the time limit. The "
                             "reference takes about a millisecond a step; vectorise the slowest call (no Python "
@@ -240,8 +258,116 @@ def training(check: Check, rt) -> tuple[str, str]:
     summary = (f"{split} loss {dev_loss:.4f} after {steps} steps (threshold {threshold:.4f}; the reference reaches "
                f"{opts['reference_loss']:.4f} with the same budget)")
     if np.isfinite(dev_loss) and dev_loss <= threshold:
-        return "passed", summary
+        problem = verify_run(check, params, trained, reply) if verify else None  # points only for this run
+        return ("failed", f"{summary}, but {problem}") if problem else ("passed", summary)
     return "failed", summary + ": the model does not learn as it should even though it may pass the other checks; look at the gradients' scale"
+
+
+# -- a run that proves itself ------------------------------------------------------------------------------
+# The student's process trains; the parent knows everything that determines the run (the initial parameters,
+# the minibatches, the learning rates) and, on the instructor's side, the reference. Correct gradients make
+# the run the reference's own up to rounding (measured on the kit's correct alternatives: at most 3e-11 of the
+# parameters' scale after a whole run), so the parameters after each of CHECKPOINTS evenly spaced steps must
+# be the reference run's; where they drift apart (rounding that a long run amplifies), the steps since the
+# previous checkpoint are replayed from the student's own parameters there (SGD: the update needs nothing
+# else), and must lead to the student's next checkpoint. Parameters handed back that no run of this code
+# produced (trained elsewhere, by a classmate or PyTorch, and written in at evaluation) fail.
+
+CHECKPOINTS = 10
+RUN_RTOL = 1e-6  # of the largest parameter's size: 4 orders of magnitude above the drift of correct code
+_REFERENCE_RUNS: dict = {}
+
+
+def checkpoint_steps(steps: int) -> list[int]:
+    """The (0-based) steps after which the student's process sends its parameters: evenly spaced, the last
+    step included."""
+    return sorted({max(0, round(steps * (i + 1) / CHECKPOINTS) - 1) for i in range(CHECKPOINTS)})
+
+
+def _close(got: np.ndarray, expected: np.ndarray) -> bool:
+    return got.shape == expected.shape and bool(
+        np.max(np.abs(got - expected), initial=0.0) <= RUN_RTOL * max(1.0, float(np.max(np.abs(expected), initial=0.0))))
+
+
+def reference_run(check: Check) -> dict[int, dict]:
+    """The reference's parameters after each checkpoint step of the training check's run (cached per
+    process: the run is the same for every submission)."""
+    from grader.training import Schedule, train
+
+    key = (check.name, check.unit.target)
+    if key not in _REFERENCE_RUNS:
+        opts, unit = check.options, check.unit
+        splits = training_data(opts["block_size"], opts.get("data", "context"))
+        model = reference_object(unit, opts["dims"], unit.params(opts["dims"], np.random.default_rng(opts.get("init_seed", 0))))
+        optimizer = None
+        if opts.get("optimizer"):
+            optimizer = load_reference(opts["optimizer"])(model.params, **opts.get("optimizer_args", {}))
+        wanted, run = set(checkpoint_steps(opts["schedule"]["steps"])), {}
+
+        def log(step, loss, lr):
+            if step in wanted:
+                run[step] = {k: v.copy() for k, v in model.params.items()}
+
+        train(model, load_reference(opts["loss"])(), *splits.train, Schedule(**opts["schedule"]), log=log,
+              log_every=1, optimizer=optimizer)
+        _REFERENCE_RUNS[key] = run
+    return _REFERENCE_RUNS[key]
+
+
+def replay(check: Check, params: dict, first: int, last: int) -> dict:
+    """The reference model's parameters after SGD steps first..last (0-based, inclusive) of the check's
+    schedule, started from ``params``: the same minibatches and learning rates as the student's run."""
+    from grader.training import Schedule, minibatches, set_mode, sgd_step
+
+    opts, unit = check.options, check.unit
+    splits = training_data(opts["block_size"], opts.get("data", "context"))
+    X, Y = splits.train
+    schedule = Schedule(**opts["schedule"])
+    model = reference_object(unit, opts["dims"], {k: np.array(v, dtype=np.float64) for k, v in params.items()})
+    loss_fn = load_reference(opts["loss"])()
+    set_mode(model, True)
+    for step, idx in enumerate(minibatches(len(X), schedule)):
+        if step > last:
+            break
+        if step >= first:
+            loss_fn.forward(model.forward(X[idx]), Y[idx])
+            model.backward(loss_fn.backward())
+            sgd_step(model.params, model.grads, schedule.lr_at(step))
+    return model.params
+
+
+def verify_run(check: Check, initial: dict, trained: dict, reply) -> str | None:
+    """None when the parameters handed back are those this run's steps lead to (see above); else why not."""
+    opts, unit = check.options, check.unit
+    plain_sgd = not opts.get("optimizer") and opts["schedule"].get("optimizer", "sgd") == "sgd"
+    reference, sent = reference_run(check), reply.header.get("checkpoints") or {}
+    previous, previous_step = initial, -1
+    for step in checkpoint_steps(opts["schedule"]["steps"]):
+        metas = sent.get(str(step)) if isinstance(sent, dict) else None
+        got = {}
+        for name, value in initial.items():
+            meta = (metas or {}).get(name, {})
+            if meta.get("kind") != "array" or tuple(meta.get("shape", ())) != value.shape:
+                return (f"{unit.label}.params[{name!r}] could not be read after training step {step + 1}: the "
+                        "parameters must stay the arrays of model.params (updated in place) during the whole run")
+            got[name] = np.asarray(reply.arrays[f"ckpt{step}:param:{name}"], dtype=np.float64)
+        if not all(_close(got[k], reference[step][k]) for k in got):
+            replayed = replay(check, previous, previous_step + 1, step) if plain_sgd else None
+            if replayed is None or not all(_close(got[k], replayed[k]) for k in got):
+                name = next(k for k in got if not _close(got[k], (replayed or reference[step])[k]))
+                return (f"the run does not prove itself: after training step {step + 1}, {unit.label}.params"
+                        f"[{name!r}] is not what the training steps since step {previous_step + 1} lead to "
+                        "(the grader replays them with the same minibatches and learning rates, and correct "
+                        "gradients give the same parameters to 6 digits). Something other than the training loop "
+                        "changed the parameters (a forward or backward that writes into them, or parameters "
+                        "loaded from elsewhere); no training points")
+        previous, previous_step = got, step
+    for name, value in trained.items():
+        if not _close(np.asarray(value, dtype=np.float64), previous[name]):
+            return (f"the parameters handed back are not those training produced: {unit.label}.params[{name!r}] "
+                    f"changed after the last training step (during the evaluation on the dev split?). Only "
+                    "parameters trained in this run earn the training points; no training points")
+    return None
 
 
 def params_shape_of_buffer(name: str, unit, dims) -> tuple:
@@ -326,7 +452,7 @@ def causality(check: Check, rt) -> tuple[str, str]:
             t = int(np.argmax(leaked))
             leaks.append((b, j, t, float(moved[t])))
     if not leaks:
-        return "passed", ""
+        return backward_causality(check, rt, dims, params, inputs)
     b, j, t, amount = min(leaks, key=lambda leak: (leak[2] - leak[1], leak[0]))  # the farthest reach first
     if all(leak[2] == leak[1] - 1 for leak in leaks):
         cause = ("exactly one position ahead: is the mask shifted by one (np.tril(..., k=1), or masking s > t + 1 "
@@ -338,6 +464,46 @@ def causality(check: Check, rt) -> tuple[str, str]:
                       f"{unit.label}'s output at position {t} by {amount:.3g}; the output at t may depend on "
                       f"positions <= t only. The leak reaches {cause} Set the scores at s > t to -inf before "
                       "the softmax, so those probabilities are exactly 0" + with_sizes(dims))
+
+
+def backward_causality(check: Check, rt, dims: dict, params: dict, inputs: list) -> tuple[str, str]:
+    """Causality of backward, the mirror of forward's: with an upstream gradient at position t only, nothing
+    reaches a later position s > t (dx[:, s], and the rows s of the gradients indexed by position named in
+    options "position_grads", e.g. a Transformer's wpe). A backward that does (a transposed att in dv, a
+    softmax Jacobian without its att factor) sends the gradient of earlier outputs to later inputs. Judged only
+    where backward exists: forward's causality is this check's first half."""
+    unit = check.unit
+    rng = np.random.default_rng(check.options.get("seed", 5) + 1)
+    T = inputs[0].shape[1]
+    for t in range(T - 1):
+        dout = np.zeros(unit.out_shape(dims))
+        dout[:, t] = rng.standard_normal(dout[:, t].shape)
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout),
+                                         timeout=check.timeout))
+        except StudentError as err:
+            if err.backward_missing:
+                return "passed", ""
+            raise
+        got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
+        later = []  # (what, the part of it at positions > t)
+        if unit.differentiable and np.asarray(inputs[0]).dtype.kind == "f":
+            later.append((f"{unit.input_grad} returned by {unit.label}.backward", got["dx"][:, t + 1:]))
+        for name in check.options.get("position_grads", ()):
+            later.append((f"{unit.label}.grads[{name!r}]", got["grad:" + name][t + 1:T]))
+        for what, part in later:
+            scale = max(float(np.max(np.abs(np.concatenate([np.ravel(v) for v in got.values()])))), 1.0)
+            if part.size and np.max(np.abs(part)) > 1e-12 * scale:
+                s = t + 1 + int(np.argmax(np.abs(part).reshape(part.shape[0], part.shape[1], -1).max(axis=(0, 2))
+                                          if what.startswith(unit.input_grad) else
+                                          np.abs(part).reshape(part.shape[0], -1).max(axis=1)))
+                return "failed", (f"gradient flows forward in time in backward: with an upstream gradient at position "
+                                  f"{t} only, {what} is not 0 at the later position {s} (max {np.max(np.abs(part)):.3g}). "
+                                  f"The output at {t} depends on positions <= {t} only, so its gradient may reach only "
+                                  "those: is a product transposed (dv = att^T @ dy, not att @ dy), or does the softmax "
+                                  "backward drop its att factor (dscores = att * (datt - (datt * att).sum(-1)), which "
+                                  "is 0 where att is 0)?" + with_sizes(dims))
+    return "passed", ""
 
 
 def with_sizes(dims: dict) -> str:

@@ -18,6 +18,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.diagnose import Context, check_array_type, compare_arrays, describe_received, error_hint
+from grader.hazards import (extreme_args, extreme_close, extreme_inputs, extreme_message, hazards_of,
+                            signs)
 from grader.sandbox import Reply, decode_args, encode_args
 from grader.spec import Check, FunctionUnit, Unit, WithBuffers, buffers_of
 from grader import targets
@@ -144,10 +146,32 @@ def array_label(unit: Unit, key: str) -> str:
     return f"{key} returned by {unit.label}.backward"
 
 
+def inputs_unchanged(reply: Reply, label: str, names=None) -> None:
+    """Every call the grader makes must leave the arrays it passed as they were (a caller still needs them: the
+    chain's next step, a second backward); raises StudentError("failed") naming each one modified in place.
+    reply.header["mutated"]: the indices of the modified arguments ("dout": backward's). names: the arguments'
+    names by index (a function's parameters); a layer's are its forward's inputs."""
+    mutated = reply.header.get("mutated") or []
+    if not mutated:
+        return
+    def name(m):
+        if m == "dout":
+            return "dout (backward's argument)"
+        if names is not None and isinstance(m, int) and m < len(names):
+            return f"its argument {names[m]}"
+        return f"input {m} of forward" if names is None else f"its argument {m + 1}"
+    which = ", ".join(map(name, mutated))
+    raise StudentError("failed", f"{label} modified {which} in place; the grader checks that every input is unchanged "
+                                 "after each call, since the caller still needs it (the next step of the chain, a "
+                                 "second backward). Work on new arrays instead (d = x.copy() before changing d; "
+                                 "x = x + 1, not x += 1)")
+
+
 def read_layer_reply(unit: Unit, dims: dict, reply: Reply, params: dict, inputs: list, backward: bool) -> dict:
     """The student's arrays by key ("out", "dx", "grad:NAME"), after checking the contract; raises
     StudentError("failed") with the first broken promise."""
     h, arrays = reply.header, reply.arrays
+    inputs_unchanged(reply, unit.label)
     got = {}
     out = h.get("out", {})
     if unit.scalar_output:
@@ -309,11 +333,14 @@ def contract(check: Check, rt) -> tuple[str, str]:
             problem = check_array_type(array_label(unit, "buffer:" + name), reply.header["buffers"][name], value.shape)
             if problem:
                 return with_dims(problem + " (update the running statistics in place, with the shape they have)", dims)
-        mutated = reply.header.get("mutated", [])
-        if mutated:
-            which = ", ".join("dout (backward's argument)" if m == "dout" else f"input {m} of forward" for m in mutated)
-            return with_dims(f"{unit.label} modified {which} in place; work on new arrays instead "
-                             "(e.g. x = x + 1, not x += 1)", dims)
+        replaced = reply.header.get("buffers_replaced") or []
+        if replaced:
+            names = ", ".join(f"buffers[{k!r}]" for k in replaced)
+            return with_dims(f"{unit.label}.forward replaced {names} by a new array instead of updating it in place: "
+                             "the contract is an update in place (self.buffers[name][...] = ..., or *= and +=), "
+                             "because whatever holds the same array (a model's buffers dict, a Sequential's, the "
+                             "training loop's evaluation) keeps the old statistics otherwise, and evaluates with "
+                             "them", dims)
         changed = reply.header.get("params_changed", [])
         if changed:
             names = ", ".join(f"params[{k!r}]" for k in changed)
@@ -467,15 +494,44 @@ class Mistakes:
             yield from (source() if callable(source) else source)
 
 
+class Explaining:
+    """The known mistakes that change ``key`` from its right answer (``right()``, computed once, when a diagnosis
+    first asks): a mistake elsewhere (a forward's, another gradient's) gives the right array here, and naming it
+    for a difference in this array would send the student to the wrong place."""
+
+    def __init__(self, mistakes, right):
+        self.mistakes, self.right, self.value = mistakes, right, None
+
+    def __iter__(self):
+        for description, wrong in self.mistakes:
+            if self.value is None:
+                self.value = np.asarray(self.right(), dtype=np.float64)
+            wrong = np.asarray(wrong, dtype=np.float64)
+            if wrong.shape != self.value.shape or not np.allclose(wrong, self.value, rtol=1e-6, atol=1e-8):
+                yield description, wrong
+
+
 def diagnosis_context(unit: Unit, dims: dict, inputs: list, params: dict, dout, expected: dict, key: str,
                       own_forward: bool = False) -> Context:
     """The diagnosis of ``key``: the known mistakes stored with a fixture's answers (``expected.mistakes``,
-    grader/fixtures.py: they include those only the instructor's grader can compute), then the unit's own."""
+    grader/fixtures.py: they include those only the instructor's grader can compute), then the unit's own; only
+    those that change ``key`` from its right answer (the reference's where the expected array is the finite
+    differences of the student's own forward, which may be wrong itself)."""
     stored = getattr(expected, "mistakes", {}).get(key, [])
     own = (lambda: unit.mistakes(dims, inputs, params, dout, expected).get(key, [])) if unit.mistakes else []
     regions = unit.regions(dims, inputs).get(key, []) if unit.regions else []
-    return Context(batch_size=unit.batch_size(dims), known_mistakes=Mistakes(stored, own), regions=regions,
-                   own_forward=own_forward)
+
+    def right():
+        if own_forward and reference_available():
+            try:
+                with np.errstate(all="ignore"):
+                    return reference_layer(unit, dims, params, inputs, dout)[key]
+            except Exception:  # noqa: BLE001 - the reference refuses these inputs: finite differences it is
+                pass
+        return expected[key]
+
+    return Context(batch_size=unit.batch_size(dims), known_mistakes=Explaining(Mistakes(stored, own), right),
+                   regions=regions, own_forward=own_forward)
 
 
 def gradcheck(check: Check, rt) -> tuple[str, str]:
@@ -488,7 +544,9 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
         reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
         numeric, float32_forward = numeric_gradients(unit, dims, params, inputs, dout, rt, check.timeout)
-        for key, expected in numeric.items():
+        right = []
+        for key in backward_order(list(numeric)):
+            expected = numeric[key]
             if key.startswith("grad:") and not np.any(expected) and np.any(np.abs(got[key]) > FD_ATOL):
                 return with_dims(f"{array_label(unit, key)} should be all zeros: your forward does not depend on "
                                  f"params[{key.removeprefix('grad:')!r}] at all (finite differences are 0); does forward use it?", dims)
@@ -500,21 +558,72 @@ def gradcheck(check: Check, rt) -> tuple[str, str]:
                                  "float32's 7 digits: float32 precision. Some step computed in float32 (an "
                                  ".astype(np.float32), a float32 array or constant); keep everything in float64", dims)
             if problem:
+                problem = add_right_ones(problem, unit, key, right)
                 return with_dims(problem + "\n    (expected = central finite differences of your forward)", dims)
+            right.append(key)
         return None
 
     return run_examples(st.tuples(unit.grad_dims, seeds()), body, check.options.get("examples", 3))
 
 
+# A gradient checked against the reference (hidden) must agree as a derivation does. Analytic formulas in
+# float64, however written (the kit's correct alternatives: loops, einsum, one-hot products, staged or fused),
+# agree with the reference to about 1e-15 of the array's largest entry; central differences with a step of 1e-6
+# only to 1e-11..1e-8 (rounding of the forward divided by the step), which the public tolerance lets through.
+# A gradient that is zero in exact arithmetic (BatchNorm over one feature) comes as rounding noise of about
+# 1e-15 of the terms that cancel: the absolute floor.
+EXACT_RTOL, EXACT_ATOL = 1e-11, 1e-12
+
+
+def derivation_problem(label: str, expected: np.ndarray, got: np.ndarray) -> str | None:
+    """None when ``got`` agrees with ``expected`` to EXACT_RTOL of the array's size; else why that matters."""
+    expected, got = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)
+    if expected.shape != got.shape or not expected.size:
+        return None
+    scale = float(np.max(np.abs(expected)))
+    error = float(np.max(np.abs(got - expected)))
+    if error <= EXACT_RTOL * scale + EXACT_ATOL:
+        return None
+    index = np.unravel_index(int(np.argmax(np.abs(got - expected))), expected.shape)
+    return (f"{label} agrees with the reference only to {error / max(scale, 1e-300):.1e} of its largest entry (worst at "
+            f"{list(int(i) for i in index)}: expected {expected[index]:.12g}, got {got[index]:.12g}). A derived "
+            "gradient in float64 agrees to about 1e-15; this is the accuracy of finite differences (a numerical "
+            "estimate from your forward, not a derivation) or of float32 arithmetic. Derive the gradient and "
+            "compute it in float64")
+
+
 def compare_layer(unit: Unit, dims: dict, expected: dict, got: dict, inputs, params, dout,
                   keys=None) -> str | None:
-    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed."""
-    for key in expected if keys is None else keys:
+    """The first of ``keys`` (default: every key of ``expected``) whose array is wrong, diagnosed; the parameter
+    gradients in backward order (see backward_order), so the one named is the nearest to the mistake."""
+    right = []
+    for key in backward_order(list(expected if keys is None else keys)):
         context = diagnosis_context(unit, dims, inputs, params, dout, expected, key)
         problem = compare_arrays(array_label(unit, key), np.asarray(expected[key]), got[key], context)
         if problem:
-            return with_dims(problem, dims)
+            return with_dims(add_right_ones(problem, unit, key, right), dims)
+        right.append(key)
     return None
+
+
+def backward_order(keys: list) -> list:
+    """The keys with the parameter gradients ("grad:NAME") in reverse order of the parameters, which are in
+    forward order: backward computes the last layer's first, so the first wrong one is the nearest to the
+    mistake (a wrong tanh derivative two layers down shows first in that layer's gradients, not in the
+    embedding's). The other keys keep their places."""
+    grads = [k for k in keys if k.startswith("grad:")][::-1]
+    return [grads.pop(0) if k.startswith("grad:") else k for k in keys]
+
+
+def add_right_ones(problem: str, unit: Unit, key: str, right: list) -> str:
+    """A note under a wrong parameter gradient naming the later ones that are right: the mistake sits in backward
+    between them and this one."""
+    later = [k for k in right if k.startswith("grad:")]
+    if not key.startswith("grad:") or not later:
+        return problem
+    names = ", ".join(f"grads[{k.removeprefix('grad:')!r}]" for k in later[-3:][::-1])
+    return add_note(problem, f"(the gradients backward computes before it are right: {names}; the mistake sits "
+                             "in backward between those and this one)")
 
 
 def against_fixtures(examples, compare) -> tuple[str, str]:
@@ -529,17 +638,62 @@ def against_fixtures(examples, compare) -> tuple[str, str]:
     return "passed", ""
 
 
+def forward_keys(expected) -> list[str]:
+    """The keys of what forward gives: its output(s) and the buffers it updates."""
+    return [k for k in expected if k == "out" or k.startswith(("out:", "buffer:"))]
+
+
+UNSEEN_SEED = 1_000_003  # the seeds of the inputs a fixture check adds where the reference is installed
+
+
+def unseen_inputs_available(rt) -> bool:
+    """Where hidden checks run (the instructor's grader), a fixture check also compares the student's code with
+    the reference on new inputs of the stored examples' sizes, which no student has seen: answers copied from
+    the shipped fixtures (a lookup table) are not code, and earn nothing there."""
+    return not getattr(rt, "public_only", True) and reference_available()
+
+
+def unseen_agreement(fresh, dims_list, compare) -> tuple[str, str]:
+    """against_fixtures on ``fresh(i, dims)`` examples: the stored examples' sizes, inputs never shipped."""
+    for i, dims in enumerate(dims_list):
+        try:
+            problem = compare(*fresh(i, dims))
+        except StudentError as err:
+            return err.status, err.message
+        if problem:
+            return "failed", add_note(problem, "(expected = the reference's answer for new inputs of the stored "
+                                               "examples' sizes, which the instructor's grader draws: your code agrees "
+                                               "with the stored answers but not here. Answers copied from the stored "
+                                               "fixtures are not code; compute them)")
+    return "passed", ""
+
+
 def agreement(check: Check, rt) -> tuple[str, str]:
-    """Forward and all gradients equal the reference's (hidden) or the stored fixtures' (public)."""
+    """Forward and all gradients equal the reference's (hidden) or the stored fixtures' (public). Records
+    whether the forward agreed on every example compared (``rt.record(check, forward=...)``), which is what
+    the unit's other checks are gated on (Assignment.gates)."""
     unit: Unit = check.unit
+    forward = {"agreed": 0, "wrong": False}
+
+    def judged(problem):  # the forward's own verdict on one example
+        if problem:
+            forward["wrong"] = True
+        else:
+            forward["agreed"] += 1
+        return problem
 
     def compare(dims, params, inputs, dout, expected):
         try:
             reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
         except StudentError as err:
             if err.backward_missing:
-                return forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
-                                     " (its output is right)")
+                try:
+                    return judged(forward_alone(unit, dims, params, inputs, rt, check.timeout, err, dout, expected,
+                                                " (its output is right)"))
+                except StudentError as missing:
+                    if missing is err:  # forward is right, backward missing
+                        judged(None)
+                    raise
             if err.status != "error" or ".backward raised" not in err.message:
                 raise
             # backward crashed: a wrong forward is the likelier cause, so name it first if there is one
@@ -547,24 +701,136 @@ def agreement(check: Check, rt) -> tuple[str, str]:
             if not reply.ok:
                 raise err from None
             got = read_layer_reply(unit, dims, reply, params, inputs, backward=False)
-            problem = compare_layer(unit, dims, expected, got, inputs, params, dout,
-                                    keys=[k for k in expected if k in got])
+            problem = judged(compare_layer(unit, dims, expected, got, inputs, params, dout,
+                                           keys=[k for k in expected if k in got]))
             if problem:
                 return add_note(problem, f"(and then {err.message.splitlines()[0]})")
             raise err from None
         got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
-        return compare_layer(unit, dims, expected, got, inputs, params, dout)
+        problem = judged(compare_layer(unit, dims, expected, got, inputs, params, dout, keys=forward_keys(expected)))
+        gradients = [k for k in expected if k not in forward_keys(expected)]
+        problem = problem or compare_layer(unit, dims, expected, got, inputs, params, dout, keys=gradients)
+        if problem or check.options.get("source") != "reference":
+            return problem
+        for key in gradients:  # the reference: gradients must agree as a derivation does
+            problem = derivation_problem(array_label(unit, key), expected[key], got[key])
+            if problem:
+                forward["not derived"] = True
+                return with_dims(problem, dims)
+        return None
+
+    def verdict(result):
+        if hasattr(rt, "record"):
+            rt.record(check, forward=bool(forward["agreed"]) and not forward["wrong"],
+                      derived=not forward.get("not derived"))
+        return result
 
     if check.options.get("source") == "fixture":
-        return against_fixtures(rt.fixture_examples(unit.label), compare)
+        examples = rt.fixture_examples(unit.label)
+        status, message = against_fixtures(examples, compare)
+        if status == "passed" and unseen_inputs_available(rt):
+            def fresh(i, dims):
+                params, inputs, dout = make_example(unit, dims, UNSEEN_SEED + i)
+                return dims, params, inputs, dout, reference_layer(unit, dims, params, inputs, dout)
+            status, message = unseen_agreement(fresh, [e[0] for e in examples], compare)
+        return verdict((status, message))
 
     def body(example):
         dims, seed = example
         params, inputs, dout = make_example(unit, dims, seed)
         return compare(dims, params, inputs, dout, reference_layer(unit, dims, params, inputs, dout))
 
-    first = tuple((dims, 0) for dims in check.options.get("first_dims", ()))
-    return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10), first)
+    first = tuple((dims, 0) for dims in (*ordinary_dims(check, rt), *check.options.get("first_dims", ())))
+    status, message = run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 10), first)
+    if status != "passed":
+        return verdict((status, message))
+    return verdict(extreme_layer_examples(check, rt))
+
+
+def ordinary_dims(check: Check, rt) -> list:
+    """The sizes a hidden check tries first: the unit's first stored example's, ordinary and non-degenerate (N=2,
+    C=1 make different mistakes give the same numbers, so a first failure there would be misnamed); hypothesis's
+    smallest sizes come after, for the contract's corner cases."""
+    return list(rt.assignment.fixture_dims.get(check.unit.label, [])[:1] or check.options.get("ordinary_dims", ())[:1])
+
+
+def extreme_dims(check: Check, rt) -> dict:
+    """The sizes of a unit's extreme examples: the ordinary sizes its hidden check tries first."""
+    return dict(next(iter(ordinary_dims(check, rt)), {}))
+
+
+def assignment_units(rt) -> dict:
+    return {c.unit.label: c.unit for c in rt.assignment.checks if isinstance(c.unit, (Unit, FunctionUnit))}
+
+
+def extreme_layer_examples(check: Check, rt) -> tuple[str, str]:
+    """After the ordinary examples: one example per hazard of the unit (grader/hazards.py), where it bites,
+    against the reference's float64 evaluation at EXTREME_RTOL. An example whose reference answer is not finite
+    (the hazard's inputs mean nothing for this unit) is left out."""
+    unit: Unit = check.unit
+    dims = extreme_dims(check, rt)
+    if not dims:
+        return "passed", ""
+    hazards = hazards_of(unit, assignment_units(rt))
+    for hazard, sign in ((h, sign) for h in hazards for sign in signs(h)):
+        params, inputs, dout = make_example(unit, dims, 0)
+        inputs, params = extreme_inputs(inputs, params, hazard, unit.differentiable, sign, bool(unit.depends_on))
+        with np.errstate(all="ignore"):
+            expected = reference_layer(unit, dims, params, inputs, dout)
+        if not all(np.all(np.isfinite(v)) for v in expected.values()):
+            continue
+        try:
+            reply = expect_ok(rt.request("layer", *layer_request(unit, dims, params, inputs, dout), timeout=check.timeout))
+            got = read_layer_reply(unit, dims, reply, params, inputs, backward=True)
+        except StudentError as err:
+            return err.status, err.message
+        # a model fed token ids is moved through its parameters: at an offset of 1e8 its first layer's gradients
+        # are differences of numbers near 1e8 in any formula, so only what forward gives is compared there
+        keys = [k for k in expected if not (hazard == "variance" and not unit.differentiable and
+                                             not (k == "out" or k.startswith("buffer:")))]
+        for key in keys:
+            value = expected[key]
+            if not extreme_close(np.asarray(value, np.float64), np.asarray(got[key], np.float64)):
+                return "failed", with_dims(extreme_message(array_label(unit, key), hazard, np.asarray(value),
+                                                           np.asarray(got[key]), hazards), dims)
+    return "passed", ""
+
+
+def extreme_function_examples(check: Check, rt, make_args=None, names=None) -> tuple[str, str]:
+    """A function's extreme examples (see extreme_layer_examples): its float array arguments moved to each
+    hazard, against the reference function. make_args(dims) -> the ordinary arguments (default: the unit's
+    args with seed 0); names: the arguments' names, for messages."""
+    unit = check.unit
+    dims = extreme_dims(check, rt)
+    if not dims:
+        return "passed", ""
+    hazards = hazards_of(unit, assignment_units(rt))
+    for hazard, sign in ((h, sign) for h in hazards for sign in signs(h)):
+        ordinary = make_args(dims) if make_args else unit.args(dims, rng_for(0))
+        if ordinary is None:
+            return "passed", ""
+        args = extreme_args(ordinary, hazard, sign)
+        fn = load_reference(unit.target)
+        with np.errstate(all="ignore"):
+            expected = np.asarray(fn(*decode_args(*encode_args(args), make_rng=np.random.default_rng)), np.float64)
+        if not np.all(np.isfinite(expected)):
+            continue
+        try:
+            reply = expect_ok(rt.request("call", *call_request(unit, args), timeout=check.timeout))
+            inputs_unchanged(reply, unit.label, names if names is not None else argument_names(unit))
+            meta = reply.header["results"][0]
+            if meta.get("kind") != "array" and getattr(unit, "result", "array") == "array":
+                raise StudentError("failed", f"{unit.label} should return a float64 array, but returned "
+                                             f"{describe_received(meta)}")
+            got = np.asarray(reply.arrays.get("out0", meta.get("value")), np.float64)
+        except StudentError as err:
+            return err.status, err.message
+        if got.shape != expected.shape or not extreme_close(expected, got):
+            if got.shape != expected.shape:
+                return "failed", with_dims(f"{unit.label}'s result has shape {got.shape}, expected {expected.shape} "
+                                           f"on {hazard} extreme inputs", dims)
+            return "failed", with_dims(extreme_message(f"{unit.label}'s result", hazard, expected, got, hazards), dims)
+    return "passed", ""
 
 
 # -- plain functions -------------------------------------------------------------------------------------
@@ -592,6 +858,16 @@ def read_function_result(unit: FunctionUnit, dims: dict, meta: dict, arrays: dic
     return meta["value"]
 
 
+def argument_names(unit) -> tuple:
+    """The names of a function's parameters, from the reference where it is installed (else none: messages then
+    number the arguments)."""
+    try:
+        import inspect
+        return tuple(inspect.signature(load_reference(unit.target)).parameters)
+    except Exception:  # noqa: BLE001 - no reference (a student's grader), or not a plain function
+        return ()
+
+
 def reference_call(unit: FunctionUnit, args: list):
     fn = load_reference(unit.target)
     value = fn(*decode_args(*encode_args(args), make_rng=np.random.default_rng))
@@ -604,6 +880,7 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
 
     def compare(dims, args, expected, stored=()):
         reply = expect_ok(rt.request("call", *call_request(unit, args, repeat=2), timeout=check.timeout))
+        inputs_unchanged(reply, unit.label, argument_names(unit))
         got, again = (read_function_result(unit, dims, meta, reply.arrays, f"out{i}")
                       for i, meta in enumerate(reply.header["results"]))
         if not np.array_equal(np.asarray(got, np.float64), np.asarray(again, np.float64), equal_nan=True):
@@ -617,14 +894,25 @@ def function_agreement(check: Check, rt) -> tuple[str, str]:
         return with_dims(problem, dims) if problem else None
 
     if check.options.get("source") == "fixture":
-        return against_fixtures(rt.fixture_calls(unit.label), compare)
+        calls = rt.fixture_calls(unit.label)
+        status, message = against_fixtures(calls, compare)
+        if status == "passed" and unseen_inputs_available(rt):
+            def fresh(i, dims):
+                args = unit.args(dims, rng_for(UNSEEN_SEED + i))
+                return dims, args, reference_call(unit, args)
+            status, message = unseen_agreement(fresh, [c[0] for c in calls], compare)
+        return status, message
 
     def body(example):
         dims, seed = example
         args = unit.args(dims, rng_for(seed))
         return compare(dims, args, reference_call(unit, args))
 
-    return run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 8))
+    first = tuple((dims, 0) for dims in ordinary_dims(check, rt))
+    status, message = run_examples(st.tuples(unit.dims, seeds()), body, check.options.get("examples", 8), first)
+    if status != "passed" or unit.result == "strings":
+        return status, message
+    return extreme_function_examples(check, rt)
 
 
 @lru_cache(maxsize=4)

@@ -268,7 +268,15 @@ def registered_setup(entry, args, impl):
     from grader.data import load_sequence_splits, load_splits
 
     if entry.data == "sequences":
-        splits = load_sequence_splits(args.data, seed=args.seed)
+        if getattr(args, "tokenizer", "char") == "bpe":  # a8's tokens instead of characters (grader/bpe_data.py)
+            from grader.bpe_data import bpe_sequence_splits
+
+            splits, tokenizer = bpe_sequence_splits(impl("a8_tokenizer.regex_tokenizer:RegexTokenizer"),
+                                                    args.vocab_size, args.data, seed=args.seed)
+            print(f"BPE: {len(tokenizer.merges)} merges learned on the training names, {len(splits.vocab) - 1} of "
+                  f"the tokens used, block_size {splits.block_size} tokens")
+        else:
+            splits = load_sequence_splits(args.data, seed=args.seed)
         dims = entry.dims(len(splits.vocab), splits.block_size, **size_options(entry, args))
     else:
         sizes = size_options(entry, args)
@@ -294,6 +302,8 @@ def train_registered(args, impl) -> int:
     from grader import models
 
     entry = models.get(args.model)
+    if entry.command is not None:  # a0's scalar engine trains with the lecture's own loop
+        return entry.command(args, impl)
     model, loss_fn, splits, schedule, optimizer = registered_setup(entry, args, impl)
     if entry.name == "mlp_bn" and args.plots is not None:  # the a3 diagnostics need their own loop
         return train_with_diagnostics(model, loss_fn, splits, schedule, args, impl)
@@ -303,7 +313,16 @@ def train_registered(args, impl) -> int:
     what = {"sgd": "SGD", "adamw": "AdamW"}.get(entry.optimizer, "your AdamW")
     print(f"{entry.name}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps "
           f"of {what} lr {schedule.lr:g} in {args.dtype}")
-    return run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
+    status = run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
+    if status == 0 and entry.data == "sequences":  # per character, so characters and BPE tokens compare fairly
+        from grader.bpe_data import targets_per_character
+        from grader.training import evaluate
+
+        for split, words in (("train", splits.train_words), ("test", splits.test_words)):
+            X, Y = getattr(splits, split)
+            per_char = evaluate(model, loss_fn, X, Y) * targets_per_character(words, Y)
+            print(f"{split:5s} loss per character {per_char:.4f} (nats; each name's letters and its end)")
+    return status
 
 
 def run_training(model, loss_fn, splits, schedule, args, optimizer=None) -> int:
@@ -687,6 +706,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--plots", metavar="DIR", help="mlp_bn: write the lecture's diagnostics (activation and "
                        "gradient histograms per layer, update-to-data ratios per step) as PNGs into DIR; "
                        "without matplotlib they print as a table")
+    train.add_argument("--tokenizer", choices=("char", "bpe"), default="char", help="rnn/gru/lstm/transformer: "
+                       "characters, or your a8 RegexTokenizer's tokens trained on the training names (the loss is "
+                       "also reported per character)")
+    train.add_argument("--vocab-size", type=int, default=512, help="--tokenizer bpe: the tokenizer's vocab_size")
     train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's decoupled weight decay")
     train.add_argument("--smoothing", type=float, default=1.0, help="add-k smoothing of the bigram counts")
     train.add_argument("--seed", type=int, default=42, help="seed of the train/dev/test split and minibatches "

@@ -126,7 +126,9 @@ def compare_arrays(label: str, expected: np.ndarray, got: np.ndarray, context: C
 
 def explain_difference(expected, got, context: Context, rtol, atol) -> str:
     for description, wrong in context.known_mistakes:
-        if wrong.shape == got.shape and close(wrong, got, rtol, atol):
+        # a mistake explains a difference only where it differs from the right answer: one that gives the
+        # right array here (a forward mistake, on a gradient it leaves alone) says nothing about this one
+        if wrong.shape == got.shape and close(wrong, got, rtol, atol) and not close(expected, wrong, rtol, atol):
             return description
     if not np.any(got) and np.any(expected):
         return "it is all zeros (is the gradient computed and stored?)"
@@ -166,10 +168,14 @@ def precision_lost(expected: np.ndarray, got: np.ndarray) -> str | None:
     if np.max(rel) >= 1e-4 or np.max(rel) < 1e-12:
         return None
     as_float32 = np.array_equal(got, got.astype(np.float32).astype(np.float64))
-    return ("every entry agrees with the expected value to about 7 significant digits, and no better"
-            + (" (your values are all float32 numbers)" if as_float32 else "")
-            + ": float32 precision. Some step computed in float32 (an .astype(np.float32), a float32 "
-            "array or np.float32 constant); keep everything in float64")
+    if not as_float32:  # float64 numbers: a small systematic error in the formula, not float32 arithmetic
+        return (f"every entry is close to the expected value but off by a relative {float(np.max(rel)):.1g} at "
+                "most: a small systematic error in the formula (your values are float64 numbers). A constant in "
+                "a slightly different place: eps outside the sqrt instead of inside, "
+                "an eps added in a clip or inside a log, an approximation of a function")
+    return ("every entry agrees with the expected value to about 7 significant digits, and no better (your "
+            "values are all float32 numbers): float32 precision. Some step computed in float32 (an "
+            ".astype(np.float32), a float32 array or np.float32 constant); keep everything in float64")
 
 
 # Constant factors with a known cause beyond the batch size: the wrong logarithm.

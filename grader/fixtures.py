@@ -21,7 +21,7 @@ import numpy as np
 
 from grader.diagnose import close
 from grader.sandbox import decode_args, encode_args
-from grader.spec import Assignment, FunctionUnit, Unit, WithBuffers, buffers_of
+from grader.spec import Assignment, FunctionUnit, ScriptUnit, Unit, WithBuffers, buffers_of
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 SEED_BASE = 1000
@@ -43,6 +43,11 @@ def build(assignment: Assignment) -> dict[str, np.ndarray]:
     for label, unit in fixture_units(assignment).items():
         for i, dims in enumerate(assignment.fixture_dims[label]):
             key = f"{label}|{i}|"
+            if isinstance(unit, ScriptUnit):  # plain values, stored as JSON (grader/scripts.py)
+                from grader.scripts import build_fixture
+
+                stored.update(build_fixture(unit, dims, key))
+                continue
             stored[key + "dims"] = np.array(json.dumps(dims))
             if isinstance(unit, Unit):
                 params, inputs, dout = make_example(unit, dims, SEED_BASE + i)

@@ -55,6 +55,11 @@ class Runtime:
     started: float = field(default_factory=time.monotonic)  # when the submission's clock started
     check: object = None  # the check running now
     check_started: float = 0.0
+    facts: dict = field(default_factory=dict)  # check name -> what its mechanism learned ({"forward": bool})
+
+    def record(self, check, **facts) -> None:
+        """A mechanism's finding beyond its verdict (an agreement check: whether the forward agreed)."""
+        self.facts.setdefault(check.name, {}).update(facts)
 
     def start_check(self, check) -> None:
         self.check, self.check_started = check, time.monotonic()
@@ -140,11 +145,14 @@ def grade_assignment(assignment: Assignment, submission: str | Path, public_only
                           check_timeout=check_timeout, started=started)
         done: dict[str, Outcome] = {}  # every check run so far, those run only as prerequisites included
         for check in selected:
-            if check.kind == "training":
+            if check.name in done:  # run already, as another check's gate
+                outcome = done[check.name]
+            elif check.kind == "training" or check.options.get("requires"):
                 outcome = run_training_check(check, runtime, done)
             else:
                 outcome = run_check(check, runtime)
             done[check.name] = outcome
+            apply_gates(check, outcome, done, runtime)
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
@@ -195,8 +203,9 @@ def run_check(check, runtime: Runtime) -> Outcome:
         return Outcome(check.name, 0, check.points, "error", message, check.visibility, unit_label,
                        time.monotonic() - started, internal=True)
     points = check.points if status == "passed" else 0
+    facts = getattr(runtime, "facts", {}).get(check.name, {})
     return Outcome(check.name, points, check.points, status, message, check.visibility, unit_label,
-                   time.monotonic() - started)
+                   time.monotonic() - started, forward_ok=True if status == "passed" else facts.get("forward"))
 
 
 def run_training_check(check, runtime: Runtime, done: dict[str, Outcome]) -> Outcome:
@@ -212,6 +221,8 @@ def run_training_check(check, runtime: Runtime, done: dict[str, Outcome]) -> Out
     every_check = [c for a in ASSIGNMENTS.values() for c in a.checks]
     failing = []
     for needed in runtime.assignment.prerequisites(check, every_check):
+        if needed.visibility == "hidden" and runtime.public_only:
+            continue
         if needed.name not in done:
             done[needed.name] = run_check(needed, runtime)
         if done[needed.name].status != "passed":
@@ -227,6 +238,46 @@ def run_training_check(check, runtime: Runtime, done: dict[str, Outcome]) -> Out
                    f"{'fails' if len(failing) == 1 else 'fail'} (see {'its' if len(failing) == 1 else 'their'} "
                    "message). A training loop can seem to learn with a wrong gradient; fix it first")
     return Outcome(check.name, 0, check.points, status, message, check.visibility, getattr(check.unit, "label", None))
+
+
+def apply_gates(check, outcome: Outcome, done: dict[str, Outcome], runtime) -> None:
+    """A check that passed is paid only when its gates pass (Assignment.gates: the agreement of its unit's
+    forward, and of the units it is built from); otherwise it says it is not graded until they pass, never
+    a silent 0. Gates that did not run yet run now (and are reported at their own place, or not at all when
+    ``checks`` leaves them out); hidden gates count where hidden checks run (the instructor's grader)."""
+    if outcome.status != "passed":
+        return
+    unmet = []
+    for gate in runtime.assignment.gates(check):
+        if gate.visibility == "hidden" and runtime.public_only:
+            continue
+        if gate.name not in done:
+            done[gate.name] = run_check(gate, runtime)
+        result = done[gate.name]
+        facts = runtime.facts.get(gate.name, {})
+        if gate.kind != "agreement":
+            met = result.passed
+        elif check.kind == "gradcheck" and gate.visibility == "hidden" and gate.unit is check.unit:
+            # finite differences of the student's own forward certify a derivation only where the hidden
+            # agreement, exact enough to tell one from finite differences, did not find their accuracy
+            met = facts.get("derived") is not False
+        else:
+            met = bool(result.forward_ok)
+        if not met:
+            unmet.append((gate, result))
+    if not unmet:
+        return
+    names = ", ".join(gate.name for gate, _ in unmet)
+    units = sorted({gate.unit.label for gate, _ in unmet})
+    what = "forward" if all(gate.kind == "agreement" and r.forward_ok is not True for gate, r in unmet) \
+        else "gradients" if all(gate.kind == "agreement" for gate, _ in unmet) else "forward and gradients"
+    outcome.points = 0
+    outcome.status = "not implemented" if all(r.status == "not implemented" for _, r in unmet) else "failed"
+    outcome.message = (f"not graded until {names} {'passes' if len(unmet) == 1 else 'pass'}: this check passed, "
+                       "but it compares your code with itself or with a property (zeros of the right shape, or "
+                       "gradients by finite differences, pass it too), so it counts only once "
+                       f"{' and '.join(units)}'s {what} {'agrees' if len(units) == 1 else 'agree'} with the kit's "
+                       f"answers (see {'its' if len(unmet) == 1 else 'their'} message)")
 
 
 def say_not_implemented_once(outcomes: list[Outcome]) -> None:

@@ -75,6 +75,7 @@ class Unit:
         return ["dx"] if self.differentiable else []
     mode: str = "train"
     buffers: Callable[[dict, np.random.Generator], Arrays] | None = None
+    hazards: tuple[str, ...] | None = None  # grader/hazards.py; None: inferred from the reference and depends_on
 
 
 class WithBuffers(dict):
@@ -107,7 +108,12 @@ class FunctionUnit:
     mistakes: Callable[..., list] | None = None
     rtol: float = 1e-6
     depends_on: tuple[str, ...] = ()
+    hazards: tuple[str, ...] | None = None  # as Unit.hazards
 
+
+# the mechanisms that compare the student's answers with the kit's (stored fixtures, the reference, the kit's
+# own forward chain): what the other checks of a unit are gated on (Assignment.gates)
+AGREEMENT_KINDS = ("agreement", "function_agreement", "step")
 
 Mechanism = Callable[["Check", Any], tuple[str, str]]
 """A mechanism is a function ``mechanism(check, runtime) -> (status, message)``: it runs one check of any unit
@@ -152,6 +158,7 @@ class Outcome:
     unit: str | None = None
     seconds: float = 0.0
     internal: bool = False  # the grader failed, not the student (its sandbox, or a bug): to be regraded
+    forward_ok: bool | None = None  # an agreement check: the forward's output agreed (when the gradients did not)
 
     @property
     def passed(self) -> bool:
@@ -174,32 +181,65 @@ class Assignment:
     def max_points(self) -> float:
         return sum(c.points for c in self.checks)
 
-    def prerequisites(self, check: Check, every_check: list[Check]) -> list[Check]:
-        """The public gradient checks (contract, gradcheck, agreement) of every unit a training check uses:
-        its model, the layers and functions the model is built from or trained with (depends_on, recursively:
-        a7's student-written AdamW) and its loss, found among ``every_check`` (all assignments' checks: a2
-        trains with a1's loss). Training credit needs them all passed, so that a wrong gradient (or update) the
-        loop happens to tolerate never earns the training points. A check of another assignment is left out
-        when it needs that assignment's stored answers (agreement)."""
-        # depends_on names units of this assignment (labels repeat across assignments: a2's MLP, a7's MLP block)
-        units = {c.unit.label: c.unit for c in self.checks if isinstance(c.unit, (Unit, FunctionUnit))}
+    def units_used(self, check: Check) -> set[str]:
+        """The labels of the check's unit and of every unit it is built from (depends_on, recursively), among
+        this assignment's units (labels repeat across assignments: a2's MLP, a7's MLP block)."""
+        units = {c.unit.label: c.unit for c in self.checks if c.unit is not None and hasattr(c.unit, "label")}
         labels, todo = set(), [check.unit.label]
         while todo:
             label = todo.pop()
             if label not in labels and label in units:
                 labels.add(label)
-                todo.extend(units[label].depends_on)
+                todo.extend(getattr(units[label], "depends_on", ()))
+        return labels
+
+    def prerequisites(self, check: Check, every_check: list[Check]) -> list[Check]:
+        """The gradient checks (contract, gradcheck, agreement, a stepwise gradient) of every unit a training
+        check uses: its model, the layers and functions the model is built from or trained with (depends_on,
+        recursively: a7's student-written AdamW) and its loss, found among ``every_check`` (all assignments'
+        checks: a2 trains with a1's loss). Training credit needs them all passed, so that a wrong gradient (or
+        update) the loop happens to tolerate never earns the training points; the hidden ones are among them
+        (the runner asks them where they run: the instructor's grader), so that what only looks right on the
+        shipped answers (a lookup table) earns nothing either. A check of another assignment is left out when
+        it needs that assignment's stored answers or reference (agreement)."""
+        labels = self.units_used(check)
         loss = check.options.get("loss")
         own = {id(c) for c in self.checks}
         chosen = {}
         for other in every_check:
-            uses = isinstance(other.unit, (Unit, FunctionUnit)) and (
-                (id(other) in own and other.unit.label in labels) or other.unit.target == loss)
-            agreement = other.kind in ("agreement", "function_agreement")
-            if (uses and other.visibility == "public" and (other.kind in ("contract", "gradcheck") or agreement)
-                    and (id(other) in own or not agreement)):
+            uses = other.unit is not None and hasattr(other.unit, "label") and (
+                (id(other) in own and other.unit.label in labels) or getattr(other.unit, "target", None) == loss)
+            agreement = other.kind in AGREEMENT_KINDS
+            if (uses and (other.kind in ("contract", "gradcheck") or agreement)
+                    and (id(other) in own or (not agreement and other.visibility == "public"))):
                 chosen.setdefault(other.name, other)
+        # a check of another kind of unit (grader/graphs.py) names the checks its training needs
+        chosen.update({c.name: c for c in self.checks if c.name in check.options.get("requires", ())})
         return list(chosen.values())
+
+    def gates(self, check: Check) -> list[Check]:
+        """The checks whose verdict a check's points depend on: what it certifies means something only when
+        they pass. A check that compares the student's code with itself or with a property that zeros of the
+        right shape also have (the contract, finite differences of the student's own forward, stability,
+        causality, a refused input, a normalisation) pays only when the forward of its unit, and of every unit
+        that unit is built from (depends_on), agrees with the kit's answers: the public agreement checks of
+        those units (their forward part: ``Outcome.forward_ok``; on the instructor's side a fixture check
+        includes unseen inputs), or the hidden ones for a unit that has no public one. A gradcheck also waits
+        for its unit's hidden agreement where it runs, which tells derived gradients from finite differences
+        (grader/runner.py ``apply_gates``). Agreement checks themselves and training (``prerequisites``) have
+        none."""
+        if check.kind in AGREEMENT_KINDS or check.kind == "training" or check.unit is None \
+                or not hasattr(check.unit, "label"):
+            return []
+        gates = []
+        for label in (check.unit.label, *getattr(check.unit, "depends_on", ())):  # (a7's lists are flat already)
+            agreements = [other for other in self.checks if other.kind in AGREEMENT_KINDS and other is not check
+                          and getattr(other.unit, "label", None) == label]
+            public = [other for other in agreements if other.visibility == "public"]
+            gates += public or agreements
+            if check.kind == "gradcheck" and label == check.unit.label:
+                gates += [other for other in agreements if other.visibility == "hidden" and other not in gates]
+        return gates
 
     def borrowed_modules(self) -> list[str]:
         """'pkg/module.py' of every module this assignment's checks load from another assignment's package
@@ -211,3 +251,26 @@ class Assignment:
                 if isinstance(target, str) and ":" in target:
                     targets.add(target.partition(":")[0])
         return sorted(t.replace(".", "/") + ".py" for t in targets if not t.startswith(self.package + "."))
+
+
+@dataclass
+class ScriptUnit:
+    """Code whose results are plain Python values, not arrays (a tokenizer: ids, merges, text, a file), graded by
+    running a script of calls (grader/sandbox/plain.py) on the student's object and on the reference's.
+
+    target: a class ("a8_tokenizer.basic:BasicTokenizer", built with init(dims)) or, with init None, a module
+    whose functions the script calls ("a8_tokenizer.base"). dims: strategy of dicts of plain values (hypothesis
+    draws texts here). script(dims) -> the steps. compare(dims) -> the indices of the steps whose results are
+    compared (default: every "call" and "read" step). mistakes(dims, steps, expected) -> [(description,
+    results)]: known wrong results (None where any result will do), recognised by name. show: the dims worth
+    showing in a message, by name (default all).
+    """
+
+    label: str
+    target: str
+    dims: st.SearchStrategy
+    script: Callable[[dict], list]
+    init: Callable[[dict], dict] | None = None
+    compare: Callable[[dict], list] | None = None
+    mistakes: Callable[..., list] | None = None
+    depends_on: tuple[str, ...] = ()

@@ -82,3 +82,30 @@ def first_failure(strategy: st.SearchStrategy, body, max_examples: int) -> str |
         if not failures:
             raise
     return failures[0] if failures else None
+
+
+# -- text (a8, the tokenizer) ------------------------------------------------------------------------------
+
+AWKWARD_PIECES = ("😀", "👍🏽", "👨‍👩‍👧", "e\u0301", "n\u0303o", "한국어", "中文字符", "日本語", "  ", "   ", "\n", "\n\n",
+                  "\t", "\r\n", " \u00a0", "'s", "'LL", "don't", "123", "4567", "é", "ß", "?!", "...", " ")
+
+
+def any_character() -> st.SearchStrategy[str]:
+    """Any code point UTF-8 can encode (not a surrogate), drawn as a number: hypothesis's own st.characters
+    builds a table of Unicode categories first, seconds of every grading process's time."""
+    return st.integers(0, 0x10FFFF).filter(lambda c: not 0xD800 <= c <= 0xDFFF).map(chr)
+
+
+def unicode_text(max_pieces: int = 8) -> st.SearchStrategy[str]:
+    """Text as tokenizers meet it: arbitrary Unicode (no lone surrogates, which UTF-8 cannot encode), emoji and
+    ZWJ sequences, combining marks, CJK, runs of whitespace, contractions, digits; the empty string included."""
+    piece = st.one_of(st.lists(any_character(), max_size=6).map("".join), st.sampled_from(AWKWARD_PIECES),
+                      st.text("ab ", max_size=6))
+    return st.lists(piece, max_size=max_pieces).map("".join)
+
+
+def training_text() -> st.SearchStrategy[str]:
+    """A text to train on: a few words repeated (so that pairs repeat and counts tie), Unicode among them."""
+    word = st.one_of(st.text("abc", min_size=1, max_size=4), st.sampled_from(AWKWARD_PIECES))
+    return st.lists(word, min_size=2, max_size=5).flatmap(
+        lambda words: st.lists(st.sampled_from(words), min_size=4, max_size=30).map(" ".join))

@@ -105,8 +105,11 @@ def block_dx(x, p, nh, dout, skip_attn=True, skip_mlp=True):
 
 
 def adamw(weight, bias, dweights, dbiases, lr, weight_decay, betas=(0.9, 0.99), eps=1e-8,
-          bias_correction=True, decoupled=True, decay_times_lr=True, eps_inside=False):
-    """The trajectory adamw_steps returns, (K, R*C + C), under the given misconceptions."""
+          bias_correction=True, decoupled=True, decay_times_lr=True, eps_inside=False, state_by_shape=False):
+    """The trajectory adamw_steps returns, (K, R*C + C), under the given misconceptions. state_by_shape: m and v
+    kept per shape, so adamw_steps' twin parameters (same shapes, stepped after weight and bias) share them."""
+    if state_by_shape:
+        return adamw_state_by_shape(weight, bias, dweights, dbiases, lr, weight_decay, betas, eps)
     p = np.concatenate([np.ravel(weight), np.ravel(bias)]).astype(np.float64)
     m, v, rows = np.zeros_like(p), np.zeros_like(p), []
     for t, (dw, db) in enumerate(zip(dweights, dbiases), start=1):
@@ -119,5 +122,25 @@ def adamw(weight, bias, dweights, dbiases, lr, weight_decay, betas=(0.9, 0.99), 
         v = betas[1] * v + (1 - betas[1]) * g * g
         mhat, vhat = (m / (1 - betas[0]**t), v / (1 - betas[1]**t)) if bias_correction else (m, v)
         p = p - lr * mhat / (np.sqrt(vhat + eps) if eps_inside else np.sqrt(vhat) + eps)
+        rows.append(p.copy())
+    return np.stack(rows)
+
+
+def adamw_state_by_shape(weight, bias, dweights, dbiases, lr, weight_decay, betas, eps):
+    """AdamW whose moments are one pair per shape, run as adamw_steps runs it: weight, bias, then their twins
+    (the same shapes, other gradients), each step updating the shared m and v in that order."""
+    p = np.concatenate([np.ravel(weight), np.ravel(bias)]).astype(np.float64)
+    twin = np.concatenate([np.ravel(np.asarray(weight)[::-1]), np.ravel(np.asarray(bias)[::-1])]).astype(np.float64)
+    m, v, rows = np.zeros_like(p), np.zeros_like(p), []
+    for t, (dw, db) in enumerate(zip(dweights, dbiases), start=1):
+        grads = (np.concatenate([np.ravel(dw), np.ravel(db)]),
+                 np.concatenate([np.ravel(-3.0 * dw[::-1]), np.ravel(0.5 * db[::-1] + 1.0)]))
+        for which, g in enumerate(grads):
+            q = p if which == 0 else twin
+            q = q * (1 - lr * weight_decay)
+            m = betas[0] * m + (1 - betas[0]) * g
+            v = betas[1] * v + (1 - betas[1]) * g * g
+            q = q - lr * (m / (1 - betas[0]**t)) / (np.sqrt(v / (1 - betas[1]**t)) + eps)
+            p, twin = (q, twin) if which == 0 else (p, q)
         rows.append(p.copy())
     return np.stack(rows)

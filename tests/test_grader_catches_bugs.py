@@ -120,6 +120,7 @@ def test_a_wrong_adamw_leaves_a7s_training_unrun_and_names_it(tmp_path, monkeypa
     assert prepared.fatal is None and not (entry / "a6_rnn").exists()
     [outcome] = grade_assignment(ASSIGNMENTS["a7"], prepared.folder, checks=["transformer.training"]).outcomes
     assert outcome.status == "failed" and outcome.points == 0, outcome.message
+    # the instructor's side: the hidden agreement is a prerequisite too, and fails on the same update
     assert outcome.message.startswith("not run: training is graded once every gradient it uses passes its checks, "
-                                      "and adamw.fixture fails"), outcome.message
+                                      "and adamw.fixture, adamw.reference fail"), outcome.message
     assert {"sequence_loss.gradcheck", "attention.gradcheck", "adamw.fixture"} <= set(ran)  # a6's loss passed

@@ -49,9 +49,11 @@ def test_an_elementwise_layer_that_overflows_for_large_inputs_fails_its_stabilit
     folder = submission(("a2_mlp/tanh.py", "self.out = np.tanh(x)",
                          "e = np.exp(2 * x)\n        self.out = (e - 1) / (e + 1)"))
     result = outcomes(grade_assignment(A2, folder, checks=lambda c: c.name.startswith("tanh.")))
-    assert [name for name, o in result.items() if not o.passed] == ["tanh.stability"]
+    # the public stability check, and the hidden reference check's extreme example (grader/hazards.py)
+    assert [name for name, o in result.items() if not o.passed] == ["tanh.reference", "tanh.stability"]
     assert "Tanh.forward's output is NaN for large inputs" in result["tanh.stability"].message
     assert "exp overflowed" in result["tanh.stability"].message
+    assert "exp overflow" in result["tanh.reference"].message
 
 
 TANH = "a2_mlp/tanh.py"

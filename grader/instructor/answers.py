@@ -138,9 +138,15 @@ def strings_of(source: str) -> str:
 def fixture_descriptions(path: Path) -> str:
     import numpy as np
 
+    def texts(stored):  # {KEY: [description, ...]} for layers and functions, a list for a script unit's calls
+        if isinstance(stored, dict):
+            return [t for value in stored.values() for t in texts(value)]
+        if isinstance(stored, list):
+            return [t for value in stored for t in texts(value)]
+        return [stored] if isinstance(stored, str) else []
+
     with np.load(path, allow_pickle=False) as data:
-        return "\n".join(" ".join(sum(json.loads(str(data[key])).values(), []))
-                         for key in data.files if key.endswith("|mistakes"))
+        return "\n".join(" ".join(texts(json.loads(str(data[key])))) for key in data.files if key.endswith("|mistakes"))
 
 
 def hint_texts(content: dict, levels: int = AUDITED_LEVELS) -> list[tuple[str, str]]:

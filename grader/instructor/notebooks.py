@@ -141,12 +141,13 @@ def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | N
     cells += [v4.new_markdown_cell("## Check everything"),
               kit_cell("# Save the notebook first (Ctrl-S), then run this cell: every local check, as your "
                        "instructor's grader runs them.\nfrom grader.instructor.notebooks import check\n"
-                       f"check(key={assignment.key!r})", "check"),
-              v4.new_markdown_cell("## Train and plot"),
-              kit_cell("# Train the model written above with the training check's setup and plot the loss curve\n"
-                       "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
-                       "from grader.instructor.notebooks import plot_training\n"
-                       f"plot_training(key={assignment.key!r})", "plot")]
+                       f"check(key={assignment.key!r})", "check")]
+    if has_training(assignment):  # an assignment with no model to train (a8's tokenizer) has no loss curve
+        cells += [v4.new_markdown_cell("## Train and plot"),
+                  kit_cell("# Train the model written above with the training check's setup and plot the loss curve\n"
+                           "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
+                           "from grader.instructor.notebooks import plot_training\n"
+                           f"plot_training(key={assignment.key!r})", "plot")]
     if diagnostics_of(assignment) is not None:
         cells += [v4.new_markdown_cell(DIAGNOSTICS_TEXT),
                   kit_cell("# Train the model written above while watching its layers, then show the lecture's plots\n"
@@ -163,6 +164,12 @@ DIAGNOSTICS_TEXT = """## Diagnostics
 The lecture's health checks of a deep network while it trains (makemore part 3): per tanh layer, the
 distribution of its outputs (saturated above |tanh| > 0.97) and of their gradients, and per weight matrix the
 update-to-data ratio log10(std(lr * grad) / std(param)) at every step (about -3 is healthy)."""
+
+
+def has_training(assignment) -> bool:
+    from grader.trainlog import training_config
+
+    return training_config(assignment) is not None
 
 
 def diagnostics_of(assignment) -> dict | None:
@@ -402,6 +409,8 @@ def plot_training(notebook: str | None = None, key: str | None = None, steps: in
 
     path, _, _ = locate(notebook, key)
     key = key or (notebook_assignment(path) if path else None) or _key_from_cells(kernel_cells())
+    if key is not None and any(c.kind == "scalar_training" for c in resolve(key).checks):
+        return plot_moons(path, resolve(key), steps)  # a0: the moons, as `makemore train micrograd`
     if path is None or key is None:
         print("save the notebook first: the plot trains the saved code")
         return
@@ -427,6 +436,41 @@ def plot_training(notebook: str | None = None, key: str | None = None, steps: in
         trainlog.plot(rows, title=f"{assignment.key}: {assignment.title}")
     except ImportError:
         print("pip install matplotlib to see the plot")
+
+
+def plot_moons(path: Path | None, assignment, steps: int | None = None) -> None:
+    """a0: train the notebook's Value and MLP on the two moons with the training check's setup (a second or
+    two; ``python -m grader.micrograd``, in a subprocess) and show the loss curve and the decision boundary
+    inline. ``makemore train micrograd`` runs the lecture's larger demo."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from grader.instructor.submissions import prepare
+
+    with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        if path is None:  # the front end did not say which file this is (Colab): the cells the kernel ran
+            path = kernel_notebook(assignment.key, kernel_cells(), Path(tmp) / "kernel.ipynb")
+        prepared = prepare(path, assignment, Path(tmp) / "work")
+        if prepared.folder is None:
+            print(prepared.fatal)
+            return
+        png = Path(tmp) / "moons.png"
+        check = next(c for c in assignment.checks if c.kind == "scalar_training")
+        options = {k: check.options[k] for k in ("n", "noise", "data_seed", "init_seed", "nouts", "steps", "lr", "alpha")}
+        options["steps"] = steps or options["steps"]
+        command = [sys.executable, "-m", "grader.micrograd", "--submission", str(prepared.folder),
+                   "--options", json.dumps(options), "--plot", str(png)]
+        run = subprocess.run(command, capture_output=True, text=True, cwd=str(KIT_ROOT))
+        print(run.stdout[-3000:], end="")
+        print(prepared.in_notebook_terms(run.stderr[-3000:]), end="")
+        image = png.read_bytes() if png.exists() else None
+    if image:
+        try:
+            from IPython.display import Image, display
+        except ImportError:
+            return
+        display(Image(data=image))
 
 
 def plot_diagnostics(notebook: str | None = None, key: str | None = None, steps: int | None = None) -> None:

@@ -383,12 +383,24 @@ def place(files: list[tuple[str, bytes]], graded: str, required: tuple[str, ...]
     """Relative path in the graded folder -> contents, from whatever layout the student used."""
     packages = known_packages()
     targets: dict[str, bytes] = {}
+    # the folders that hold assignment packages (the submission's root, however deep it is in a zip)
+    roots = {PurePosixPath(name).parts[:i] for name, _ in files
+             for i, part in enumerate(PurePosixPath(name).parts[:-1]) if part in packages}
     for name, blob in files:
         parts = PurePosixPath(name).parts
         in_package = [i for i, part in enumerate(parts[:-1]) if part in packages]
+        helper = helper_package(parts, roots)
         if in_package:
             i = in_package[-1]
             target = "/".join(parts[i:])
+        elif helper:
+            # a package of the student's own beside the assignment folders (common/utils.py), which their
+            # modules import as such: kept where it is, never flattened into the graded package
+            target = helper
+            folder = target.partition("/")[0]
+            if not any(t.startswith(folder + "/") for t in targets):
+                notes.append(f"your own package {folder}/ beside the assignment folders is kept as it is, for "
+                             "your modules to import")
         else:
             module = parts[-1]
             owner = graded
@@ -402,6 +414,25 @@ def place(files: list[tuple[str, bytes]], graded: str, required: tuple[str, ...]
         targets[target] = blob
     notes += unmatched_notes(targets, (graded, *required), packages)
     return targets
+
+
+def helper_package(parts: tuple, roots: set) -> str | None:
+    """The path of a .py file inside a folder of the student's own that sits beside the assignment folders
+    (ROOT/common/utils.py -> "common/utils.py"), or None. The folder must be a Python identifier that names no
+    module already importable (the standard library, numpy, the kit): a folder named numpy would shadow it."""
+    import importlib.util
+    import sys
+
+    if not parts or not parts[-1].endswith(".py"):
+        return None
+    for root in roots:
+        rest = parts[len(root):]
+        if parts[:len(root)] == root and len(rest) >= 2 and all(p.isidentifier() for p in rest[:-1]):
+            top = rest[0]
+            if top in sys.stdlib_module_names or top in sys.modules or importlib.util.find_spec(top) is not None:
+                return None
+            return "/".join(rest)
+    return None
 
 
 def unmatched_notes(targets: dict[str, bytes], needed: tuple[str, ...], packages: dict[str, set[str]]) -> list[str]:
@@ -548,6 +579,11 @@ def fill_borrowed(folder: Path, assignment, package: str, targets: dict[str, byt
     reference's (instructor's side) or the student's own (student bundle); the rest are stubs."""
     (folder / package).mkdir(parents=True, exist_ok=True)
     borrowed = {path.partition("/")[2] for path in assignment.borrowed_modules() if path.startswith(package + "/")}
+    if borrowed_source(f"{package}/__init__.py") is not None:
+        # the instructor's side: the package's __init__.py runs whenever a borrowed module is imported, so it
+        # is the reference's too: a student's own (one that imports an unfinished module, or patches a borrowed
+        # class) never runs while a later assignment is graded
+        borrowed.add("__init__.py")
     notebook = (folder / assignment.package / "_notebook.py").exists()
     for name, text in package_stubs(stubs, package).items():
         path, relative = folder / package / name, f"{package}/{name}"

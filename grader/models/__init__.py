@@ -28,6 +28,8 @@ A ``Model`` says:
   ``compare`` table ({"loss": "F.cross_entropy: log_softmax + nll_loss, mean over the batch", ...}).
 - ``flops(dims, batch)``, ``scaling``, ``bench_lr``: for ``makemore bench`` (grader/bench/registry.py), which
   times every model that has a FLOP count.
+- ``command(args, impl)``: for a model the kit's minibatch loop cannot train (a0's scalar engine), its own
+  ``makemore train`` loop; ``data`` then names what it trains on ("moons").
 - ``fixed``: constructor arguments that are not sizes (a6's ``cell_type``); ``takes_dtype``: the constructor
   has a ``dtype`` argument (a6, a7 build float32 models directly).
 """
@@ -66,6 +68,7 @@ class Model:
     fixed: dict = field(default_factory=dict)
     takes_dtype: bool = False
     bench_lr: float | None = None  # the bench's SGD lr where the model trains with AdamW
+    command: Callable | None = None  # (args, impl) -> exit code: a model the kit's minibatch loop cannot train
 
     def dims(self, vocab_size: int = 27, block_size: int | None = None, **overrides) -> dict:
         """The constructor's sizes: vocab_size, the block size (the lecture's, or ``block_size`` for sequence

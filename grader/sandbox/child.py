@@ -22,7 +22,8 @@ import traceback
 
 import numpy as np
 
-from grader.sandbox import guard, protocol
+from grader import micrograd
+from grader.sandbox import guard, plain, protocol
 from grader.training import Schedule, dev_loss, train
 
 MAX_RESULT_ELEMENTS = 5_000_000
@@ -142,6 +143,7 @@ class Runner:
         self.known_hangs: set[str] = set()  # student frames where an earlier request hung (from the parent)
         self.output: BoundedOutput | None = None
         self.samples_in_hang = 0
+        self.training_status = None  # while a training request runs: a function giving its state now
         # What tells the sandbox's failures from the student's (guard.sandbox_cause): the folders of the
         # system and of Python, the kit's own, and the student's sources, read before any of them runs.
         self.system_roots, self.kit_roots = tuple(system_roots), tuple(kit_roots)
@@ -161,9 +163,10 @@ class Runner:
     def on_hang_question(self, signum, frame) -> None:
         """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is."""
         place = self.innermost_student_frame(frame) or ""
+        status = self.training_status() if self.training_status else ""  # a training run: its state now
         try:
             with open(os.path.join(self.scratch, "hang.txt"), "w") as f:
-                f.write(place[:500])
+                f.write(place[:500].replace("\n", " ") + ("\n" + status[:400] if status else ""))
         except OSError:
             pass
 
@@ -230,7 +233,7 @@ class Runner:
         if isinstance(module, dict):
             raise StudentFailure(dict(module, stage="import"))
         obj = module
-        for part in attr.split("."):
+        for part in attr.split(".") if attr else ():  # no attribute: the module itself (a script's functions)
             if not hasattr(obj, part):
                 raise StudentFailure({"type": "MissingName", "where": target, "stage": "import",
                                       "message": f"{module_name} has no {attr!r}"})
@@ -321,12 +324,17 @@ class Runner:
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
         originals = [a.copy() for a in args]
         out_arrays: dict = {}
+        own_buffers = getattr(obj, "buffers", None)
+        before = {k: own_buffers.get(k) for k in buffer_names} if isinstance(own_buffers, dict) else {}
         out = self.call(f"{label}.forward", obj.forward, *args)
         result = {"out": self.pack(out, "out", out_arrays)}
         if type(out) is tuple:  # an LSTM cell's (h, c); type(), as isinstance could run a lazy object's code
             result["outs"] = [self.pack(o, f"out{i}", out_arrays) for i, o in enumerate(out[:8])]
         if buffer_names:
             result["buffers"] = self.pack_buffers(obj, buffer_names, out_arrays)
+            # the running statistics are updated in place: a model holding the same arrays sees the update
+            after = getattr(obj, "buffers", None)
+            result["buffers_replaced"] = [k for k in before if not isinstance(after, dict) or after.get(k) is not before[k]]
         mutated = [i for i, (a, o) in enumerate(zip(args, originals)) if not np.array_equal(a, o)]
         if h.get("backward"):
             if h.get("n_douts"):  # one upstream gradient per output: backward(*douts)
@@ -439,16 +447,40 @@ class Runner:
         args = protocol.decode_args(h["args"], arrays, make_rng=np.random.default_rng)
         results = []
         out_arrays: dict = {}
+        mutated: list = []
         for repeat in range(h.get("repeat", 1)):
             call_args = [np.random.default_rng(s["rng"]) if "rng" in s else a for s, a in zip(h["args"], args)]
             value = self.call(h["label"], fn, *call_args)
             results.append(self.pack(value, f"out{repeat}", out_arrays))
-        reply = {"results": results}
+            if repeat == 0:  # every array argument must be as it was passed (dicts only where the call says so)
+                mutated = [i for i, (spec, a) in enumerate(zip(h["args"], args))
+                           if ("array" in spec and not unchanged(a, arrays[spec["array"]]))
+                           or ("arrays" in spec and not h.get("return_args")
+                               and not all(unchanged(a.get(k), arrays[n]) for k, n in spec["arrays"].items()))]
+        reply = {"results": results, "mutated": mutated}
         if h.get("return_args"):  # what the call left in its dict arguments, for in-place functions
             reply["args_after"] = {f"{i}:{key}": self.pack(a.get(key), f"arg{i}:{key}", out_arrays)
                                    for i, (spec, a) in enumerate(zip(h["args"], args)) if "arrays" in spec
                                    for key in spec["arrays"]}
         return reply, out_arrays
+
+    def op_script(self, h: dict, arrays: dict) -> tuple[dict, dict]:
+        """A script of calls on one object of the student's (or on a module's functions) whose results are plain
+        Python values (grader/sandbox/plain.py): a tokenizer trained, then asked to encode, save, load."""
+        target, label = h["target"], h["label"]
+        found = self.load(target)
+        if h.get("init") is None:
+            make_new = lambda: found  # noqa: E731 - a module (or any object) used as it is
+        else:
+            make_new = lambda: self.call(f"{label}.__init__", found, **{k: plain.from_plain(v)  # noqa: E731
+                                                                        for k, v in h["init"].items()})
+        try:
+            results = plain.run_script(make_new(), make_new, h["steps"], self.call, label)
+        except StudentFailure:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a missing method, a file the script cannot read
+            raise StudentFailure(self.failure_report(exc, label)) from None
+        return {"results": results}, {}
 
     def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Train the student's model with the kit's loop; send back its final parameters."""
@@ -464,16 +496,40 @@ class Runner:
         self.progress(where)
         timed_model, timed_loss = Timed(model), Timed(loss_fn)
         last_report = [0.0]
+        checkpoints, out_arrays = set(h.get("checkpoints", ())), {}
+        packed_checkpoints: dict = {}
 
         def report(step, loss, lr):
+            if step in checkpoints:  # the parameters after this step, for the parent to verify the run
+                params_now = getattr(model, "params", None)
+                params_now = params_now if isinstance(params_now, dict) else {}
+                packed_checkpoints[str(step)] = {k: self.pack(params_now.get(k), f"ckpt{step}:param:{k}", out_arrays)
+                                                 for k in params}
             # Where the time goes, so that a timeout says how slow each call is (not only that it was slow).
             now = time.perf_counter()
+            steps_done[:] = [step + 1, now]
             if step == 0 or now - last_report[0] >= 1.0:
                 last_report[0] = now
-                per_step = (timed_model.seconds + timed_loss.seconds) / (step + 1) * 1000
-                self.progress(f"{where}: {step + 1} steps done, {per_step:.3g} ms a step (forward "
-                              f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
-                              f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
+                self.progress(status())
+
+        steps_done = [0, time.perf_counter()]  # steps finished, and when the last one did
+
+        def status() -> str:
+            """The run as it is now: steps done, their cost, and how long since the last one ended (read when
+            the parent asks where a timed-out request is, so that it is current, not a second old)."""
+            done, last = steps_done
+            if not done:
+                return where
+            per_step = (timed_model.seconds + timed_loss.seconds) / done * 1000
+            line = (f"{where}: {done} steps done, {per_step:.3g} ms a step (forward "
+                    f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
+                    f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
+            since = time.perf_counter() - last
+            if since > max(1.0, 100 * per_step / 1000):
+                line += f"; then step {done + 1} did not end in {since:.3g} s: it hangs"
+            return line
+
+        self.training_status = status
 
         try:
             history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1,
@@ -481,13 +537,137 @@ class Runner:
             loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
-        out_arrays: dict = {}
+        finally:
+            self.training_status = None
         packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
         losses = history.losses[::max(1, len(history.losses) // 10)]
-        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses}
+        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses,
+                  "checkpoints": packed_checkpoints}
         if h.get("buffers"):  # the running statistics, for the parent's own evaluation in eval mode
             result["buffers"] = self.pack_buffers(model, h["buffers"], out_arrays)
         return result, out_arrays
+
+    # -- scalar autograd engines (assignment 0): expression programs, a network of Values --------------
+    def quiet(self, where: str, fn, *args):
+        """Like ``call`` without a progress frame: one per operation would cost more than the operation."""
+        try:
+            return fn(*args)
+        except BaseException as exc:  # noqa: BLE001
+            raise StudentFailure(self.failure_report(exc, where)) from None
+
+    def numbers(self, nodes: list, attribute: str, texts) -> list[float]:
+        """float(node.data) or float(node.grad) of each node; a node that is not a Value (an operation that
+        returned a float) or a value that is not a number is reported as the student's failure."""
+        values = []
+        for k, node in enumerate(nodes):
+            try:
+                values.append(float(getattr(node, attribute)))
+            except BaseException as exc:  # noqa: BLE001
+                what = texts(k)
+                raise StudentFailure({"type": "Contract", "where": what, "message":
+                                      f"{what} gave a {type(node).__name__} whose .{attribute} is not a number "
+                                      f"({type(exc).__name__}: {exc}); every operation must return a Value"}) from None
+        return values
+
+    def op_graph(self, h: dict, arrays: dict) -> tuple[dict, dict]:
+        """Build each expression program (grader/micrograd.py) with the student's Value, call the last node's
+        backward(), and send back every node's data and grad (or, with "report": "ends", the leaves' and the
+        output's). A failing program is reported alone; the others still run."""
+        Value = self.load(h["target"])
+        results, out_arrays = [], {}
+        for k, program in enumerate(h["programs"]):
+            self.progress(f"{h.get('label', 'Value')}: building expression {k}")
+            n_leaves = len(program["leaves"])
+
+            def texts(i, program=program, n_leaves=n_leaves):
+                return f"v{i}" if i < n_leaves else f"the operation making v{i}"
+            try:
+                nodes = micrograd.build(Value, program, self.quiet)
+                shown = nodes if program.get("report", "all") == "all" else nodes[:n_leaves] + nodes[-1:]
+                out_arrays[f"data{k}"] = np.array(self.numbers(shown, "data", texts))
+                if h.get("backward", True):
+                    self.progress(f"{Value.__name__}.backward")
+                    start = time.perf_counter()
+                    self.quiet(f"{Value.__name__}.backward", nodes[-1].backward)
+                    seconds = time.perf_counter() - start
+                    out_arrays[f"grad{k}"] = np.array(self.numbers(shown, "grad", texts))
+                    results.append({"ok": True, "seconds": seconds})
+                else:
+                    results.append({"ok": True})
+                del nodes, shown
+            except StudentFailure as failure:
+                results.append({"ok": False, "error": failure.report})
+        return {"programs": results}, out_arrays
+
+    def scalar_model(self, h: dict, arrays: dict):
+        """The student's MLP(nin, nouts) with the grader's weights set through parameters(); returns (model,
+        parameters) or a dict describing what parameters() gave when its length is not the expected one."""
+        model = self.call(f"{h['label']}.__init__", self.load(h["target"]), h["nin"], list(h["nouts"]))
+        params = self.call(f"{h['label']}.parameters", model.parameters)
+        if not isinstance(params, (list, tuple)):
+            return None, {"n_params": -1, "type": type(params).__name__}
+        weights = arrays["weights"]
+        if len(params) != len(weights):
+            return None, {"n_params": len(params)}
+        for k, (p, w) in enumerate(zip(params, weights)):
+            if not hasattr(p, "data") or not hasattr(p, "grad"):
+                return None, {"n_params": len(params), "not_value": k, "type": type(p).__name__}
+            p.data = float(w)
+        return (model, params), {"n_params": len(params), "distinct": len({id(p) for p in params})}
+
+    def op_scalar_net(self, h: dict, arrays: dict) -> tuple[dict, dict]:
+        """Forward of the student's MLP on each row of X; with "backward", the loss sum(coefs * outputs) built
+        from Values, its backward(), every parameter's grad, then zero_grad() and the grads again."""
+        built, result = self.scalar_model(h, arrays)
+        if built is None:
+            return result, {}
+        model, params = built
+        label, Value = h["label"], self.load(h["value"])
+        outs, kinds = [], set()
+        self.progress(f"{label}.__call__")
+        for row in arrays["X"]:
+            out = self.quiet(f"{label}.__call__", model, [float(v) for v in row])
+            kinds.add("list" if isinstance(out, (list, tuple)) else type(out).__name__)
+            outs.append(list(out) if isinstance(out, (list, tuple)) else [out])
+        result["returned"] = sorted(kinds)
+        if any(len(row) != h["nouts"][-1] for row in outs):
+            result["out_lengths"] = sorted({len(row) for row in outs})
+            return result, {}
+        flat = [o for row in outs for o in row]
+        out_arrays = {"out": np.array(self.numbers(flat, "data", lambda k: f"{label}'s output {k}")).reshape(len(outs), -1)}
+        if h.get("backward"):
+            coefs = arrays["coefs"].reshape(-1)
+            loss = Value(0.0)
+            for o, c in zip(flat, coefs):
+                loss = self.quiet(f"{Value.__name__}.__mul__", lambda a, b: a * b, o, Value(float(c))) + loss
+            self.progress(f"{Value.__name__}.backward")
+            self.quiet(f"{Value.__name__}.backward", loss.backward)
+            out_arrays["grad"] = np.array(self.numbers(params, "grad", lambda k: f"parameter {k}"))
+            self.call(f"{label}.zero_grad", model.zero_grad)
+            out_arrays["grad_after_zero"] = np.array(self.numbers(params, "grad", lambda k: f"parameter {k}"))
+        return result, out_arrays
+
+    def op_scalar_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
+        """The lecture's training loop (grader.micrograd.train_moons) on the student's MLP and Value, from the
+        grader's initial weights; sends back the final weights and the loss and accuracy of every step."""
+        built, result = self.scalar_model(h, arrays)
+        if built is None:
+            return result, {}
+        model, params = built
+        Value = self.load(h["value"])
+        where = f"training {h['label']} ({h['steps']} steps)"
+        started = time.perf_counter()
+
+        def log(step, loss, accuracy):
+            self.progress(f"{where}: {step + 1} steps done, {(time.perf_counter() - started) / (step + 1) * 1000:.3g} "
+                          "ms a step")
+        self.progress(where)
+        try:
+            history = micrograd.train_moons(model, Value, arrays["X"], arrays["y"], h["steps"], h["lr"], h["alpha"], log)
+        except BaseException as exc:  # noqa: BLE001
+            raise StudentFailure(self.failure_report(exc, where)) from None
+        weights = np.array(self.numbers(params, "data", lambda k: f"parameter {k} after training"))
+        return dict(result, history=history), {"weights": weights}
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         return {"python": sys.version.split()[0], "numpy": np.__version__,
@@ -522,6 +702,12 @@ class Runner:
                     pass
                 self.output.end_request()
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
+
+
+def unchanged(value, original: np.ndarray) -> bool:
+    """An argument after a call is the array it was before: same type, shape and values (NaN equal to NaN)."""
+    return (type(value) is np.ndarray and value.shape == original.shape
+            and bool(np.array_equal(value, original, equal_nan=value.dtype.kind in "fc")))
 
 
 def read_sources(folder: str, limit: int = 4 << 20) -> str:

@@ -235,8 +235,9 @@ class Child:
                 break
             reconcile(op, reply, reply_arrays, header)
         except protocol.TimedOut:
-            frame = self._hang_frame()
+            frame, now = self._hang_frame()
             self.kill()
+            where = now or where  # a training run's state when it was stopped, not at its last progress report
             if again:
                 message = (f"timed out again in {where} (it already hung in an earlier check, so it was given "
                            f"{self.repeat_hang_seconds:g} s this time)")
@@ -273,15 +274,16 @@ class Child:
             return Reply("blocked", reply, {}, str(error.get("where") or where), blocked_message(error)), heard
         return Reply("error", reply, {}, str(error.get("where") or where), _error_message(error)), heard
 
-    def _hang_frame(self, wait: float = 0.5) -> str | None:
+    def _hang_frame(self, wait: float = 0.5) -> tuple[str | None, str | None]:
         """Ask the child where the student's code is (SIGUSR1; it writes its innermost student frame to
-        hang.txt in its scratch folder) before it is killed. None if it does not answer within ``wait``."""
+        hang.txt in its scratch folder, and on a second line a training run's state at that moment) before it
+        is killed: (frame, state), None for what it does not answer within ``wait``."""
         if self.process is None or not self.scratch:
-            return None
+            return None, None
         try:
             os.kill(self.process.pid, signal.SIGUSR1)
         except (ProcessLookupError, PermissionError):
-            return None
+            return None, None
         path = os.path.join(self.scratch, "hang.txt")
         end = time.monotonic() + wait
         while time.monotonic() < end:
@@ -292,13 +294,13 @@ class Child:
                 continue
             try:
                 if stat.S_ISREG(os.fstat(fd).st_mode):
-                    place = os.read(fd, 500).decode("utf-8", "replace").strip()
-                    if place:
-                        return text(place, 500)
+                    place, _, now = os.read(fd, 1000).decode("utf-8", "replace").partition("\n")
+                    if place.strip() or now.strip():
+                        return text(place.strip(), 500) or None, text(now.strip(), 400) or None
             finally:
                 os.close(fd)
             time.sleep(0.02)
-        return None
+        return None, None
 
 
 def _meta(meta, array) -> dict:
@@ -415,6 +417,8 @@ def _reconcile_layer(header: dict, arrays: dict, request: dict) -> set[str]:
     header["params_changed"] = [str(k)[:100] for k in changed][:10] if type(changed) is list else []
     mutated = header.get("mutated")
     header["mutated"] = [m for m in mutated if type(m) in (int, str)][:10] if type(mutated) is list else []
+    replaced = header.get("buffers_replaced")  # buffers that forward replaced by new arrays
+    header["buffers_replaced"] = [str(k)[:100] for k in replaced][:10] if type(replaced) is list else []
     if "grads_error" in header:
         header["grads_error"] = str(header["grads_error"])[:500]
     return used
@@ -427,6 +431,8 @@ def _reconcile_call(header: dict, arrays: dict, request: dict) -> set[str]:
     repeat = request.get("repeat", 1)
     header["results"] = (results + [{"kind": "missing"}] * repeat)[:repeat]
     used = {f"out{i}" for i in range(len(header["results"]))}
+    mutated = header.get("mutated")  # the indices of the array arguments the call modified
+    header["mutated"] = [m for m in mutated if type(m) is int][:10] if type(mutated) is list else []
     after = header.get("args_after")  # dict arguments after an in-place call (clip_grad_norm)
     if after is not None:
         header["args_after"] = {str(k): _meta(v, arrays.get(f"arg{k}")) for k, v in list(after.items())[:64]} \
@@ -445,7 +451,15 @@ def _reconcile_train(header: dict, arrays: dict, request: dict) -> set[str]:
         if type(buffers) is dict else {}
     dev_loss = header.get("dev_loss")
     header["dev_loss"] = float(dev_loss) if type(dev_loss) in (float, int) else None
-    return {f"param:{k}" for k in header["params"]} | {f"buffer:{k}" for k in header["buffers"]}
+    # the parameters after the steps the request asked for (grader/behaviour.py verify_run), and only those
+    sent, checkpoints = header.get("checkpoints"), {}
+    for step in request.get("checkpoints", ()):
+        entry = sent.get(str(step)) if type(sent) is dict else None
+        checkpoints[str(step)] = {str(k): _meta(v, arrays.get(f"ckpt{step}:param:{k}")) for k, v in entry.items()} \
+            if type(entry) is dict else {}
+    header["checkpoints"] = checkpoints
+    return ({f"param:{k}" for k in header["params"]} | {f"buffer:{k}" for k in header["buffers"]}
+            | {f"ckpt{step}:param:{k}" for step, entry in checkpoints.items() for k in entry})
 
 
 def _reconcile_perturb(header: dict, arrays: dict, request: dict) -> set[str]:

@@ -1,9 +1,9 @@
 """Assignment 3, BatchNorm: BatchNorm1d in training and eval mode, the lecture's deeper MLP, its diagnostics."""
 import numpy as np
 
-from grader import behaviour
+from grader import behaviour, checks
 from grader.spec import Assignment, Check, FunctionUnit, Unit
-from grader.specs.common import function_checks, layer_checks, repeated_rows, with_repeats
+from grader.specs.common import function_checks, layer_checks, repeated_rows, train_mode_mistakes, with_repeats
 from grader.strategies import dims, distinct_dims
 
 EPS, MOMENTUM = 1e-5, 0.1
@@ -172,18 +172,32 @@ def mlp_bn_mistakes(d, inputs, params, dout, expected):
     return {"grad:C": repeated_index_mistake(idx, demb, params["C"].shape, "dC")}
 
 
+def mlp_bn_buffers(d, rng):
+    """Each BatchNorm's running statistics, away from their initial 0 and 1 (as bn_buffers)."""
+    buffers = {}
+    for i in range(1, d["L"] + 1):
+        buffers[f"bnmean_running{i}"] = rng.standard_normal(d["H"])
+        buffers[f"bnvar_running{i}"] = rng.uniform(0.5, 2.0, d["H"])
+    return buffers
+
+
 MLP_DIMS = ("N", "V", "T", "D", "H")
 MLP_BN = Unit(
     label="BatchNormMLP", target="a3_batchnorm.mlp_bn:BatchNormMLP",
     dims=dims(N=(2, 6), V=(2, 8), T=(1, 4), D=(1, 4), H=(1, 8), L=(1, 3)),
     grad_dims=distinct_dims(MLP_DIMS, high=8, fixed={"L": 2}),
     init=mlp_bn_init, params=mlp_bn_params, inputs=token_ids, out_shape=lambda d: (d["N"], d["V"]),
-    differentiable=(), mistakes=mlp_bn_mistakes,
+    differentiable=(), mistakes=mlp_bn_mistakes, buffers=mlp_bn_buffers,
     regions=lambda d, inputs: {"grad:C": [(repeated_rows(inputs[0], (d["V"], d["D"])),
                                            "wrong only in rows of C whose token appears more than once in idx: "
                                            "those rows must add up the gradients of every occurrence")]},
     depends_on=("BatchNorm1d",),
 )
+# the model in eval mode: its eval() must reach every BatchNorm, which then uses and keeps its running statistics
+MLP_BN_EVAL = Unit(**{**MLP_BN.__dict__, "label": "BatchNormMLP (eval mode)", "mode": "eval",
+                      "dims": dims(N=(1, 6), V=(2, 8), T=(1, 4), D=(1, 4), H=(1, 8), L=(1, 3)),
+                      "mistakes": train_mode_mistakes(MLP_BN.target, mlp_bn_init), "regions": None,
+                      "depends_on": ("BatchNorm1d", "BatchNorm1d (eval mode)", "BatchNormMLP")})
 TRAINING_UNIT = Unit(**{**MLP_BN.__dict__, "params": lecture_init})
 TRAINING_DIMS = {"N": 0, "V": 27, "T": 3, "D": 10, "H": 48, "L": 2}
 
@@ -236,6 +250,7 @@ FIXTURE_DIMS = {
     "BatchNorm1d": [{"N": 5, "C": 3}, {"N": 2, "C": 4}],
     "BatchNorm1d (eval mode)": [{"N": 4, "C": 3}, {"N": 1, "C": 2}],
     "BatchNormMLP": [{"N": 4, "V": 6, "T": 3, "D": 2, "H": 5, "L": 2}],
+    "BatchNormMLP (eval mode)": [{"N": 4, "V": 6, "T": 3, "D": 2, "H": 5, "L": 2}],
     "activation_stats": [{"N": 6, "D": 5}],
     "gradient_stats": [{"N": 4, "D": 3}],
     "update_ratio": [{"N": 5, "D": 4}],
@@ -253,7 +268,12 @@ A3 = Assignment(
               {"dims": {"N": 1, "C": 3}, "error": "ValueError",
                "why": "a batch of one example in training mode (its variance is 0 and its output meaningless)"}),
         *layer_checks("batchnorm_eval", BATCHNORM_EVAL, (3, 4, 5, 4), "dx, grads['gamma'] and grads['beta'] in eval mode"),
-        *layer_checks("mlp_bn", MLP_BN, (4, 12, 5, 5), "every gradient"),
+        *layer_checks("mlp_bn", MLP_BN, (3, 10, 5, 4), "every gradient"),
+        Check("mlp_bn_eval.contract", 1, checks.contract, MLP_BN_EVAL, "public",
+              "in eval mode: shapes, dtypes, grads keys, finite, inputs untouched"),
+        Check("mlp_bn_eval.reference", 3, checks.agreement, MLP_BN_EVAL, "hidden",
+              "in eval mode, forward, gradients and running statistics match the reference",
+              {"source": "reference"}),
         *function_checks("activation_stats", ACTIVATION_STATS, (3, 2), "activation statistics"),
         *function_checks("gradient_stats", GRADIENT_STATS, (2, 1), "gradient statistics"),
         *function_checks("update_ratio", UPDATE_RATIO, (2, 2), "update-to-data ratios"),

@@ -299,6 +299,7 @@ NETWORK = Unit(
     init=lambda d: {"vocab_size": d["V"], "block_size": d["T"], "n_embd": d["D"], "n_hidden": d["H"]},
     params=network_params, inputs=lambda d, rng: [leaves(d, rng)["Xb"]],
     out_shape=lambda d: (d["N"], d["V"]), differentiable=(), depends_on=NETWORK_USES,
+    hazards=(),  # its forward is the kit's (forward.py); the steps it runs are graded, extremes included, alone
 )
 TRAINING_UNIT = Unit(**{**NETWORK.__dict__, "params": lecture_init,
                         "depends_on": NETWORK_USES + ("cross_entropy_backward",)})

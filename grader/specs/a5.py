@@ -2,10 +2,10 @@
 the hierarchical model of makemore part 5."""
 import numpy as np
 
-from grader import behaviour
+from grader import behaviour, checks
 from grader.spec import Assignment, Check, Unit
-from grader.specs.a3 import EPS, MOMENTUM, bn_buffers, bn_params, normalise
-from grader.specs.common import layer_checks, repeated_rows, with_repeats
+from grader.specs.a3 import EPS, MOMENTUM, bn_buffers, bn_eval_mistakes, bn_params, normalise
+from grader.specs.common import layer_checks, repeated_rows, train_mode_mistakes, with_repeats
 from grader.strategies import dims, distinct_dims
 
 
@@ -104,6 +104,18 @@ BATCHNORM = Unit(
 )
 
 
+def bn3_eval_mistakes(d, inputs, params, dout, expected):
+    """a3's eval-mode mistakes on the B * T rows of (B, T, C)."""
+    x = inputs[0]
+    rows = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731
+    found = bn_eval_mistakes(d, [rows(x)], params, rows(dout), expected)
+    return {k: [(text, w.reshape(x.shape) if k in ("out", "dx") else w) for text, w in v] for k, v in found.items()}
+
+
+BATCHNORM_EVAL = Unit(**{**BATCHNORM.__dict__, "label": "BatchNorm1d (eval mode)", "mode": "eval",
+                         "mistakes": bn3_eval_mistakes, "depends_on": ("BatchNorm1d",)})
+
+
 def wavenet_init(d):
     return {"vocab_size": d["V"], "block_size": 2 ** d["L"], "n_embd": d["D"], "n_hidden": d["H"]}
 
@@ -129,17 +141,31 @@ def token_ids(d, rng):
     return [with_repeats(rng.integers(0, d["V"], size=(d["N"], 2 ** d["L"])).astype(np.int64))]
 
 
+def wavenet_buffers(d, rng):
+    """Each level's BatchNorm1d running statistics (layer 3 + 4 * level), away from their initial 0 and 1."""
+    buffers = {}
+    for level in range(d["L"]):
+        buffers[f"{3 + 4 * level}.running_mean"] = rng.standard_normal(d["H"])
+        buffers[f"{3 + 4 * level}.running_var"] = rng.uniform(0.5, 2.0, d["H"])
+    return buffers
+
+
 WAVENET = Unit(
     label="WaveNet", target="a5_wavenet.wavenet:WaveNet",
     dims=dims(N=(2, 5), V=(2, 7), L=(1, 3), D=(1, 4), H=(1, 6)),
     grad_dims=distinct_dims(("N", "V", "D", "H"), high=7, fixed={"L": 2}),
     init=wavenet_init, params=wavenet_params, inputs=token_ids, out_shape=lambda d: (d["N"], d["V"]),
-    differentiable=(),
+    differentiable=(), buffers=wavenet_buffers,
     regions=lambda d, inputs: {"grad:0.weight": [(repeated_rows(inputs[0], (d["V"], d["D"])),
                                                   "wrong only in rows of the embedding whose token appears more than "
                                                   "once: those rows must add up every occurrence's gradient")]},
     depends_on=("Linear", "FlattenConsecutive", "BatchNorm1d"),
 )
+# the model in eval mode: Sequential's eval() must reach every BatchNorm1d
+WAVENET_EVAL = Unit(**{**WAVENET.__dict__, "label": "WaveNet (eval mode)", "mode": "eval",
+                       "dims": dims(N=(1, 5), V=(2, 7), L=(1, 3), D=(1, 4), H=(1, 6)),
+                       "mistakes": train_mode_mistakes(WAVENET.target, wavenet_init), "regions": None,
+                       "depends_on": (*WAVENET.depends_on, "BatchNorm1d (eval mode)", "WaveNet")})
 TRAINING_UNIT = Unit(**{**WAVENET.__dict__, "params": lambda d, rng: wavenet_params(d, rng, lecture=True)})
 TRAINING_DIMS = {"N": 0, "V": 27, "L": 3, "D": 10, "H": 32}
 
@@ -160,6 +186,8 @@ FIXTURE_DIMS = {
     "FlattenConsecutive": [{"N": 2, "T2": 3, "C": 2, "n": 2}, {"N": 3, "T2": 1, "C": 3, "n": 2}],
     "BatchNorm1d": [{"N": 3, "T": 4, "C": 2}, {"N": 1, "T": 3, "C": 3}],
     "WaveNet": [{"N": 4, "V": 6, "L": 2, "D": 3, "H": 5}],
+    "BatchNorm1d (eval mode)": [{"N": 3, "T": 4, "C": 2}],
+    "WaveNet (eval mode)": [{"N": 4, "V": 6, "L": 2, "D": 3, "H": 5}],
 }
 
 A5 = Assignment(
@@ -170,9 +198,18 @@ A5 = Assignment(
     checks=[
         *layer_checks("linear", LINEAR, (4, 8, 4, 4), "dx, grads['weight'] and grads['bias'] over (B, T, fan_in)"),
         *layer_checks("flatten", FLATTEN, (3, 6, 4, 3), "dx"),
-        *layer_checks("batchnorm", BATCHNORM, (4, 10, 5, 5),
+        *layer_checks("batchnorm", BATCHNORM, (3, 8, 5, 4),
                       "dx, grads['gamma'] and grads['beta'] over (B, T, C) in training mode"),
-        *layer_checks("wavenet", WAVENET, (4, 12, 4, 4), "every gradient"),
+        Check("batchnorm_eval.contract", 1, checks.contract, BATCHNORM_EVAL, "public",
+              "in eval mode: shapes, dtypes, grads keys, finite, inputs untouched"),
+        Check("batchnorm_eval.reference", 3, checks.agreement, BATCHNORM_EVAL, "hidden",
+              "in eval mode, forward, gradients and running statistics over (B, T, C) match the reference",
+              {"source": "reference"}),
+        *layer_checks("wavenet", WAVENET, (3, 10, 4, 3), "every gradient"),
+        Check("wavenet_eval.contract", 1, checks.contract, WAVENET_EVAL, "public",
+              "in eval mode: shapes, dtypes, grads keys, finite, inputs untouched"),
+        Check("wavenet_eval.reference", 3, checks.agreement, WAVENET_EVAL, "hidden",
+              "in eval mode, forward, gradients and running statistics match the reference", {"source": "reference"}),
         Check("wavenet.training", 16, behaviour.training, TRAINING_UNIT, "public",
               "trains to the calibrated dev loss with the kit's loop, evaluated in eval mode (uses your a1 loss, "
               "a2 Embedding and Tanh, a3 BatchNorm1d)", WAVENET_TRAINING, timeout=40.0),

@@ -55,6 +55,8 @@ def layernorm_mistakes(d, inputs, params, dout, expected):
     return {"out": [
         (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0,))),
         (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0, 1))),
+        ("it normalises over the positions (the statistics of axis 1, time): LayerNorm normalises each position "
+         "(b, t) over its own C features, axis=-1 with keepdims=True", wrong.layernorm_wrong_axes(x, w, b, axes=(1,))),
         ("it uses the unbiased variance (divides by C - 1): LayerNorm uses the biased variance, the mean of "
          "(x - mean)**2 over the C features", wrong.layernorm_unbiased(x, w, b)),
     ]}
@@ -301,6 +303,9 @@ def adamw_mistakes(d, args, expected):
          hidden.adamw(*args, decay_times_lr=False)),
         ("eps is inside the square root: the step is lr * m_hat / (sqrt(v_hat) + eps)",
          hidden.adamw(*args, eps_inside=True)),
+        ("the optimiser's state is shared between parameters of the same shape (m and v keyed by shape, or one "
+         "buffer reused): each parameter has its own m and v, keyed by its name (adamw_steps steps two "
+         "parameters of weight's and bias's shapes beside them)", hidden.adamw(*args, state_by_shape=True)),
         ("the optimiser's state is not kept between steps: t, m and v start again at every call of step; keep "
          "them on self", np.concatenate([hidden.adamw(*prev) for prev in restarted(args, hidden)])),
     ]
@@ -374,7 +379,7 @@ A7 = Assignment(
         *layer_checks("transformer", TRANSFORMER, (2, 6, 3, 3), "every parameter's gradient"),
         Check("transformer.causality", 3, behaviour.causality, TRANSFORMER, "public",
               "the logits at position t do not change when a later token does",
-              {"dims": CAUSAL_MODEL_DIMS, "tokens": True}),
+              {"dims": CAUSAL_MODEL_DIMS, "tokens": True, "position_grads": ("wpe.weight",)}),
         *function_checks("adamw", ADAMW, (6, 4), "the parameters after each AdamW step"),
         Check("transformer.training", 10, behaviour.training, TRAINING_UNIT, "public",
               "trains to the calibrated dev loss with the kit's loop, your AdamW and a6's masked loss",

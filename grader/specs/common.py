@@ -40,7 +40,14 @@ def hidden_mistakes(key: str):
     """reference/KEY_mistakes.py where the reference is installed (the instructor's grader, and ``makemore
     fixtures``, which stores what they give), else None: mistakes that need a correct backward to compute would
     give the solution away in the student's grader."""
-    return importlib.import_module(f"reference.{key}_mistakes") if reference_available() else None
+    if not reference_available():
+        return None
+    try:
+        return importlib.import_module(f"reference.{key}_mistakes")
+    except ModuleNotFoundError as err:  # another kit's reference on the path (an older install) lacks this one
+        if err.name != f"reference.{key}_mistakes":
+            raise
+        return None
 
 
 def repeated_index_mistake(idx: np.ndarray, dout: np.ndarray, table_shape: tuple, what: str) -> list:
@@ -66,3 +73,33 @@ def with_repeats(idx: np.ndarray) -> np.ndarray:
     if flat.size >= 2:
         flat[1] = flat[0]
     return flat.reshape(idx.shape)
+
+
+def train_mode_mistakes(unit_target: str, init):
+    """Known mistakes of a unit graded in eval mode: what training mode gives on the same parameters and
+    buffers (a model whose eval() does not reach its BatchNorm layers, or a BatchNorm whose forward ignores
+    self.training), computed with the reference where it is installed (it would give the answer away)."""
+    described = ("it is what training mode gives: in eval mode BatchNorm normalises with the running statistics "
+                 "and leaves them unchanged. Does eval() reach every layer (a model's or a Sequential's eval() "
+                 "calls each of its layers' eval()), and does BatchNorm's forward read self.training?")
+
+    def mistakes(d, inputs, params, dout, expected):
+        from grader.checks import load_reference, reference_available
+        from grader.spec import buffers_of
+
+        if not reference_available():
+            return {}
+        obj = load_reference(unit_target)(**init(d))
+        for name, value in params.items():
+            obj.params[name][...] = value
+        for name, value in buffers_of(params).items():
+            obj.buffers[name][...] = value
+        try:
+            with np.errstate(all="ignore"):
+                out = obj.forward(*[np.copy(a) for a in inputs])
+        except ValueError:  # a batch of one in training mode
+            return {}
+        found = {"out": [(described, np.asarray(out, dtype=np.float64))]}
+        found.update({f"buffer:{k}": [(described, np.array(obj.buffers[k]))] for k in buffers_of(params)})
+        return found
+    return mistakes

@@ -64,9 +64,13 @@ def adamw_steps(weight, bias, dweights, dbiases, lr, weight_decay):
     Returns: (K, R*C + C) float64, row k = the flattened weight then bias after step k + 1.
     """
     params = {"weight": np.array(weight, dtype=np.float64), "bias": np.array(bias, dtype=np.float64)}
+    # two more parameters of the same shapes as weight and bias, with other gradients: an optimiser's state
+    # belongs to each parameter (keyed by name), so these never change weight's and bias's steps
+    params.update(twin_weight=np.array(weight[::-1], dtype=np.float64), twin_bias=np.array(bias[::-1], dtype=np.float64))
     optimizer = AdamW(params, lr=lr, weight_decay=weight_decay)
     trajectory = []
     for dweight, dbias in zip(dweights, dbiases):
-        optimizer.step({"weight": dweight, "bias": dbias})
+        optimizer.step({"weight": dweight, "bias": dbias, "twin_weight": -3.0 * dweight[::-1],
+                        "twin_bias": 0.5 * dbias[::-1] + 1.0})
         trajectory.append(np.concatenate([params["weight"].ravel(), params["bias"].ravel()]))
     return np.stack(trajectory)

@@ -32,9 +32,10 @@ class GRUCell:
         x, h_prev, xh, xhr = self.cache
         D = x.shape[1]
         r, z, hbar = _sig(self.a_r), _sig(self.a_z), np.tanh(self.a_hbar)
-        # derivatives of sigmoid and tanh written from the pre-activations
-        dsig_z = np.exp(-self.a_z) * z * z
-        dsig_r = np.exp(-self.a_r) * r * r
+        # derivatives of sigmoid and tanh written from the pre-activations: sigmoid'(a) = sigmoid(a) sigmoid(-a)
+        # (exp(-a) * sigmoid(a)**2 is the same number, but inf * 0 = NaN once a < -709)
+        dsig_z = _sig(self.a_z) * _sig(-self.a_z)
+        dsig_r = _sig(self.a_r) * _sig(-self.a_r)
         dtanh = 1 / np.cosh(self.a_hbar) ** 2
         da_z = dh * (hbar - h_prev) * dsig_z
         da_hbar = dh * z * dtanh

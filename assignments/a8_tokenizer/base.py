@@ -1,0 +1,85 @@
+"""What every tokenizer shares: counting pairs, merging a pair, the vocabulary, save and load.
+
+Ids 0..255 are the 256 byte values; merge number i (0-based) makes the new id 256 + i. A tokenizer's state is
+``merges`` ({(id0, id1): new id}, in the order they were learned, which is their rank), ``pattern`` (the split
+pattern, "" for none), ``special_tokens`` ({str: id}) and ``vocab`` ({id: bytes}), built from the other three.
+
+The tie rule (assignments/a8_tokenizer/README.md): when several pairs have the highest count, the one whose
+first occurrence comes first in the text wins, which is what ``max(stats, key=stats.get)`` gives when ``stats``
+was filled by scanning the text from left to right (a dict keeps insertion order).
+"""
+
+
+def get_stats(ids, counts=None):
+    """Count every pair of consecutive ids, overlapping pairs included ([1, 1, 1] holds (1, 1) twice).
+
+    Inputs:
+    - ids: list of int.
+    - counts: a dict {(int, int): int} to add to (updated in place and returned), or None for a new one.
+
+    Returns:
+    - counts: dict {(id0, id1): count}, its keys in order of first occurrence in ``ids`` (pairs already in
+      ``counts`` keep their place).
+    """
+    # YOUR CODE HERE (get_stats): count each pair of neighbours in a dict (the one given, else a new one); return it
+    raise NotImplementedError('get_stats: count each pair of neighbours in a dict (the one given, else a new one); return it')
+
+
+def merge(ids, pair, idx):
+    """Replace every occurrence of ``pair`` in ``ids`` by ``idx``, scanning left to right: an occurrence that
+    overlaps one already replaced is not (merging (1, 1) in [1, 1, 1] gives [idx, 1], not [idx, idx]).
+
+    Inputs:
+    - ids: list of int; not modified.
+    - pair: tuple (int, int).
+    - idx: int, the new id.
+
+    Returns:
+    - a new list of int.
+    """
+    # YOUR CODE HERE (merge): left to right; at a match emit idx and jump over both ids, else copy one id
+    raise NotImplementedError('merge: left to right; at a match emit idx and jump over both ids, else copy one id')
+
+
+def render_token(token: bytes) -> str:
+    """The bytes of a token as readable text: invalid UTF-8 becomes U+FFFD, control characters \\uXXXX."""
+    text = token.decode("utf-8", errors="replace")
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+class Tokenizer:
+    """The state every tokenizer has, its vocabulary, and save/load. Subclasses write train, encode, decode."""
+
+    def __init__(self):
+        self.merges = {}  # (int, int) -> int, in the order learned
+        self.pattern = ""  # the split pattern ("" for none)
+        self.special_tokens = {}  # str -> int, e.g. {"<|endoftext|>": 100257}
+        self.vocab = {idx: bytes([idx]) for idx in range(256)}  # int -> bytes: the bytes, no merges yet
+
+    def _build_vocab(self):
+        """{id: bytes}: the 256 single bytes, each merge as the bytes of its two parts joined (in merge order,
+        so both parts exist already), and the special tokens as their UTF-8 bytes."""
+        vocab = {idx: bytes([idx]) for idx in range(256)}
+        for (p0, p1), idx in self.merges.items():
+            vocab[idx] = vocab[p0] + vocab[p1]
+        for special, idx in self.special_tokens.items():
+            vocab[idx] = special.encode("utf-8")
+        return vocab
+
+    def save(self, file_prefix):
+        """Write ``file_prefix + ".model"``, the file ``load`` reads, and ``file_prefix + ".vocab"``, for people.
+
+        The .model file is UTF-8 text, line by line: "minbpe v1"; the pattern; the number of special tokens;
+        one line "TEXT ID" per special token; then one line "ID0 ID1" per merge, in rank order (merge i makes
+        256 + i, so the new ids need not be written). The .vocab file shows every token as text (render_token),
+        a merged one as "[part0][part1] -> [token] ID".
+        """
+        # YOUR CODE HERE (Tokenizer.save): the .model file as described above (UTF-8 text, merges in rank order), then the .vocab file
+        raise NotImplementedError('Tokenizer.save: the .model file as described above (UTF-8 text, merges in rank order), then the .vocab file')
+
+    def load(self, model_file):
+        """Read a .model file written by ``save`` into this tokenizer: merges (ids 256, 257, ... in line order),
+        pattern, special tokens, then the vocabulary rebuilt (self._build_vocab()). Raises ValueError if the
+        first line is not "minbpe v1"."""
+        # YOUR CODE HERE (Tokenizer.load): parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab
+        raise NotImplementedError('Tokenizer.load: parse the lines save wrote; merges get 256, 257, ... in file order; rebuild the vocab')

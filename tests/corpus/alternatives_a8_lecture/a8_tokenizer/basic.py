@@ -1,0 +1,65 @@
+"""The plainest byte-level BPE: the text's UTF-8 bytes, no split, no special tokens (the lecture's first one)."""
+from .base import Tokenizer, get_stats, merge
+
+
+class BasicTokenizer(Tokenizer):
+
+    def train(self, text, vocab_size, verbose=False):
+        """Learn ``vocab_size - 256`` merges from ``text`` and set ``self.merges`` and ``self.vocab``.
+
+        Inputs:
+        - text: str, any Unicode; trained on as its UTF-8 bytes (ids 0..255).
+        - vocab_size: int >= 256; the vocabulary after training has at most this many tokens.
+        - verbose: print each merge if True.
+
+        Merge i (0-based) replaces the most frequent pair of the current ids by the new id 256 + i. Ties: the
+        pair whose first occurrence comes first in the current ids wins (``max(stats, key=stats.get)`` over
+        ``get_stats(ids)``). Training stops early when no pair is left (a short text): then fewer merges.
+        Raises ValueError if vocab_size < 256.
+        """
+        if vocab_size < 256:
+            raise ValueError(f"vocab_size must be at least 256 (the bytes), got {vocab_size}")
+        ids = list(text.encode("utf-8"))
+        self.merges = {}
+        for i in range(vocab_size - 256):
+            stats = get_stats(ids)
+            if not stats:
+                break
+            pair = max(stats, key=stats.get)
+            idx = 256 + i
+            ids = merge(ids, pair, idx)
+            self.merges[pair] = idx
+            if verbose:
+                print(f"merge {i + 1}/{vocab_size - 256}: {pair} -> {idx} ({stats[pair]} occurrences)")
+        self.vocab = self._build_vocab()
+
+    def encode(self, text):
+        """The ids of ``text``: its UTF-8 bytes, then the learned merges applied by rank, the earliest learned
+        first, until none applies (the counts of pairs in ``text`` itself play no part).
+
+        Inputs:
+        - text: str (may be empty).
+
+        Returns:
+        - list of int.
+        """
+        ids = list(text.encode("utf-8"))
+        # each merge in rank order, applied everywhere once: a merge can only create pairs of later rank
+        for pair, idx in self.merges.items():
+            ids = merge(ids, pair, idx)
+        return ids
+
+    def decode(self, ids):
+        """The text of ``ids``: the bytes of every token joined, then decoded once as UTF-8 with
+        errors="replace" (an invalid sequence becomes U+FFFD, as the lecture's decode).
+
+        Inputs:
+        - ids: list of int, each a key of self.vocab.
+
+        Returns:
+        - str.
+        """
+        buffer = bytearray()
+        for idx in ids:
+            buffer.extend(self.vocab[idx])
+        return bytes(buffer).decode("utf-8", errors="replace")
