@@ -69,6 +69,7 @@ LECTURES: dict[str, Lecture] = {
             "BatchNorm1d": "batch normalization: standardising the preactivations over the batch",
             "BatchNorm1d (eval mode)": "batch normalization at test time: the running mean and variance",
             "BatchNormMLP": "the deeper network with BatchNorm after each linear layer (\"PyTorch-ifying\" the code)",
+            "BatchNormMLP (eval mode)": "the network at test time: every BatchNorm layer uses its running statistics",
             "activation_stats": "the diagnostic tools: activation statistics per layer",
             "gradient_stats": "the diagnostic tools: gradient statistics per layer",
             "update_ratio": "the diagnostic tools: the update to data ratio over time",
@@ -90,7 +91,9 @@ LECTURES: dict[str, Lecture] = {
             "Linear": "the starter code's layers, PyTorch-ified (Linear)",
             "FlattenConsecutive": "implementing the hierarchical model: FlattenConsecutive",
             "BatchNorm1d": "fixing the BatchNorm1d bug for 3D inputs",
+            "BatchNorm1d (eval mode)": "fixing the BatchNorm1d bug for 3D inputs: the running statistics too",
             "WaveNet": "the WaveNet-like model: scaling up, and its relation to convolutions",
+            "WaveNet (eval mode)": "evaluating the model with every layer's training flag off",
         }),
     "a6": Lecture(
         "makemore.py (no video: the recurrent models of karpathy/makemore)", None,

@@ -162,12 +162,16 @@ def rows(folder: Path) -> list[tuple[str, ...]]:
 
 
 def next_step(folder: Path) -> str:
-    """What to do next: the first assignment not at full public marks, its first unit not passed, the command."""
+    """What to do next: the first assignment of those ``folder`` holds (all when it holds none) not at full
+    public marks, its first unit not passed, the command that grades it, the part of the lecture."""
     from grader import lectures
     from grader.specs import ASSIGNMENTS
 
     data = load(folder)
-    for key, assignment in ASSIGNMENTS.items():
+    graded = Path(folder) / "assignments" if (Path(folder) / "assignments").is_dir() else Path(folder)
+    present = [a for a in ASSIGNMENTS.values() if (graded / a.package).is_dir()]
+    for assignment in present or ASSIGNMENTS.values():  # the assignments this folder holds
+        key = assignment.key
         entry = data.get(key, {})
         best = entry.get("best")
         if best and best[0] >= best[1]:
