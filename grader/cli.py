@@ -108,6 +108,10 @@ def cmd_grade(args) -> int:
                       f"{len(assignment.checks)} checks); `makemore grade {assignment.key}` grades them all")
         if not args.reference:
             print(hints_taken_line(submission, [r.key for r in results]))
+            from grader import solution
+
+            for line in solution.offers(chosen, results):  # a unit just passed: its reference may be read
+                print(line)
     if args.json:
         report.write_json(results, args.json)
     whole = [r for r, (_, _, checks) in zip(results, chosen) if checks is None]

@@ -141,6 +141,25 @@ def grade_unit(assignment, name: str, folder: Path):
     return grade_assignment(assignment, folder, public_only=True, checks=selection.select(assignment, [name]))
 
 
+def offers(chosen, results) -> list[str]:
+    """After ``makemore grade aN NAME ...``: for each name whose public checks all passed, the command that
+    shows its reference (only where the reference is here, and never for a whole assignment's grade)."""
+    if bundle_policy() is not None:
+        return []
+    lines = []
+    for (assignment, names, checks), result in zip(chosen, results):
+        status = {o.name: o.status for o in result.outcomes}
+        for name in names if checks is not None else ():
+            try:
+                public, _ = targets(assignment, name)
+            except SolutionError:
+                continue
+            if public and all(status.get(n) == "passed" for n in public):
+                lines.append(f"{assignment.key} {name} passes: `makemore solution {assignment.key} {name}` shows "
+                             "the reference's version beside yours")
+    return lines
+
+
 def confirm_give_up(key: str, name: str, ask=None) -> bool:
     """Ask on the terminal (or a notebook's input box); no answer, or no terminal, is a no."""
     ask = input if ask is None else ask

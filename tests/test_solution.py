@@ -108,3 +108,10 @@ def test_the_notebook_call_reads_the_saved_notebook_and_remembers_in_the_work_fo
     assert progress.load(work)["a2"]["solutions"] == {"Linear": "after passing"}
     solution.solution("a2", "linear")  # the work folder's files hold the stub: not yet
     assert "not yet" in capsys.readouterr().out
+
+
+def test_a_unit_grade_that_passes_offers_the_reference(work, capsys):
+    assert main(["grade", "a2", "linear", "tanh"]) == 0
+    out = capsys.readouterr().out
+    assert "a2 linear passes: `makemore solution a2 linear`" in out
+    assert "makemore solution a2 tanh" not in out  # Tanh is still a stub
