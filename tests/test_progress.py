@@ -105,9 +105,13 @@ def test_next_starts_with_the_first_assignment_and_ends_when_all_are_full(tmp_pa
 def test_train_records_the_final_dev_loss_beside_the_goal(tmp_path, monkeypatch, capsys):
     from grader import models
 
+    import sys
+
     work = tmp_path / "work"
     shutil.copytree(KIT_ROOT / "reference" / "a1_bigram", work / "assignments" / "a1_bigram")
     monkeypatch.chdir(work)
+    for name in [m for m in sys.modules if m.split(".")[0] == "a1_bigram"]:  # train imports in this process:
+        monkeypatch.delitem(sys.modules, name)                                # not the stubs another test loaded
     assert main(["train", "bigram-net", "--steps", "3", "--samples", "1"]) == 0
     dev = float(re.search(r"dev\s+loss (\d+\.\d+)", capsys.readouterr().out).group(1))
     run = progress.load(work)["a1"]["trained"]["bigram-net"]
