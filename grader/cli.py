@@ -117,6 +117,10 @@ def cmd_grade(args) -> int:
                       f"{len(assignment.checks)} checks); `makemore grade {assignment.key}` grades them all")
         if not args.reference:
             print(hints_taken_line(submission, [r.key for r in results]))
+            from grader import solution
+
+            for line in solution.offers(chosen, results):  # a unit just passed: its reference may be read
+                print(line)
     if args.json:
         report.write_json(results, args.json)
     whole = [r for r, (_, _, checks) in zip(results, chosen) if checks is None]
@@ -130,6 +134,11 @@ def cmd_grade(args) -> int:
             last.write_text(json.dumps(grades))
         except (OSError, ValueError):  # read-only, or garbled: the grade was printed, the note is a nicety
             pass
+    if not args.reference and not args.submission:  # .makemore/progress.json: best, last, units passed
+        from grader import progress
+
+        for result, (assignment, _, checks) in zip(results, chosen):
+            progress.record_grade(submission, assignment, result, whole=checks is None)
     failed = any(o.status != "passed" and o.status != "skipped" for r in results for o in r.outcomes)
     return 1 if args.strict and failed else 0
 
@@ -164,6 +173,20 @@ def cmd_hint(args) -> int:
         return 2
     print(text)
     return 0
+
+
+def cmd_solution(args) -> int:
+    """``makemore solution a2 linear``: the reference beside your unit once it passes (grader/solution.py)."""
+    from grader import solution
+
+    try:
+        folder = graded_folder(args.submission)
+    except NoAssignments as err:
+        print(err, file=sys.stderr)
+        return 2
+    status, text = solution.run(args.assignment, args.unit, folder, give_up=args.give_up, yes=args.yes)
+    print(text, file=sys.stderr if status == 2 else sys.stdout)
+    return status
 
 
 def graded_line(submission: Path, is_entry: bool) -> str:
@@ -352,10 +375,26 @@ def run_training(model, loss_fn, splits, schedule, args, optimizer=None) -> int:
     if diverged:
         return 1
     # makemore.py's sequence split has no third part: its dev split is the test split
-    for split in ("train", "test") if splits.dev is splits.test else ("train", "dev", "test"):
-        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    losses = {split: evaluate(model, loss_fn, *getattr(splits, split))
+              for split in (("train", "test") if splits.dev is splits.test else ("train", "dev", "test"))}
+    for split, loss in losses.items():
+        print(f"{split:5s} loss {loss:.4f}")
+    record_trained(args, losses)
     print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
     return 0
+
+
+def record_trained(args, losses: dict) -> None:
+    """The final losses of your model beside the lecture's, in .makemore/progress.json (not for --reference)."""
+    from grader import models, progress
+
+    if args.reference or args.submission or args.model not in {m.name for m in models.all_models()}:
+        return
+    entry = models.get(args.model)
+    try:
+        progress.record_training(graded_folder(), entry.assignment, entry.name, losses, entry.goal)
+    except NoAssignments:
+        pass
 
 
 def train_with_diagnostics(model, loss_fn, splits, schedule, args, impl) -> int:
@@ -379,8 +418,10 @@ def train_with_diagnostics(model, loss_fn, splits, schedule, args, impl) -> int:
     except ImportError:
         print("matplotlib is not installed (pip install makemore-numpy[plot]): the statistics above are "
               "all there is", file=sys.stderr)
-    for split in ("train", "dev", "test"):
-        print(f"{split:5s} loss {evaluate(model, loss_fn, *getattr(splits, split)):.4f}")
+    losses = {split: evaluate(model, loss_fn, *getattr(splits, split)) for split in ("train", "dev", "test")}
+    for split, loss in losses.items():
+        print(f"{split:5s} loss {loss:.4f}")
+    record_trained(args, losses)
     print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
     return 0
 
@@ -410,6 +451,11 @@ def cmd_list(args) -> int:
     except NoAssignments as err:
         print(err, file=sys.stderr)
         return 2
+    if args.next:
+        from grader import progress
+
+        print(progress.next_step(root))
+        return 0
     last_file = last_grade_file(root)
     last = json.loads(last_file.read_text()) if last_file.exists() else {}
     totals = full_totals()
@@ -434,6 +480,9 @@ def cmd_list(args) -> int:
     if hidden_anywhere:
         print("local: the points of the checks you run here; total: with the hidden checks your instructor's "
               "grader runs (comparisons with the reference on generated inputs)")
+    from grader import progress  # .makemore/progress.json: what grade, hint, solution and train recorded
+
+    print("\n" + "\n".join(table(progress.rows(root), align="<>>>><")) + "\n" + progress.next_step(root))
     return 0
 
 
@@ -531,13 +580,14 @@ def cmd_release(args) -> int:
 
     try:
         summary = release.build(Path(args.outdir), force=args.force, kit=args.kit, hints=args.hints,
+                                solutions=args.solutions,
                                 github_classroom=args.github_classroom, classroom_assignments=args.classroom_assignment)
     except release.ReleaseError as err:
         print(f"release failed: {err}", file=sys.stderr)
         return 1
     print(f"wrote the student bundle to {summary['out']}: {summary['files']} files, "
           f"{summary['hidden_checks_removed']} hidden checks removed, notebooks {', '.join(summary['notebooks'])}; "
-          f"hint policy {summary['hints']}; no reference solution found in it")
+          f"hint policy {summary['hints']}; solutions {summary['solutions']}; no reference solution found in it")
     return 0
 
 
@@ -711,6 +761,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.set_defaults(run=cmd_compare)
 
     listing = sub.add_parser("list", help="the assignments, their points and your progress")
+    listing.add_argument("--next", action="store_true", help="what to do next: the first unit not passed yet")
     listing.set_defaults(run=cmd_list)
 
     hint = sub.add_parser("hint", help="the next hint for a function (a3 batchnorm.backward); no NAME: the list")
@@ -719,6 +770,9 @@ def build_parser() -> argparse.ArgumentParser:
     hint.add_argument("--folder", help="your work folder, where the hints shown are remembered "
                       "(default: the folder makemore grade grades)")
     hint.set_defaults(run=cmd_hint)
+    from grader import solution
+
+    solution.add_command(sub, cmd_solution)
 
     if has_reference():
         add_kit_commands(sub)
@@ -772,6 +826,9 @@ def add_instructor_commands(sub) -> None:
     rel.add_argument("--hints", choices=("none", "ideas", "steps", "all"), default="steps",
                      help="the hint levels the bundle carries: none, ideas (level 1), steps (levels 1-2, the "
                      "default) or all (3: the closed forms); docs/hints.md")
+    rel.add_argument("--solutions", choices=("never", "after-deadline"), default="never",
+                     help="the bundle never holds a solution; after-deadline: `makemore solution` tells students "
+                     "you will publish them after the deadline (docs/self-learning.md)")
     rel.add_argument("--kit", help="what the notebooks' setup cell pip-installs on Colab/JupyterHub, where no kit is "
                                    "beside the notebook: your course's wheel URL or git URL (the kit is not on PyPI; "
                                    "default: the setup cell asks the student to set it)")

@@ -430,3 +430,34 @@ def test_a_bundle_released_at_each_policy_carries_exactly_its_levels(policy, top
     for key, functions in hints.reference_ladders().items():
         for name, ladder in functions.items():
             assert carried["ladders"][key][name]["levels"] == ladder[:top]
+
+
+def test_the_default_bundle_holds_no_solution_and_its_solution_command_says_so(bundle, tmp_path):
+    """--solutions never (the default): no reference in the bundle, the audit passes, and `makemore solution`
+    on a unit that passes shows nothing and says why."""
+    assert json.loads((bundle / "grader" / "solutions.json").read_text()) == {"policy": "never"}
+    assert "holds no reference solutions" in (bundle / "README.md").read_text()
+    assert not release.audit(bundle)
+    work = copy_submission(tmp_path / "work" / "assignments", packages=("a1_bigram", "a2_mlp"))
+    run = bundle_run(bundle, "from grader.cli import main; print('status', main(['solution', 'a2', 'linear']))",
+                     work.parent)
+    assert run.returncode == 0, run.stderr
+    assert "holds no reference solutions" in run.stdout and "status 1" in run.stdout, run.stdout
+    assert "the reference:" not in run.stdout
+    run = bundle_run(bundle, "from grader.cli import main; main(['grade', 'a1']); main(['list', '--next'])",
+                     work.parent)
+    assert run.returncode == 0, run.stderr
+    assert "next: a2" in run.stdout and "makemore grade a2 Embedding" in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_a_bundle_released_after_deadline_says_so_and_still_holds_none(tmp_path):
+    out = tmp_path / "bundle"
+    run = subprocess.run([sys.executable, "-m", "grader.cli", "release", str(out), "--solutions", "after-deadline"],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(KIT_ROOT)))
+    assert run.returncode == 0, run.stderr
+    assert json.loads((out / "grader" / "solutions.json").read_text()) == {"policy": "after-deadline"}
+    assert "publish the reference solutions after the deadline" in (out / "README.md").read_text()
+    assert not list(out.rglob("reference*")) and not release.audit(out)
+    run = bundle_run(out, "from grader.cli import main; main(['solution', 'a2', 'linear'])", tmp_path)
+    assert "after the deadline" in run.stdout, run.stdout + run.stderr

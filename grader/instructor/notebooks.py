@@ -29,7 +29,11 @@ from grader import KIT_ROOT
 def narrative(assignment, package_doc: str) -> str:
     public = [c for c in assignment.checks if c.visibility == "public"]
     hidden = [c for c in assignment.checks if c.visibility != "public"]
-    lines = [f"# {assignment.key.upper()}: {assignment.title}", "", package_doc.strip(), "",
+    from grader import lectures
+
+    lecture = ([lectures.readme_block(assignment.key, lectures.units_of(assignment)), ""]
+               if lectures.lecture(assignment.key) else [])
+    lines = [f"# {assignment.key.upper()}: {assignment.title}", "", *lecture, package_doc.strip(), "",
              "## How this notebook works", "",
              f"Each code cell that starts with `# %% {assignment.package}/<module>.py` **is** that file of your "
              "package: write your code in it, in place of each `raise NotImplementedError(...)`. Keep that first "
@@ -45,7 +49,9 @@ def narrative(assignment, package_doc: str) -> str:
              "(`%magic`, `!shell`, `obj?`) are not graded, and a `%%` cell magic leaves out its whole cell.", "",
              f"Stuck? In a scratch cell, `from grader.hints import hint; hint(\"{assignment.key}\")` lists the functions "
              f"with hints, and `hint(\"{assignment.key}\", \"NAME\")` shows the next one: first the idea, then the first "
-             "step, as far as your instructor allows.", ""]
+             "step, as far as your instructor allows.", "",
+             f"Passed a part? `from grader.solution import solution; solution(\"{assignment.key}\", \"NAME\")` shows "
+             "the reference's version beside yours, where the kit holds it.", ""]
     if hidden:
         lines += [f"Your instructor also runs {len(hidden)} hidden check(s) worth "
                   f"{sum(c.points for c in hidden):g} points (comparisons with the reference on generated inputs).", ""]

@@ -145,6 +145,13 @@ def student_readme() -> str:
         "Save files as UTF-8.", ""])
 
 
+def solutions_note(policy: str) -> str:
+    """The README's word on the reference solutions, for the release's policy."""
+    when = ("Your instructor will publish the reference solutions after the deadline; this bundle holds none."
+            if policy == "after-deadline" else "This bundle holds no reference solutions.")
+    return f"## Reference solutions\n\n{when} `makemore solution aN UNIT` says so too.\n"
+
+
 def write_pyproject(target: Path) -> None:
     text = (KIT_ROOT / "pyproject.toml").read_text()
     text = re.sub(r'include = \[[^\]]*\]', 'include = ["grader*", "assignments*"]', text)
@@ -155,19 +162,26 @@ def write_pyproject(target: Path) -> None:
 
 
 def build(out: Path, force: bool = False, kit: str | None = None, hints: str = "steps", github_classroom: bool = False,
-          classroom_assignments: list[str] | None = None) -> dict:
+          classroom_assignments: list[str] | None = None, solutions: str = "never") -> dict:
     """Write the bundle into ``out`` (which must not exist, or be empty, unless force). Returns a summary.
 
     hints: the levels of the hint ladders the bundle carries in grader/hints.json (grader/hints.py's POLICIES:
     none, ideas = level 1, steps = levels 1-2, all); the instructor's kit keeps every level.
 
+    solutions: "never" or "after-deadline" (grader/solution.py's POLICIES): the bundle holds no solution either
+    way; grader/solutions.json and the README say which, so `makemore solution` explains it.
+
     kit: what the notebooks' setup cell pip-installs where no kit is beside the notebook (a wheel or git URL);
     None leaves it unset, and that cell then tells the student to ask for it. github_classroom: add GitHub
     Classroom's workflow (grader/instructor/classroom.py) grading ``classroom_assignments`` (default: all)."""
     from grader import fixtures, generate
+    from grader import solution as solution_policy
     from grader.instructor import notebooks
     from grader.specs import ASSIGNMENTS
 
+    if solutions not in solution_policy.POLICIES:
+        raise ReleaseError(f"unknown solutions policy {solutions!r}; choose from "
+                           f"{', '.join(solution_policy.POLICIES)}")
     if not generate.REFERENCE.is_dir():
         raise ReleaseError("release needs the reference solutions (reference/): run it from the instructors' kit")
     out = Path(out).resolve()
@@ -222,7 +236,8 @@ def build(out: Path, force: bool = False, kit: str | None = None, hints: str = "
     (out / "grader" / "hints.json").write_text(
         json.dumps(hint_ladders.bundle_content(hints), indent=1, sort_keys=True), encoding="utf-8")
     notebooks.write_all(out / "notebooks", stubs, kit=kit)
-    (out / "README.md").write_text(student_readme())
+    (out / "grader" / "solutions.json").write_text(json.dumps({"policy": solutions}), encoding="utf-8")
+    (out / "README.md").write_text(student_readme() + solutions_note(solutions))
     write_pyproject(out)
     shutil.copyfile(KIT_ROOT / "setup.py", out / "setup.py")  # puts data/names.txt into the wheel
     if github_classroom:
@@ -243,7 +258,8 @@ def build(out: Path, force: bool = False, kit: str | None = None, hints: str = "
     # that stands for a hidden check of every layer, so report the checks themselves.
     hidden = sum(c.visibility == "hidden" for a in ASSIGNMENTS.values() for c in a.checks) if removed else 0
     return {"out": out, "files": len(files), "hidden_checks_removed": hidden,
-            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb")), "hints": hints}
+            "notebooks": sorted(p.name for p in (out / "notebooks").glob("*.ipynb")), "hints": hints,
+            "solutions": solutions}
 
 
 # -- the proof ------------------------------------------------------------------------------------------
