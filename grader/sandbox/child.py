@@ -180,9 +180,7 @@ class Runner:
         status = self.training_status() if self.training_status else ""  # a training run: its state now
         try:
             with open(os.path.join(self.scratch, "hang.txt"), "w") as f:  # three lines: place, line, state
-                f.write("
-".join(part.replace("
-", " ") for part in (place[:500], line[:500], status[:400])))
+                f.write("\n".join(part.replace("\n", " ") for part in (place[:500], line[:500], status[:400])))
         except OSError:
             pass
 

@@ -308,8 +308,7 @@ class Child:
                 continue
             try:
                 if stat.S_ISREG(os.fstat(fd).st_mode):
-                    place, line, now = (os.read(fd, 1500).decode("utf-8", "replace").split("
-") + ["", ""])[:3]
+                    place, line, now = (os.read(fd, 1500).decode("utf-8", "replace").split("\n") + ["", ""])[:3]
                     if place.strip() or now.strip():
                         return (text(place.strip(), 500) or None, text(line.strip(), 500) or None,
                                 text(now.strip(), 400) or None)
