@@ -8,8 +8,11 @@ engine loads the reference's (``reference=True``), ``makemore train`` and the no
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
+
+ASSIGNMENT_PACKAGE = re.compile(r"^a\d+_\w+$")  # a1_bigram, a2_mlp, ...: the packages of an assignments folder
 
 
 def load(target: str, reference: bool = False, root: str | Path | None = None):
@@ -40,12 +43,9 @@ def forget_other_copies(root: Path) -> None:
     """Drop from sys.modules every assignment package (a1_bigram, a2_mlp, ...) imported from another folder than
     ``root``: a process that imported one folder's a2_mlp (the stubs, another submission) would otherwise hand
     its modules back for this folder's."""
-    from grader.specs import ASSIGNMENTS
-
-    packages = {a.package for a in ASSIGNMENTS.values()}
     root = root.resolve()
     for name, module in list(sys.modules.items()):
-        if name.partition(".")[0] not in packages:
+        if not ASSIGNMENT_PACKAGE.match(name.partition(".")[0]):
             continue
         where = getattr(module, "__file__", None)
         if where is None or root not in Path(where).resolve().parents:
