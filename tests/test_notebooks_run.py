@@ -140,6 +140,9 @@ def test_the_notebook_as_shipped_runs_without_an_error_and_says_what_is_left(key
         assert "[not implemented]" in out and "Traceback" not in out, out
     for cell in kit_cells(nb, "plot"):
         assert "save the notebook first" not in text_of(cell), text_of(cell)
+    for cell in kit_cells(nb, "compare"):  # the stubs: compare says what is left, or how to install torch
+        assert "not implemented yet" in text_of(cell) or "pip install torch" in text_of(cell), text_of(cell)
+    assert bool(kit_cells(nb, "compare")) == notebooks.has_twin(ASSIGNMENTS[key])
 
 
 SLOW = [pytest.param(key, marks=() if key in QUICK_SOLVED else pytest.mark.slow) for key in ASSIGNMENTS]
@@ -163,6 +166,9 @@ def test_the_solved_notebook_gets_full_marks_in_every_check_cell_and_draws_every
         wanted = len(notebooks.PLOT_ORDER) if cell.metadata["makemore"].get("shows") == "diagnostics" else 1
         assert images_of(cell) == wanted, text_of(cell)
         assert "trains the model of the cells this kernel ran" in text_of(cell)
+    for cell in kit_cells(nb, "compare"):  # the reference beside PyTorch: equal, where torch is installed
+        out = text_of(cell)
+        assert "every value equal to float64 rounding" in out or "pip install torch" in out, out
 
 
 # -- Colab, as far as an offline machine goes -------------------------------------------------------------------

@@ -291,6 +291,12 @@ def build(assignment, files: dict[str, str], package_doc: str = "", kit: str | N
                            "# (the mean minibatch loss over each interval, and the dev loss). Needs matplotlib to draw.\n"
                            "from grader.instructor.notebooks import plot_training\n"
                            f"plot_training(key={assignment.key!r})", "plot")]
+    if has_twin(assignment):
+        cells += [v4.new_markdown_cell(COMPARE_TEXT),
+                  kit_cell("# Your model beside PyTorch's, from the same weights, on one minibatch (needs torch;\n"
+                           "# steps=200 trains both side by side and plots the two loss curves).\n"
+                           "from grader.instructor.notebooks import compare_with_pytorch\n"
+                           f"compare_with_pytorch(key={assignment.key!r})", "compare")]
     if diagnostics_of(assignment) is not None:
         cells += [v4.new_markdown_cell(DIAGNOSTICS_TEXT),
                   kit_cell("# Train the model written above while watching its layers, then show the lecture's plots\n"
@@ -307,6 +313,54 @@ DIAGNOSTICS_TEXT = """## Diagnostics
 The lecture's health checks of a deep network while it trains (makemore part 3): per tanh layer, the
 distribution of its outputs (saturated above |tanh| > 0.97) and of their gradients, and per weight matrix the
 update-to-data ratio log10(std(lr * grad) / std(param)) at every step (about -3 is healthy)."""
+
+
+COMPARE_TEXT = """## Compare with PyTorch
+
+The last step of the lecture's path: your hand-written model and its PyTorch twin (autograd) from the very same
+weights, value by value and gradient by gradient, the first place they differ named, and what PyTorch calls
+each operation (`makemore compare`; grader/models/ holds the twins)."""
+
+
+def has_twin(assignment) -> bool:
+    """The assignment has a model with a PyTorch twin in the registry (grader/models/)."""
+    from grader.models import for_assignment
+
+    return any(m.twin is not None for m in for_assignment(assignment.key))
+
+
+def compare_with_pytorch(notebook: str | None = None, key: str | None = None, steps: int = 0) -> None:
+    """``makemore compare`` on the notebook's code (read as a check cell reads it, in a subprocess: your own code,
+    as ``makemore train`` runs it); with ``steps``, both models train side by side and the two curves are drawn."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from grader.instructor.submissions import prepare
+    from grader.specs import resolve
+
+    with tempfile.TemporaryDirectory(prefix="makemore-nb-") as tmp:
+        path, key, lines = what_to_read(notebook, key, Path(tmp), verb="compares the model of")
+        print("\n".join(lines))
+        if path is None:
+            return
+        prepared = prepare(path, resolve(key), tmp)
+        if prepared.folder is None:
+            print(prepared.fatal)
+            return
+        png = Path(tmp) / "compare.png"
+        command = [sys.executable, "-m", "grader.cli", "compare", key, "--submission", str(prepared.folder)]
+        command += ["--steps", str(steps), "--plot", str(png)] if steps else []
+        run = subprocess.run(command, capture_output=True, text=True, cwd=str(KIT_ROOT))
+        print(run.stdout[-8000:], end="")
+        print(prepared.in_notebook_terms(run.stderr[-3000:]), end="")
+        if png.exists():
+            try:
+                from IPython.display import Image, display
+
+                display(Image(filename=str(png)))
+            except ImportError:
+                pass
 
 
 def has_training(assignment) -> bool:
