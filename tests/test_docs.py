@@ -63,3 +63,28 @@ def test_no_issue_numbers_in_code_tests_or_docs():
             if re.search(r"\b[Ii]ssues? \d+\b", line):
                 found.append(f"{path.relative_to(KIT_ROOT)}:{number}")
     assert not found, found
+
+
+def test_the_readmes_report_is_what_the_grader_says(tmp_path):
+    """The report quoted in the README is the grader's own output for the submission it describes."""
+    import contextlib
+    import io
+
+    from grader.cli import main
+    from tests.submission import copy_submission
+
+    sub = copy_submission(tmp_path / "s", ("a2_mlp/linear.py", 'self.grads["bias"] = dout.sum(axis=0)',
+                                           'self.grads["bias"] = dout.mean(axis=0)'), packages=("a1_bigram", "a2_mlp"))
+    embedding = sub / "a2_mlp" / "embedding.py"
+    text = embedding.read_text()
+    start = text.index('        num_embeddings = self.params["weight"].shape[0]')
+    end = text.index("        return None\n        ### END SOLUTION")
+    embedding.write_text(text[:start] + '        dweight = np.zeros_like(self.params["weight"])\n'
+                         '        dweight[self.idx] = dout\n        self.grads["weight"] = dweight\n' + text[end:])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["grade", "a2", "--submission", str(sub), "--public-only"])
+    quoted = README.read_text().split("## What a report looks like")[1].split("```")[1].strip("\n").splitlines()
+    got = iter(line.rstrip() for line in out.getvalue().splitlines())
+    missing = [line for line in quoted if line.rstrip() not in got]  # an excerpt: its lines, in the report's order
+    assert not missing, missing
