@@ -35,6 +35,12 @@ def test_every_relative_link_resolves(page):
     assert not broken, f"{page.relative_to(KIT_ROOT)} links to missing {broken}"
 
 
+def test_the_readme_links_every_docs_page():
+    linked = set(LINK.findall(README.read_text()))
+    missing = [p.name for p in (KIT_ROOT / "docs").glob("*.md") if f"docs/{p.name}" not in linked]
+    assert not missing, missing
+
+
 def test_the_readme_lists_every_assignment():
     rows = re.findall(r"^\| (a\d+) \| `([a-z0-9_]+)/` \|", README.read_text(), re.M)
     assert rows == [(a.key, a.package) for a in ASSIGNMENTS.values()]
