@@ -30,8 +30,12 @@ HINTS = [  # (text in an exception's message, what it means)
                        "(import regex; regex.compile(pattern)), as the patterns were written for it"),
     ("max() arg is an empty sequence", "max() of an empty dict: no pair is left to count (a short text, or "
                                        "every chunk one token); stop before, as the contract says"),
+    ("max() iterable argument is empty", "max() of an empty dict: no pair is left to count (a short text, or "
+                                         "every chunk one token); stop before, as the contract says"),  # Python 3.12+
     ("min() arg is an empty sequence", "min() of an empty dict: a text of fewer than 2 ids has no pair; stop "
                                        "when len(ids) < 2"),
+    ("min() iterable argument is empty", "min() of an empty dict: a text of fewer than 2 ids has no pair; stop "
+                                         "when len(ids) < 2"),  # Python 3.12+ words it so
     ("can't decode byte", "a token's bytes decoded on their own, or without errors='replace': join all the "
                           "bytes first and decode once with errors='replace'"),
     ("invalid start byte", "bytes decoded without errors='replace': an invalid UTF-8 sequence must become "

@@ -293,3 +293,12 @@ def test_an_older_reference_without_an_assignments_mistakes_module_grades_withou
 
     monkeypatch.setattr(common, "reference_available", lambda: True)
     assert common.hidden_mistakes("a99") is None
+
+
+def test_an_empty_min_or_max_is_named_in_the_words_of_every_python():
+    """Python 3.11 says "min() arg is an empty sequence", 3.12+ "min() iterable argument is empty": both are named."""
+    from grader import scripts
+
+    for message in ("min() arg is an empty sequence", "min() iterable argument is empty",
+                    "max() arg is an empty sequence", "max() iterable argument is empty"):
+        assert [meaning for text, meaning in scripts.HINTS if text in message], message
