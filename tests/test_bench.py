@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader import bench
+from grader.bench import runs
 from grader.bench.models import discover
 from grader.bench.registry import context_batch, sequence_batch
 from grader.runner import grade_assignment
@@ -229,7 +230,7 @@ def test_feedback_ratios_interleave_the_three_commands_and_report_them_with_the_
                 json.dump({"score": 15, "max_score": 15}, f)
         return {"returncode": 0, "seconds": seconds[name], "cpu_s": seconds[name] / 2, "stderr": ""}
 
-    monkeypatch.setattr(bench, "run_measured", fake_run)
+    monkeypatch.setattr(runs, "run_measured", fake_run)
     result = feedback.measure(rounds=2, log=lambda line: None)
     assert ran == ["numpy", "linear", "a2"] * 2
     assert result["ratio"] == pytest.approx({"unit": 4.0, "assignment": 20.0})
