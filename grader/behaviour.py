@@ -247,7 +247,7 @@ def training(check: Check, rt) -> tuple[str, str]:
             return "failed", problem
         buffers[name] = reply.arrays["buffer:" + name]
     if reference_available():  # even with public_only: never take the student's process's word for it
-        dev_loss = reference_dev_loss(unit, dims, trained, opts["loss"], splits.dev, splits.train, buffers)
+        dev_loss = reference_dev_loss(unit, dims, trained, splits.dev, splits.train, buffers)
     else:
         dev_loss = reply.header.get("dev_loss")
         if type(dev_loss) is not float:
@@ -375,7 +375,7 @@ def params_shape_of_buffer(name: str, unit, dims) -> tuple:
     return load_reference(unit.target)(**unit.init(dims)).buffers[name].shape
 
 
-def reference_dev_loss(unit, dims, params, loss_target, dev, train=None, buffers=None) -> float:
+def reference_dev_loss(unit, dims, params, dev, train=None, buffers=None) -> float:
     """The dev loss (the kit's cross-entropy) of the reference model holding the student's trained parameters
     and running statistics, in eval mode (grader.training.dev_loss); a model with ``calibrate`` (a4) gets its
     batch statistics from the training set first."""

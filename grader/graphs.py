@@ -387,7 +387,6 @@ PROBES = [
 
 def probe_diagnosis(probe: str, program: dict, expected: float, got: np.ndarray) -> str:
     x_grad, out_grad = float(got[0]), float(got[-1])
-    text = micrograd.program_text(program)
     if out_grad != 1.0:
         if out_grad == 0:
             return ("the output's grad is 0 after backward(), and so is every other: backward must first set "

@@ -167,3 +167,35 @@ def test_a_training_check_with_the_students_optimiser_needs_its_checks():
             found += 1
     assert found and "adamw.fixture" in [c.name for c in ASSIGNMENTS["a7"].prerequisites(
         next(c for c in ASSIGNMENTS["a7"].checks if c.name == "transformer.training"), every_check)]
+
+
+def unused_imports(source: str) -> list[str]:
+    """Names a module imports (at any level) and never reads: left out are ``__init__.py`` re-exports the
+    caller skips, names in ``__all__``, ``__future__`` imports and lines marked ``# noqa``."""
+    tree, lines = ast.parse(source), source.splitlines()
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "module", None) != "__future__":
+            if "# noqa" in lines[node.lineno - 1]:
+                continue
+            for alias in node.names:
+                imported[alias.asname or alias.name.partition(".")[0]] = node.lineno
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    exported = {e.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)
+                for e in ast.walk(n.value) if isinstance(e, ast.Constant)}
+    strings = " ".join(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return sorted(f"{name} (line {line})" for name, line in imported.items()
+                  if name not in read | exported and f"{name}." not in strings and name != "*")
+
+
+def test_no_grader_module_imports_a_name_it_does_not_use():
+    found = {str(p.relative_to(KIT_ROOT)): unused_imports(p.read_text()) for p in (KIT_ROOT / "grader").rglob("*.py")
+             if p.name != "__init__.py"}
+    assert len(found) > 50
+    assert {path: names for path, names in found.items() if names} == {}
+
+
+def test_the_unused_import_finder_finds_one():
+    assert unused_imports("import os\nimport sys\nfrom a import b as c\nprint(sys.argv)\n") == ["c (line 3)", "os (line 1)"]
+    assert unused_imports("from grader import x  # noqa: F401\n__all__ = ['y']\nfrom z import y\n") == []

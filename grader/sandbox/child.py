@@ -267,7 +267,7 @@ class Runner:
     def set_state(self, obj, h: dict, arrays: dict, label: str) -> list[str]:
         """Copy the grader's buffers (running statistics) into obj.buffers and switch to eval mode if asked
         (the train/eval convention of assignments/README.md). Returns the names of the buffers set."""
-        buffers = {k[7:]: v for k, v in arrays.items() if k.startswith("buffer:")}
+        buffers = named(arrays, "buffer:")
         if buffers:
             own = getattr(obj, "buffers", None)
             for name, value in buffers.items():
@@ -319,7 +319,7 @@ class Runner:
     def op_layer(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Forward (and backward) of one layer or model with injected parameters."""
         label = h["label"]
-        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
+        params = named(arrays, "param:")
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         buffer_names = self.set_state(obj, h, arrays, label)
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
@@ -415,7 +415,7 @@ class Runner:
         outputs stacked: (K, *out_shape).
         """
         label = h["label"]
-        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
+        params = named(arrays, "param:")
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         self.set_state(obj, h, arrays, label)
         args = [arrays[f"arg{i}"].copy() for i in range(h["nargs"])]
@@ -468,7 +468,7 @@ class Runner:
 
     def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Train the student's model with the kit's loop; send back its final parameters."""
-        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
+        params = named(arrays, "param:")
         model = self.construct(h["target"], h.get("init", {}), params, h["label"])
         loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
         optimizer = None
@@ -686,6 +686,12 @@ class Runner:
                     pass
                 self.output.end_request()
             protocol.write_frame(self.write_fd, protocol.encode(reply, out_arrays))
+
+
+def named(arrays: dict, prefix: str) -> dict:
+    """The arrays of a request whose names start with ``prefix`` ("param:", "buffer:"), under the rest of their
+    name: the parameters or buffers the grader injects into the student's object."""
+    return {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
 
 
 def unchanged(value, original: np.ndarray) -> bool:
