@@ -20,7 +20,7 @@ import traceback
 
 import numpy as np
 
-from grader.sandbox import guard, plain, protocol
+from grader.sandbox import blame, guard, plain, protocol
 from grader.sandbox.failures import StudentFailure
 from grader.sandbox.hangs import HangWatch
 from grader.sandbox.output import BoundedOutput, bounded_streams
@@ -46,7 +46,7 @@ class Runner(HangWatch, ScalarEngineOps, TrainingOps):
         self.output: BoundedOutput | None = None
         self.samples_in_hang = 0
         self.training_status = None  # while a training request runs: a function giving its state now
-        # What tells the sandbox's failures from the student's (guard.sandbox_cause): the folders of the
+        # What tells the sandbox's failures from the student's (blame.sandbox_cause): the folders of the
         # system and of Python, the kit's own, and the student's sources, read before any of them runs.
         self.system_roots, self.kit_roots = tuple(system_roots), tuple(kit_roots)
         self.student_text = read_sources(self.submission)
@@ -73,7 +73,7 @@ class Runner(HangWatch, ScalarEngineOps, TrainingOps):
             message = ""
         report = {"type": type(exc).__name__, "message": message[:2000], "where": where,
                   "location": location, "traceback": text[-6000:]}
-        blocked = guard.sandbox_cause(exc, self.student_text, self.system_roots, self.kit_roots)
+        blocked = blame.sandbox_cause(exc, self.student_text, self.system_roots, self.kit_roots)
         if blocked:
             report["sandbox"] = blocked
         return report
