@@ -199,3 +199,23 @@ def test_no_grader_module_imports_a_name_it_does_not_use():
 def test_the_unused_import_finder_finds_one():
     assert unused_imports("import os\nimport sys\nfrom a import b as c\nprint(sys.argv)\n") == ["c (line 3)", "os (line 1)"]
     assert unused_imports("from grader import x  # noqa: F401\n__all__ = ['y']\nfrom z import y\n") == []
+
+
+MAX_LINES = 500
+# Modules allowed over MAX_LINES for now, each with its reason; a module leaves this list once it is split.
+OVER_MAX_LINES = {
+    # the notebooks' builder, their headless check and the loss-curve cells: another branch is reworking it
+    # (notebooks that execute headless); split it by concept (building, checking) after that lands
+    "grader/instructor/notebooks.py",
+}
+
+
+def test_no_grader_module_is_over_500_lines():
+    """A module a maintainer can read whole: split by concept past MAX_LINES (names re-exported for callers)."""
+    lines = {p.relative_to(KIT_ROOT).as_posix(): len(p.read_text().splitlines())
+             for p in (KIT_ROOT / "grader").rglob("*.py")}
+    assert lines["grader/checks.py"] > 100  # the count really read the files
+    over = {path: n for path, n in lines.items() if n > MAX_LINES and path not in OVER_MAX_LINES}
+    assert over == {}
+    # an exception for a module gone, or back under the limit, is dropped from the list
+    assert [path for path in OVER_MAX_LINES if lines.get(path, 0) <= MAX_LINES] == []

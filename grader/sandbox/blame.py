@@ -11,11 +11,7 @@ import re
 _SHARED_LIBRARY_FAILURE = re.compile(
     r"([\w.+-]+\.(?:so(?:\.[\w.]+)?|dylib))\b[^\n]*?(?:cannot open shared object file|failed to map|"
     r"Library not loaded|image not found)|Library not loaded: \S*?([\w.+-]+\.dylib)")
-
-
 _REFUSED_PATH = re.compile(r"the grader does not allow submissions to (?:read|write to) (/\S*)")
-
-
 SYSTEM_PREFIXES = ("/usr/", "/lib", "/etc/", "/opt/", "/System/", "/Library/")
 
 
