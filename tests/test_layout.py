@@ -219,3 +219,40 @@ def test_no_grader_module_is_over_500_lines():
     assert over == {}
     # an exception for a module gone, or back under the limit, is dropped from the list
     assert [path for path in OVER_MAX_LINES if lines.get(path, 0) <= MAX_LINES] == []
+
+
+def reference_imports(source: str) -> list[str]:
+    """The modules of reference/ a source imports: import statements, and names passed as strings
+    (``importlib.import_module("reference.a7_mistakes")``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "reference":
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "reference"]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                __import__("re").fullmatch(r"reference\.\w+", node.value):
+            found.append(node.value)
+    return found
+
+
+def test_known_mistakes_live_in_one_place_each():
+    """A known mistake that gives nothing away is written in its assignment's spec (grader/specs/aN.py); one
+    that needs a correct forward or backward is in reference/aN_mistakes.py, loaded only through
+    grader.specs.common.hidden_mistakes. No other module of mistakes, no spec reaching into reference/."""
+    specs = KIT_ROOT / "grader" / "specs"
+    assert sorted(p.name for p in specs.glob("*mistakes*.py")) == []
+    reaching = {p.name: reference_imports(p.read_text()) for p in specs.glob("*.py") if p.name != "common.py"}
+    assert {name: found for name, found in reaching.items() if found} == {}
+    assert reference_imports((specs / "common.py").read_text()) == []  # common builds the name: f"reference.{key}_mistakes"
+    hidden = sorted((KIT_ROOT / "reference").glob("*_mistakes.py"))
+    assert len(hidden) >= 3
+    for path in hidden:  # each is its own assignment's, loaded by its spec
+        key = path.name.removesuffix("_mistakes.py")
+        assert f'hidden_mistakes("{key}")' in (specs / f"{key}.py").read_text(), path.name
+
+
+def test_the_reference_import_finder_finds_both_forms():
+    assert reference_imports("import importlib\nimportlib.import_module('reference.a7_mistakes')\n") == \
+        ["reference.a7_mistakes"]
+    assert reference_imports("from reference.a2_mlp.linear import Linear\n") == ["reference.a2_mlp.linear"]
