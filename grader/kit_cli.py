@@ -58,7 +58,7 @@ def cmd_fixtures(args) -> int:
 
 def cmd_bench(args) -> int:
     from grader import bench
-    from grader.bench import report
+    from grader.bench import tables
 
     make = bench.quick_options if args.quick else bench.Options
     overrides = {"out": Path(args.out), "no_torch": args.no_torch, "models": tuple(args.models),
@@ -87,11 +87,11 @@ def cmd_bench(args) -> int:
     if args.from_json:  # the tables of an earlier run, nothing measured
         result = json.loads(Path(args.from_json).read_text())
         if args.grading_json:  # its grading figures from another run (e.g. measured on a quieter machine)
-            result = report.merge_grading(result, json.loads(Path(args.grading_json).read_text()))
-        print(report.markdown(result))
+            result = tables.merge_grading(result, json.loads(Path(args.grading_json).read_text()))
+        print(tables.markdown(result))
     else:
         result = bench.run(options)
-        print(report.markdown(result))
+        print(tables.markdown(result))
         print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}", file=sys.stderr)
     if args.readme:
         if not bench.rewrite_readme(result):

@@ -157,7 +157,7 @@ def machine() -> dict:
 
 def run(options: Options) -> dict:
     """Every measurement of ``options``; writes bench.json and bench.md into ``options.out``; returns the data."""
-    from grader.bench import report
+    from grader.bench import tables
 
     result = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
               "options": {k: v for k, v in asdict(options).items() if k not in ("log", "out")},
@@ -176,7 +176,7 @@ def run(options: Options) -> dict:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, indent=1, default=str))
-    (out / "bench.md").write_text(report.markdown(result))
+    (out / "bench.md").write_text(tables.markdown(result))
     return result
 
 
@@ -185,11 +185,11 @@ PERFORMANCE_PAGE = KIT_ROOT / "docs" / "performance.md"
 
 def rewrite_readme(result: dict, readme: Path = PERFORMANCE_PAGE) -> bool:
     """Replace the performance page's marked region with this run's tables; False if the markers are missing."""
-    from grader.bench import report
+    from grader.bench import tables
 
     text = readme.read_text()
     begin, end = text.find(README_BEGIN), text.find(README_END)
     if begin < 0 or end < begin:
         return False
-    readme.write_text(text[:begin + len(README_BEGIN)] + "\n" + report.readme_tables(result) + text[end:])
+    readme.write_text(text[:begin + len(README_BEGIN)] + "\n" + tables.readme_tables(result) + text[end:])
     return True
