@@ -308,7 +308,7 @@ def _death_message(code, where) -> str:
     place = f" in {where}" if where else ""
     if code is None:
         return f"the submission's process closed its connection to the grader{place} and was stopped"
-    if code is not None and code < 0:
+    if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         why = {"SIGXCPU": " (CPU time limit)", "SIGSEGV": " (segmentation fault: often runaway recursion)",
                "SIGKILL": " (killed: memory or time limit)"}.get(name, "")
@@ -324,11 +324,11 @@ def blocked_message(error: dict) -> str:
 
 def _error_message(error: dict) -> str:
     kind = str(error.get("type", "Error"))
-    text = str(error.get("message", ""))
+    said = str(error.get("message", ""))  # not ``text``: that is the function that made it fit to show
     location = error.get("location")
     if kind == "NotImplementedError":
-        return f"not implemented yet: {text}" if text else "not implemented yet (raises NotImplementedError)"
-    message = f"{kind}: {text}" if text else kind
+        return f"not implemented yet: {said}" if said else "not implemented yet (raises NotImplementedError)"
+    message = f"{kind}: {said}" if said else kind
     if location:
         message += f"\n    at {location}"
     return message
