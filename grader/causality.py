@@ -98,9 +98,10 @@ def backward_causality(check: Check, rt, dims: dict, params: dict, inputs: list)
                 return "failed", (f"gradient flows forward in time in backward: with an upstream gradient at position "
                                   f"{t} only, {what} is not 0 at the later position {s} (max {np.max(np.abs(part)):.3g}). "
                                   f"The output at {t} depends on positions <= {t} only, so its gradient may reach only "
-                                  "those: is a product transposed (dv = att^T @ dy, not att @ dy), or does the softmax "
-                                  "backward drop its att factor (dscores = att * (datt - (datt * att).sum(-1)), which "
-                                  "is 0 where att is 0)?" + with_sizes(dims))
+                                  "those: is a product's gradient transposed (y = att @ v: the value at position s is "
+                                  "read only by outputs at positions >= s), or does the softmax backward lose the "
+                                  "factor that makes it 0 wherever att is 0, at the masked later positions?"
+                                  + with_sizes(dims))
     return "passed", ""
 
 
