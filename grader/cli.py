@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 from grader import KIT_ROOT
@@ -161,20 +160,6 @@ def hints_taken_line(folder: Path, keys: list[str]) -> str:
         " (`makemore hint aN NAME` shows the next one; hints never change your score)"
 
 
-def cmd_hint(args) -> int:
-    from grader import hints
-
-    try:
-        root = hints.default_root() if args.folder is None else Path(args.folder)
-        text = (hints.next_hint(args.assignment, args.function, root) if args.function
-                else hints.listing(args.assignment, root))
-    except hints.HintError as err:
-        print(err.args[0], file=sys.stderr)
-        return 2
-    print(text)
-    return 0
-
-
 def cmd_solution(args) -> int:
     """``makemore solution a2 linear``: the reference beside your unit once it passes (grader/solution.py)."""
     from grader import solution
@@ -187,6 +172,20 @@ def cmd_solution(args) -> int:
     status, text = solution.run(args.assignment, args.unit, folder, give_up=args.give_up, yes=args.yes)
     print(text, file=sys.stderr if status == 2 else sys.stdout)
     return status
+
+
+def cmd_hint(args) -> int:
+    from grader import hints
+
+    try:
+        root = hints.default_root() if args.folder is None else Path(args.folder)
+        text = (hints.next_hint(args.assignment, args.function, root) if args.function
+                else hints.listing(args.assignment, root))
+    except hints.HintError as err:
+        print(err.args[0], file=sys.stderr)
+        return 2
+    print(text)
+    return 0
 
 
 def graded_line(submission: Path, is_entry: bool) -> str:
@@ -224,13 +223,20 @@ def load_impl(target: str, use_reference: bool, submission: Path | None = None):
 
 
 def cmd_train(args) -> int:
+    from grader import train_cli
     from grader.data import DataError
 
     impl = lambda target: load_impl(target, args.reference, args.submission and Path(args.submission))
+    args.progress_folder = None  # where your trained losses are recorded (.makemore/progress.json)
+    if not args.reference and not args.submission:
+        try:
+            args.progress_folder = graded_folder()
+        except NoAssignments:
+            pass
     try:
         if args.model == "bigram":
-            return train_bigram_counts(args, impl)
-        return train_registered(args, impl)
+            return train_cli.train_bigram_counts(args, impl)
+        return train_cli.train_registered(args, impl)
     except NotImplementedError as err:
         print(f"not implemented yet: {err}\nrun `makemore grade` to see what is left", file=sys.stderr)
         return 1
@@ -240,26 +246,6 @@ def cmd_train(args) -> int:
     except NoAssignments as err:
         print(err, file=sys.stderr)
         return 2
-
-
-def train_bigram_counts(args, impl) -> int:
-    """a1's counting model: no training, the counts of the training words, their NLL on each split, samples."""
-    import numpy as np
-
-    from grader.data import Vocab, load_words, split_words
-
-    words = load_words(args.data)
-    vocab = Vocab.from_words(words)
-    parts = dict(zip(("train", "dev", "test"), split_words(words, args.seed)))
-    count, probs = impl("a1_bigram.counts:count_bigrams"), impl("a1_bigram.counts:bigram_probs")
-    P = probs(count(parts["train"], vocab.stoi), args.smoothing)
-    nll = impl("a1_bigram.counts:bigram_nll")
-    for split, ws in parts.items():
-        print(f"{split:5s} nll {nll(P, ws, vocab.stoi):.4f}")
-    print(f"all names, counted on all names: nll {nll(probs(count(words, vocab.stoi), args.smoothing), words, vocab.stoi):.4f}")
-    names = impl("a1_bigram.counts:sample_names")(P, list(vocab.itos), args.samples, np.random.default_rng(args.sample_seed))
-    print("samples:", " ".join(names))
-    return 0
 
 
 def cmd_compare(args) -> int:
@@ -274,156 +260,6 @@ def cmd_compare(args) -> int:
     except NoAssignments as err:
         print(err, file=sys.stderr)
         return 2
-
-
-def registered_setup(entry, args, impl):
-    """(model, loss object, splits, schedule, optimizer or None) of a registered model (grader/models/), with
-    the lecture's sizes and schedule unless ``args`` gives them; the model and loss from ``impl``."""
-    import numpy as np
-
-    from grader.data import load_sequence_splits, load_splits
-
-    if entry.data == "sequences":
-        if getattr(args, "tokenizer", "char") == "bpe":  # a8's tokens instead of characters (grader/bpe_data.py)
-            from grader.bpe_data import bpe_sequence_splits
-
-            splits, tokenizer = bpe_sequence_splits(impl("a8_tokenizer.regex_tokenizer:RegexTokenizer"),
-                                                    args.vocab_size, args.data, seed=args.seed)
-            print(f"BPE: {len(tokenizer.merges)} merges learned on the training names, {len(splits.vocab) - 1} of "
-                  f"the tokens used, block_size {splits.block_size} tokens")
-        else:
-            splits = load_sequence_splits(args.data, seed=args.seed)
-        dims = entry.dims(len(splits.vocab), splits.block_size, **size_options(entry, args))
-    else:
-        sizes = size_options(entry, args)
-        block_size = sizes.get("block_size") or entry.sizes.get("block_size", 1)
-        splits = load_splits(args.data, block_size=block_size, seed=args.seed)
-        dims = entry.dims(len(splits.vocab), **sizes)
-    model = entry.build(impl(entry.target), dims, np.random.default_rng(args.init_seed), args.dtype)
-    schedule = entry.schedule(args.steps, args.batch_size, args.lr, seed=args.seed)
-    if entry.optimizer == "adamw":
-        schedule.weight_decay = args.weight_decay
-    optimizer = None
-    if entry.optimizer not in ("sgd", "adamw"):  # the student's own optimiser (a7's AdamW)
-        optimizer = impl(entry.optimizer)(model.params, lr=schedule.lr, weight_decay=args.weight_decay)
-    return model, impl(entry.loss)(), splits, schedule, optimizer
-
-
-def size_options(entry, args) -> dict:
-    """The sizes given on the command line (``--n-hidden 100``), by the registry's names."""
-    return {name: getattr(args, name, None) for name in entry.sizes}
-
-
-def train_registered(args, impl) -> int:
-    from grader import models
-
-    entry = models.get(args.model)
-    if entry.command is not None:  # a0's scalar engine trains with the lecture's own loop
-        return entry.command(args, impl)
-    model, loss_fn, splits, schedule, optimizer = registered_setup(entry, args, impl)
-    if entry.name == "mlp_bn" and args.plots is not None:  # the a3 diagnostics need their own loop
-        return train_with_diagnostics(model, loss_fn, splits, schedule, args, impl)
-    if args.plots is not None:
-        print("--plots is for mlp_bn (the a3 diagnostics); training without them", file=sys.stderr)
-    n_params = sum(p.size for p in model.params.values())
-    what = {"sgd": "SGD", "adamw": "AdamW"}.get(entry.optimizer, "your AdamW")
-    print(f"{entry.name}: {n_params} parameters, {len(splits.train[0])} training examples, {schedule.steps} steps "
-          f"of {what} lr {schedule.lr:g} in {args.dtype}")
-    status = run_training(model, loss_fn, splits, schedule, args, optimizer=optimizer)
-    if status == 0 and entry.data == "sequences":  # per character, so characters and BPE tokens compare fairly
-        from grader.bpe_data import targets_per_character
-        from grader.training import evaluate
-
-        for split, words in (("train", splits.train_words), ("test", splits.test_words)):
-            X, Y = getattr(splits, split)
-            per_char = evaluate(model, loss_fn, X, Y) * targets_per_character(words, Y)
-            print(f"{split:5s} loss per character {per_char:.4f} (nats; each name's letters and its end)")
-    return status
-
-
-def run_training(model, loss_fn, splits, schedule, args, optimizer=None) -> int:
-    """Train with a progress bar, the smoothed training loss and the dev loss at intervals (grader/trainlog.py),
-    then print the final losses and samples; --csv and --plot keep the curve. Exit 1 if the run diverged."""
-    import numpy as np
-
-    from grader import trainlog
-    from grader.training import cast_params, evaluate, sample, train
-
-    cast_params(model, np.dtype(args.dtype))  # float32 by default: the training loop's speed, not the grader's
-    started = time.time()
-    every = args.log_every or max(1, schedule.steps // trainlog.REPORTS)
-    log = trainlog.TrainingLog(schedule.steps, every, dev_loss=lambda: float(evaluate(model, loss_fn, *splits.dev)),
-                               stream=sys.stdout)
-    print(f"{'step':>8}/{schedule.steps}  train: mean minibatch loss since the last line; dev: loss on the dev split")
-    diverged = False
-    try:
-        train(model, loss_fn, *splits.train, schedule, log=log, log_every=1, optimizer=optimizer)
-    except trainlog.Diverged:
-        diverged = True
-    print(f"trained in {time.time() - started:.1f} s")
-    cast_params(model, np.float64)  # the final losses and the samples in float64, whatever the training dtype
-    if hasattr(model, "calibrate"):  # BatchNorm: the training set's statistics for evaluation and sampling
-        model.calibrate(splits.train[0])
-    if args.csv:
-        print(f"wrote {log.write_csv(args.csv)}")
-    if args.plot:
-        try:
-            print(f"wrote {trainlog.plot(log.rows, args.plot, f'makemore train {args.model}')}")
-        except ImportError:
-            print("--plot needs matplotlib: pip install 'makemore-numpy[plot]' (or pip install matplotlib)",
-                  file=sys.stderr)
-    if diverged:
-        return 1
-    # makemore.py's sequence split has no third part: its dev split is the test split
-    losses = {split: evaluate(model, loss_fn, *getattr(splits, split))
-              for split in (("train", "test") if splits.dev is splits.test else ("train", "dev", "test"))}
-    for split, loss in losses.items():
-        print(f"{split:5s} loss {loss:.4f}")
-    record_trained(args, losses)
-    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
-    return 0
-
-
-def record_trained(args, losses: dict) -> None:
-    """The final losses of your model beside the lecture's, in .makemore/progress.json (not for --reference)."""
-    from grader import models, progress
-
-    if args.reference or args.submission or args.model not in {m.name for m in models.all_models()}:
-        return
-    entry = models.get(args.model)
-    try:
-        progress.record_training(graded_folder(), entry.assignment, entry.name, losses, entry.goal)
-    except NoAssignments:
-        pass
-
-
-def train_with_diagnostics(model, loss_fn, splits, schedule, args, impl) -> int:
-    """a3's ``--plots DIR``: train while recording the update-to-data ratios, then the lecture's per-layer
-    statistics as a table and, with matplotlib, as PNGs (grader/train_diagnostics.py)."""
-    from grader import train_diagnostics as diag
-    from grader.training import evaluate, sample
-
-    started = time.time()
-    log = lambda step, loss, lr: print(f"{step:7d}/{schedule.steps}: loss {loss:.4f}  lr {lr:g}", flush=True)  # noqa: E731
-    ratios = diag.train_with_update_ratios(model, loss_fn, *splits.train, schedule,
-                                           impl("a3_batchnorm.diagnostics:update_ratio"), log=log,
-                                           log_every=args.log_every or max(1, schedule.steps // 20))
-    print(f"trained in {time.time() - started:.1f} s")
-    rows = diag.layer_statistics(model, loss_fn, *splits.train, impl("a3_batchnorm.diagnostics:activation_stats"),
-                                 impl("a3_batchnorm.diagnostics:gradient_stats"))
-    print(diag.format_table(rows, ratios))
-    try:
-        for path in diag.write_plots(args.plots, rows, ratios):
-            print(f"wrote {path}")
-    except ImportError:
-        print("matplotlib is not installed (pip install makemore-numpy[plot]): the statistics above are "
-              "all there is", file=sys.stderr)
-    losses = {split: evaluate(model, loss_fn, *getattr(splits, split)) for split in ("train", "dev", "test")}
-    for split, loss in losses.items():
-        print(f"{split:5s} loss {loss:.4f}")
-    record_trained(args, losses)
-    print("samples:", " ".join(sample(model, splits.vocab.itos, args.samples, seed=args.sample_seed)))
-    return 0
 
 
 def full_totals() -> dict[str, float]:
@@ -483,157 +319,6 @@ def cmd_list(args) -> int:
     from grader import progress  # .makemore/progress.json: what grade, hint, solution and train recorded
 
     print("\n" + "\n".join(table(progress.rows(root), align="<>>>><")) + "\n" + progress.next_step(root))
-    return 0
-
-
-def cmd_generate(args) -> int:
-    from grader import generate
-
-    if args.check:
-        problems = generate.stale()
-        for p in problems:
-            print(f"stale: {p}")
-        print("assignments/ is up to date" if not problems else "run `makemore generate` to update assignments/")
-        return 1 if problems else 0
-    try:
-        written = generate.write(force=args.force)
-    except generate.EditedFiles as err:
-        print("not written: these files hold edits (your solutions?) that generate would overwrite:", file=sys.stderr)
-        for path in err.paths:
-            print(f"  {path.relative_to(KIT_ROOT)}", file=sys.stderr)
-        print("pass --force to overwrite them (a copy is kept under .makemore/backup/)", file=sys.stderr)
-        return 1
-    for path in written:
-        print(f"wrote {path.relative_to(KIT_ROOT)}")
-    backups = generate.backup_folders()
-    if args.force and backups and written:
-        print(f"edited files were backed up to {backups[-1].relative_to(KIT_ROOT)}/")
-    return 0
-
-
-def cmd_fixtures(args) -> int:
-    from grader import fixtures
-    from grader.specs import ASSIGNMENTS, resolve
-
-    status = 0
-    chosen = [resolve(name) for name in args.assignments] if args.assignments else list(ASSIGNMENTS.values())
-    for assignment in chosen:
-        problems = fixtures.stale(assignment)
-        if args.check:
-            if problems:
-                status = 1
-                print(f"{assignment.package}: stale fixtures: {', '.join(problems[:5])}")
-        elif problems:  # rewriting an up-to-date file would only churn its bytes (another BLAS's last digit)
-            print(f"wrote {fixtures.write(assignment).name}")
-        else:
-            print(f"{fixtures.fixture_path(assignment).name} is up to date")
-    return status
-
-
-def cmd_bench(args) -> int:
-    from grader import bench
-    from grader.bench import report
-
-    make = bench.quick_options if args.quick else bench.Options
-    overrides = {"out": Path(args.out), "no_torch": args.no_torch, "models": tuple(args.models),
-                 "class_size": args.class_size, "data": args.data}
-    for name in ("threads", "batch_sizes", "dtypes"):
-        if getattr(args, name):
-            overrides[name] = tuple(getattr(args, name))
-    if args.no_grading:
-        overrides["grading"] = False
-    if args.no_training:
-        overrides["training"] = False
-    if args.rounds:
-        overrides["rounds"] = args.rounds
-    if args.feedback_only:
-        overrides.update(steps=False, training=False, grading=False, feedback=True)
-    options = make(**overrides)
-    if options.models:
-        from grader.bench.models import discover
-
-        known = {m.name for m in discover()}
-        unknown = [m for m in options.models if m not in known]
-        if unknown:
-            print(f"unknown model {', '.join(unknown)}; choose from {', '.join(sorted(known))}", file=sys.stderr)
-            return 2
-    options.log = lambda line: print(line, file=sys.stderr, flush=True)
-    if args.from_json:  # the tables of an earlier run, nothing measured
-        result = json.loads(Path(args.from_json).read_text())
-        if args.grading_json:  # its grading figures from another run (e.g. measured on a quieter machine)
-            result = report.merge_grading(result, json.loads(Path(args.grading_json).read_text()))
-        print(report.markdown(result))
-    else:
-        result = bench.run(options)
-        print(report.markdown(result))
-        print(f"wrote {options.out / 'bench.md'} and {options.out / 'bench.json'}", file=sys.stderr)
-    if args.readme:
-        if not bench.rewrite_readme(result):
-            print("docs/performance.md has no makemore bench markers: nothing rewritten", file=sys.stderr)
-            return 1
-        print("rewrote the performance tables in docs/performance.md", file=sys.stderr)
-    return 0
-
-
-def cmd_release(args) -> int:
-    from grader.instructor import release
-
-    try:
-        summary = release.build(Path(args.outdir), force=args.force, kit=args.kit, hints=args.hints,
-                                solutions=args.solutions,
-                                github_classroom=args.github_classroom, classroom_assignments=args.classroom_assignment)
-    except release.ReleaseError as err:
-        print(f"release failed: {err}", file=sys.stderr)
-        return 1
-    print(f"wrote the student bundle to {summary['out']}: {summary['files']} files, "
-          f"{summary['hidden_checks_removed']} hidden checks removed, notebooks {', '.join(summary['notebooks'])}; "
-          f"hint policy {summary['hints']}; solutions {summary['solutions']}; no reference solution found in it")
-    return 0
-
-
-def cmd_batch(args) -> int:
-    from grader.instructor import batch, gradebook, gradescope
-
-    options = batch.Options(assignment=args.assignment, jobs=args.jobs, budget_seconds=args.timeout,
-                            check_timeout=args.check_timeout, memory_mb=args.memory_mb, public_only=args.public_only)
-    try:
-        records = batch.run(args.submissions, args.out, options, resume=args.resume, fresh=args.fresh,
-                            progress=not args.quiet, only=args.only)
-    except (batch.BatchError, KeyError) as err:
-        print(err.args[0], file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: finished results are in {Path(args.out) / batch.RESULTS}; rerun with --resume",
-              file=sys.stderr)
-        return 130
-    out = Path(args.out)
-    warnings: list[str] = []
-    try:
-        gradebook.write_all(records, out, args.feedback_format, roster=Path(args.roster) if args.roster else None,
-                            warnings=warnings)
-    except (OSError, ValueError) as err:
-        print(f"roster: {err}", file=sys.stderr)
-        return 2
-    for warning in warnings:
-        print(f"warning: roster: {warning}", file=sys.stderr)
-    if args.format == "gradescope":
-        gradescope.write_all(records, out)
-    scores = [r["score"] for r in records.values()]
-    print(f"{len(records)} students graded, mean {sum(scores) / max(1, len(scores)):.1f}: "
-          f"{out / 'gradebook.csv'}, {out / 'feedback'}/, {out / 'summary.md'}"
-          + (f", {out / 'gradescope'}/*/results.json" if args.format == "gradescope" else ""))
-    return 0
-
-
-def cmd_gradescope_autograder(args) -> int:
-    from grader.instructor import gradescope
-
-    try:
-        path = gradescope.build_autograder(Path(args.out), args.assignment)
-    except (KeyError, FileNotFoundError) as err:
-        print(err.args[0], file=sys.stderr)
-        return 2
-    print(f"wrote {path}: upload it as the Gradescope autograder of {args.assignment}")
     return 0
 
 
@@ -775,98 +460,14 @@ def build_parser() -> argparse.ArgumentParser:
     solution.add_command(sub, cmd_solution)
 
     if has_reference():
+        from grader.kit_cli import add_kit_commands
+
         add_kit_commands(sub)
     if has_instructor_tools():
+        from grader.instructor.cli import add_instructor_commands
+
         add_instructor_commands(sub)
     return parser
-
-
-def add_kit_commands(sub) -> None:
-    """generate and fixtures: they write files from the reference, so only the instructor's kit has them."""
-    gen = sub.add_parser("generate", help="(kit) write assignments/ from reference/")
-    gen.add_argument("--check", action="store_true", help="only report whether assignments/ is up to date")
-    gen.add_argument("--force", action="store_true", help="overwrite edited files too (a copy is kept in .makemore/backup/)")
-    gen.set_defaults(run=cmd_generate)
-
-    fix = sub.add_parser("fixtures", help="(kit) rebuild the golden fixtures of the public checks")
-    fix.add_argument("assignments", nargs="*", help="a1, a2, ... (default: every assignment)")
-    fix.add_argument("--check", action="store_true", help="only report whether they are up to date")
-    fix.set_defaults(run=cmd_fixtures)
-
-    ben = sub.add_parser("bench", help="(kit) time the reference's training against PyTorch, grading and batch "
-                         "grading; write Markdown and JSON")
-    ben.add_argument("--quick", action="store_true", help="a few seconds: one thread, batch 32, float32, "
-                     "no training runs, no grading")
-    ben.add_argument("--out", default=str(KIT_ROOT / ".makemore" / "bench"), help="folder for bench.md and bench.json")
-    ben.add_argument("--readme", action="store_true", help="rewrite the tables of docs/performance.md from this run")
-    ben.add_argument("--no-torch", action="store_true", help="time NumPy alone even if PyTorch is installed")
-    ben.add_argument("--models", nargs="+", default=[], help="only these models (default: every registered one)")
-    ben.add_argument("--threads", type=int, nargs="+", help="BLAS/torch thread counts (default 1 2)")
-    ben.add_argument("--batch-sizes", type=int, nargs="+", help="(default 32 256)")
-    ben.add_argument("--dtypes", nargs="+", choices=("float32", "float64"), help="(default float32 float64)")
-    ben.add_argument("--rounds", type=int, help="interleaved timing rounds per figure (default 31)")
-    ben.add_argument("--no-training", action="store_true", help="skip the full `makemore train` runs")
-    ben.add_argument("--no-grading", action="store_true", help="skip `makemore grade` and the batch throughput")
-    ben.add_argument("--feedback-only", action="store_true", help="only `makemore grade a2 linear` and "
-                     "`makemore grade a2` against `python -c 'import numpy'` (ratios, with the load)")
-    ben.add_argument("--class-size", type=int, default=40, help="generated submissions for the batch throughput")
-    ben.add_argument("--data", help="word list for the training runs (default: data/names.txt)")
-    ben.add_argument("--from-json", metavar="FILE", help="measure nothing: print (and with --readme, write) the "
-                     "tables of an earlier run's bench.json")
-    ben.add_argument("--grading-json", metavar="FILE", help="with --from-json: take the grading and batch figures "
-                     "from this other run's bench.json (labelled with its time and load)")
-    ben.set_defaults(run=cmd_bench)
-
-
-def add_instructor_commands(sub) -> None:
-    """release, batch, gradescope-autograder: the instructor's tools (grader/instructor/)."""
-    rel = sub.add_parser("release", help="(instructors) write the student bundle: stubs, data, public grader, notebooks")
-    rel.add_argument("outdir")
-    rel.add_argument("--force", action="store_true", help="replace OUTDIR if it is not empty")
-    rel.add_argument("--hints", choices=("none", "ideas", "steps", "all"), default="steps",
-                     help="the hint levels the bundle carries: none, ideas (level 1), steps (levels 1-2, the "
-                     "default) or all (3: the closed forms); docs/hints.md")
-    rel.add_argument("--solutions", choices=("never", "after-deadline"), default="never",
-                     help="the bundle never holds a solution; after-deadline: `makemore solution` tells students "
-                     "you will publish them after the deadline (docs/self-learning.md)")
-    rel.add_argument("--kit", help="what the notebooks' setup cell pip-installs on Colab/JupyterHub, where no kit is "
-                                   "beside the notebook: your course's wheel URL or git URL (the kit is not on PyPI; "
-                                   "default: the setup cell asks the student to set it)")
-    rel.add_argument("--github-classroom", action="store_true", help="add .github/workflows/classroom.yml: GitHub "
-                     "Classroom grades each push with the public checks, points per check")
-    rel.add_argument("--classroom-assignment", action="append", metavar="A",
-                     help="with --github-classroom: grade only this assignment on a push (repeatable; default all)")
-    rel.set_defaults(run=cmd_release)
-
-    bat = sub.add_parser("batch", help="(instructors) grade a folder of submissions, one student per entry")
-    bat.add_argument("submissions", help="folder: each entry is a student (a folder of .py files, a .zip, an .ipynb)")
-    bat.add_argument("--assignment", "-a", required=True, help="a1, a2, ...")
-    bat.add_argument("--out", required=True, help="results folder (results.jsonl, gradebook.csv, feedback/, summary.md)")
-    bat.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
-    bat.add_argument("--resume", action="store_true", help="grade only the students without a result yet")
-    bat.add_argument("--fresh", action="store_true", help="discard earlier results and start over")
-    bat.add_argument("--timeout", type=float, default=120.0, help="wall-clock seconds for one submission (default 120)")
-    bat.add_argument("--check-timeout", type=float, help="cap on every check's own wall-clock limit (seconds)")
-    bat.add_argument("--memory-mb", type=int, default=2048, help="memory limit of a student's process")
-    bat.add_argument("--public-only", action="store_true", help="run only the public checks")
-    bat.add_argument("--format", choices=("default", "gradescope"), default="default",
-                     help="gradescope: also write gradescope/STUDENT/results.json")
-    bat.add_argument("--feedback-format", choices=("md", "html"), default="md")
-    bat.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    bat.add_argument("--only", action="append", metavar="STUDENT",
-                     help="regrade this student in place (repeatable); the other results are kept")
-    bat.add_argument("--roster", metavar="CSV", help="students (id, name, email): the gradebook lists every one, "
-                     "0 for a missing submission, and grades_import.csv is written for Canvas/Moodle")
-    bat.set_defaults(run=cmd_batch)
-
-    gsa = sub.add_parser("gradescope-autograder", help="(instructors) build the Gradescope autograder zip")
-    gsa.add_argument("out", help="the zip to write, e.g. autograder_a2.zip")
-    gsa.add_argument("--assignment", "-a", default="a2")
-    gsa.set_defaults(run=cmd_gradescope_autograder)
-
-    from grader.instructor import prairielearn
-
-    prairielearn.add_command(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 
 from grader.diagnose import close
 from grader.sandbox import decode_args, encode_args
-from grader.spec import Assignment, FunctionUnit, ScriptUnit, Unit, WithBuffers, buffers_of
+from grader.spec import Assignment, ScriptUnit, Unit, WithBuffers, buffers_of
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 SEED_BASE = 1000

@@ -186,8 +186,7 @@ def run_check(check, runtime: Runtime) -> Outcome:
     if check.visibility == "hidden" and runtime.public_only:
         return skipped_hidden(check)
     started = time.monotonic()
-    if hasattr(runtime, "start_check"):
-        runtime.start_check(check)
+    runtime.start_check(check)
     try:
         status, message = check.mechanism(check, runtime)
     except StudentError as err:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader import bench
+from grader.bench import runs
 from grader.bench.models import discover
 from grader.bench.registry import context_batch, sequence_batch
 from grader.runner import grade_assignment
@@ -197,25 +198,25 @@ def test_training_keeps_freed_memory_where_glibc_allows():
 
 
 def test_grading_figures_merged_from_another_run_say_when_they_were_measured():
-    from grader.bench import report
+    from grader.bench import tables
 
     steps_run = {"when": "2026-11-29 11:30 UTC", "options": {"grading": False}, "steps": [], "training": [],
                  "grading": [], "batch": [], "load_before": 4.7, "load_after": 7.3}
     grading_run = {"when": "2026-11-29 12:40 UTC", "load_before": 2.5, "load_after": 3.0, "batch": [],
                    "grading": [{"assignment": "a2", "checks": "all", "wall_s": 5.0, "cpu_s": 4.0,
                                 "peak_rss_mib": 100.0, "score": [100, 100]}]}
-    merged = report.merge_grading(steps_run, grading_run)
-    lines = "\n".join(report.grading_section(merged))
+    merged = tables.merge_grading(steps_run, grading_run)
+    lines = "\n".join(tables.grading_section(merged))
     assert "separate run, 2026-11-29 12:40 UTC, load average 2.5" in lines and "| a2 | all | 5.0 s |" in lines
-    assert merged["options"]["grading"] and not report.skipped(merged)  # the caption no longer says "not measured"
-    assert "separate run" not in "\n".join(report.grading_section(grading_run))  # a single run needs no label
+    assert merged["options"]["grading"] and not tables.skipped(merged)  # the caption no longer says "not measured"
+    assert "separate run" not in "\n".join(tables.grading_section(grading_run))  # a single run needs no label
 
 
 def test_feedback_ratios_interleave_the_three_commands_and_report_them_with_the_load(monkeypatch, tmp_path):
     """`makemore bench` times `makemore grade a2 linear` and `makemore grade a2` against `python -c "import
     numpy"`, round by round in that order, and reports both ratios against their targets with the load
     (the timings are faked here: speed is never asserted)."""
-    from grader.bench import feedback, report
+    from grader.bench import feedback, tables
 
     seconds = {"numpy": 0.1, "linear": 0.4, "a2": 2.0}
     ran = []
@@ -229,10 +230,11 @@ def test_feedback_ratios_interleave_the_three_commands_and_report_them_with_the_
                 json.dump({"score": 15, "max_score": 15}, f)
         return {"returncode": 0, "seconds": seconds[name], "cpu_s": seconds[name] / 2, "stderr": ""}
 
-    result = feedback.measure(fake_run, {}, rounds=2, log=lambda line: None)
+    monkeypatch.setattr(runs, "run_measured", fake_run)
+    result = feedback.measure(rounds=2, log=lambda line: None)
     assert ran == ["numpy", "linear", "a2"] * 2
     assert result["ratio"] == pytest.approx({"unit": 4.0, "assignment": 20.0})
-    text = "\n".join(report.feedback_section({"feedback": result}))
+    text = "\n".join(tables.feedback_section({"feedback": result}))
     assert "| `makemore grade a2 linear` (public checks) | 0.40 s | 4.0x ✓ | ≤ 5x |" in text
     assert "| `makemore grade a2` (public checks) | 2.00 s | 20.0x ✗ | ≤ 15x |" in text
     assert f"load average {result['load_before']:.1f} before" in text

@@ -94,3 +94,35 @@ def test_the_readmes_report_is_what_the_grader_says(tmp_path):
     got = iter(line.rstrip() for line in out.getvalue().splitlines())
     missing = [line for line in quoted if line.rstrip() not in got]  # an excerpt: its lines, in the report's order
     assert not missing, missing
+TESTS_README = KIT_ROOT / "tests" / "README.md"
+
+
+def rows_of_tests_readme() -> dict[str, list[str]]:
+    """First column -> the test files named in its row, for every table row of tests/README.md."""
+    rows = {}
+    for first, rest in re.findall(r"^\| `([^`]+)` \| (.*) \|$", TESTS_README.read_text(), re.M):
+        rows[first] = re.findall(r"`(test_\w+\.py)`", rest)
+    return rows
+
+
+def test_every_grader_module_and_command_has_its_tests_named():
+    """tests/README.md maps each module of grader/ and each makemore command to test files that exist, and
+    names every test file: a newcomer finds where a part is tested."""
+    from grader.cli import build_parser
+
+    rows = rows_of_tests_readme()
+    modules = sorted(p.relative_to(KIT_ROOT).as_posix() for p in (KIT_ROOT / "grader").rglob("*.py"))
+    assert len(modules) > 60
+    assert [m for m in modules if m not in rows] == []
+    assert [m for m in rows if m.startswith("grader/") and m not in modules] == []  # no row for a module gone
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert [c for c in commands if f"makemore {c}" not in rows] == []
+    named = {name for files in rows.values() for name in files}
+    existing = {p.name for p in (KIT_ROOT / "tests").glob("test_*.py")}
+    assert named - existing == set() and existing - named == set()
+    assert [m for m in modules if not rows[m]] == []  # every row names at least one test file
+
+
+def test_the_tests_map_check_can_fail():
+    rows = rows_of_tests_readme()
+    assert rows["grader/report.py"] == ["test_report.py"] and "makemore grade" in rows

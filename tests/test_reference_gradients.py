@@ -4,10 +4,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.checks import FD_ATOL, FD_RTOL, central_differences, make_example, perturbation_targets, reference_layer
+from grader.checks import (FD_ATOL, FD_RTOL, central_differences, make_example, perturbation_targets, perturbations,
+                           reference_layer, reference_object)
 from grader.diagnose import compare_arrays
+from grader.sandbox.perturb import outputs_under_perturbations
 from grader.strategies import seeds
-from tests.units import all_units, reference_outputs_under_perturbations
+from tests.units import all_units
 
 UNITS = all_units()
 # Whole-model finite differences cost one forward per parameter entry (a7's Block ~500, Transformer ~1100):
@@ -19,8 +21,10 @@ def finite_difference_problems(unit, dims: dict, seed: int) -> list[str]:
     """Every gradient of the reference's ``unit`` against central differences of its forward: the problems."""
     params, inputs, dout = make_example(unit, dims, seed)
     analytic = reference_layer(unit, dims, params, inputs, dout)
-    outs = reference_outputs_under_perturbations(unit, dims, params, inputs)
-    numeric = central_differences(perturbation_targets(unit, params, inputs), outs, dout, unit)
+    targets = perturbation_targets(unit, params, inputs)
+    obj = reference_object(unit, dims, params)  # the grader's own loop, the one the student's process runs
+    outs = outputs_under_perturbations(obj.forward, obj.params, [a.copy() for a in inputs], perturbations(targets))
+    numeric = central_differences(targets, outs, dout, unit)
     assert set(numeric) <= set(analytic)
     problems = []
     for key, expected in numeric.items():

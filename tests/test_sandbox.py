@@ -13,7 +13,6 @@ import signal
 import sysconfig
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -166,7 +165,7 @@ def test_reconcile_trusts_the_data_not_the_description():
     """Unit test of the parent's reading of a reply: lies and gaps become "other"/"missing"."""
     import numpy as np
 
-    from grader.sandbox.parent import reconcile
+    from grader.sandbox.replies import reconcile
 
     lie = {"kind": "array", "type": "ndarray", "exact": True, "dtype": "float64", "shape": [3, 5]}
     header = {"type": "result", "ok": True, "out": dict(lie), "dx": dict(lie), "grads": {"w": dict(lie)},
@@ -405,3 +404,33 @@ def test_training_check_does_not_take_the_childs_word_for_the_dev_loss(tmp_path,
     (training,) = run_directly(submission, ("mlp.training",), public_only=public_only)
     assert training.status == "failed", training.message
     assert re.match(r"dev loss 3\.\d+ after 3000 steps", training.message), training.message
+
+
+def test_outputs_under_perturbations_copy_each_output_and_restore_each_entry():
+    """The one finite-difference loop (the child's and the kit's tests'): a forward that returns a view of its
+    input and a tuple with a float32 part gives float64 rows holding the perturbed values; every entry is back
+    afterwards, also when the forward raises."""
+    import numpy as np
+
+    from grader.sandbox.perturb import outputs_under_perturbations
+
+    x, params = np.arange(3.0), {"w": np.array([10.0, 20.0])}
+
+    def forward(a):
+        return a.reshape(3), (params["w"] * 2).astype(np.float32)  # a view of the input, then a float32 copy
+
+    outs = outputs_under_perturbations(forward, params, [x], [("arg0", 1, 0.5), ("param:w", 0, -1.0)])
+    assert outs.dtype == np.float64 and outs.shape == (2, 5)
+    np.testing.assert_array_equal(outs, [[0.0, 1.5, 2.0, 20.0, 40.0], [0.0, 1.0, 2.0, 18.0, 40.0]])
+    np.testing.assert_array_equal(x, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(params["w"], [10.0, 20.0])
+    assert outputs_under_perturbations(forward, params, [x], []).shape == (0,)
+    view = outputs_under_perturbations(lambda a: a.reshape(3), {}, [x], [("arg0", 2, 1.0), ("arg0", 2, -1.0)])
+    np.testing.assert_array_equal(view, [[0.0, 1.0, 3.0], [0.0, 1.0, 1.0]])
+
+    def broken(a):
+        raise ZeroDivisionError("student")
+
+    with pytest.raises(ZeroDivisionError):
+        outputs_under_perturbations(broken, params, [x], [("param:w", 1, 3.0)])
+    np.testing.assert_array_equal(params["w"], [10.0, 20.0])

@@ -15,7 +15,7 @@ import pytest
 
 from grader.instructor import batch, gradebook
 from grader.runner import grade_assignment
-from grader.sandbox import Limits, guard
+from grader.sandbox import Limits, blame, guard
 from grader.specs import ASSIGNMENTS
 from tests.adversarial.cases import Case, build
 
@@ -81,7 +81,7 @@ def test_a_batch_marks_the_blocked_submission_for_regrade(tmp_path, monkeypatch)
     ("No module named 'a2_mlp.helpers'", "", None),
 ])
 def test_sandbox_cause_of_an_import_error(message, student_text, expected):
-    assert guard.sandbox_cause(ImportError(message), student_text) == expected
+    assert blame.sandbox_cause(ImportError(message), student_text) == expected
 
 
 @pytest.mark.parametrize("path, student_text, expected", [
@@ -93,8 +93,8 @@ def test_sandbox_cause_of_an_import_error(message, student_text, expected):
 ])
 def test_sandbox_cause_of_a_refused_path(path, student_text, expected):
     refusal = guard.SandboxViolation(f"the grader does not allow submissions to read {path}")
-    assert guard.sandbox_cause(refusal, student_text, (), ("/kit",)) == expected
-    assert guard.sandbox_cause(PermissionError(13, "Permission denied", path), student_text, (), ("/kit",)) == expected
+    assert blame.sandbox_cause(refusal, student_text, (), ("/kit",)) == expected
+    assert blame.sandbox_cause(PermissionError(13, "Permission denied", path), student_text, (), ("/kit",)) == expected
 
 
 def test_sandbox_cause_follows_the_chain():
@@ -104,8 +104,8 @@ def test_sandbox_cause_follows_the_chain():
         except ImportError as inner:
             raise RuntimeError("numpy.random could not start") from inner
     except RuntimeError as outer:
-        assert guard.sandbox_cause(outer, "") == "the shared library libz.so.1"
-    assert json.dumps(guard.sandbox_cause(ValueError("x"), "")) == "null"
+        assert blame.sandbox_cause(outer, "") == "the shared library libz.so.1"
+    assert json.dumps(blame.sandbox_cause(ValueError("x"), "")) == "null"
 
 
 def test_the_child_may_read_the_system_library_folders_but_never_the_kit(monkeypatch, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.instructor import notebooks, submissions
+from grader.instructor import entries, notebooks, submissions
 from grader.specs import resolve
 from tests.make_submissions import broken, patched as patched_files, reference_files, stub_files, write_folder, zip_bytes
 
@@ -141,7 +141,7 @@ def test_absolute_paths_in_a_zip_are_refused(tmp_path):
 
 
 def test_too_many_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(submissions, "MAX_FILES", 5)
+    monkeypatch.setattr(entries, "MAX_FILES", 5)
     (tmp_path / "z.zip").write_bytes(zip_bytes({f"a2_mlp/m{i}.py": b"x = 1\n" for i in range(6)}))
     assert "more than the limit" in prep(tmp_path / "z.zip", tmp_path).fatal
 

@@ -1,6 +1,6 @@
 """How long a student waits for feedback, as ratios on the same machine: one unit's public checks graded
 (``makemore grade a2 linear``) and one whole assignment's (``makemore grade a2``), each against starting Python
-and importing NumPy (``python -c "import numpy"``), all three started the same way (grader.bench.run_measured,
+and importing NumPy (``python -c "import numpy"``), all three started the same way (grader.bench.runs.run_measured,
 one BLAS thread) and interleaved round by round, so that each ratio compares runs under the same load.
 
 Targets: the unit within 5x, the assignment within 15x. The grades are of the reference (every check runs to
@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.bench import runs
+
 TARGETS = {"unit": 5.0, "assignment": 15.0}
 UNIT = ("a2", "linear")
 
@@ -26,13 +28,12 @@ def commands(json_path: str, unit=UNIT) -> dict[str, list[str]]:
     return {"numpy": [sys.executable, "-c", "import numpy"], "unit": grade + list(unit), "assignment": grade + [unit[0]]}
 
 
-def measure(run_measured, env: dict, rounds: int = 5, unit=UNIT, log=print) -> dict:
+def measure(rounds: int = 5, unit=UNIT, log=print) -> dict:
     """Median wall and CPU seconds of each command over ``rounds`` interleaved rounds, the two ratios and the
-    load average before and after. ``run_measured(cmd, env)`` times one command (grader.bench's, passed in so
-    that this module does not import its package back); ``env``: one BLAS thread. Raises RuntimeError if a grade
-    fails or scores less than full marks."""
+    load average before and after. Raises RuntimeError if a grade fails or scores less than full marks."""
     import json
 
+    env = runs.thread_env(1)
     wall = {name: [] for name in ("numpy", "unit", "assignment")}
     cpu = {name: [] for name in wall}
     load_before = os.getloadavg()[0]
@@ -41,7 +42,7 @@ def measure(run_measured, env: dict, rounds: int = 5, unit=UNIT, log=print) -> d
         for round_ in range(rounds):
             log(f"feedback: round {round_ + 1}/{rounds} (numpy, {' '.join(unit)}, {unit[0]}) ...")
             for name, cmd in commands(json_path, unit).items():
-                run = run_measured(cmd, env)
+                run = runs.run_measured(cmd, env)
                 if run["returncode"] != 0:
                     raise RuntimeError(f"{' '.join(cmd[1:])} failed:\n{run['stderr'][-2000:]}")
                 if name != "numpy":

@@ -28,7 +28,7 @@ SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 # A path ending in "/" leaves out a whole folder (bench/: `makemore bench` times the reference).
 INSTRUCTOR_ONLY = ("instructor/batch.py", "instructor/gradebook.py", "instructor/gradescope.py",
                    "instructor/release.py", "instructor/answers.py", "instructor/container.py",
-                   "instructor/prairielearn.py", "instructor/classroom.py", "bench/")
+                   "instructor/prairielearn.py", "instructor/classroom.py", "instructor/cli.py", "bench/")
 MIN_LINE = 24  # solution lines shorter than this are too generic to prove a leak ("return out")
 
 

@@ -1,5 +1,4 @@
 """Assignment 6's models: makemore.py's recurrent language model with an RNN, GRU or LSTM cell."""
-import numpy as np
 
 from grader.models import Model, Twin, matmul_flops, torch_params
 

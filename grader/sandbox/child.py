@@ -12,129 +12,31 @@ forgets the kit's modules so that student code cannot import them. See grader/SE
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import os
 import signal
 import sys
-import time
 import traceback
 
 import numpy as np
 
-from grader import micrograd
-from grader.sandbox import guard, plain, protocol
-from grader.training import Schedule, dev_loss, train
+from grader.sandbox import blame, guard, plain, protocol
+from grader.sandbox.failures import StudentFailure
+from grader.sandbox.hangs import HangWatch
+from grader.sandbox.output import BoundedOutput, bounded_streams
+from grader.sandbox.perturb import outputs_under_perturbations
+from grader.sandbox.scalar_ops import ScalarEngineOps
+from grader.sandbox.training_op import TrainingOps
 
 MAX_RESULT_ELEMENTS = 5_000_000
 MAX_STRINGS = 100_000
 TRACEBACK_FRAMES = 100  # the innermost frames a failure report formats (its text keeps the last 6000 characters)
 
 
-class StudentFailure(Exception):
-    """The student's code raised, or returned something that cannot be sent; carries the report."""
+class Runner(HangWatch, ScalarEngineOps, TrainingOps):
+    """Answers the parent's requests, one ``op_NAME`` method per operation (a0's in scalar_ops.py, training in
+    training_op.py; where a hang is, in hangs.py)."""
 
-    def __init__(self, report: dict):
-        super().__init__(report.get("message", ""))
-        self.report = report
-
-
-class Timed:
-    """The student's model or loss with its forward and backward timed; every other attribute passes through
-    (params and grads, which the training loop reads)."""
-
-    def __init__(self, inner):
-        self._inner, self._seconds, self._calls = inner, {"forward": 0.0, "backward": 0.0}, {"forward": 0, "backward": 0}
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-    def _timed(self, name, *args):
-        start = time.perf_counter()
-        try:
-            return getattr(self._inner, name)(*args)
-        finally:
-            self._seconds[name] += time.perf_counter() - start
-            self._calls[name] += 1
-
-    def forward(self, *args):
-        return self._timed("forward", *args)
-
-    def backward(self, *args):
-        return self._timed("backward", *args)
-
-    @property
-    def seconds(self) -> float:
-        return sum(self._seconds.values())
-
-    def per_call(self, name: str) -> float:
-        """Milliseconds per call of forward or backward so far."""
-        return self._seconds[name] / max(1, self._calls[name]) * 1000
-
-
-class BoundedOutput(io.RawIOBase):
-    """The file under sys.stdout and sys.stderr of the student's code (behind C buffering, so printing stays
-    fast). Of what one request prints, the first ``head`` bytes go to the output file at once (a crash keeps
-    them) and the last ``tail`` are kept and written when the request ends, with how much was left out between:
-    a chatty submission (thousands of lines per call) costs a bounded file, and writing never raises inside
-    the student's code (the file-size limit stays far away)."""
-
-    def __init__(self, fd: int, head: int = 2000, tail: int = 2000, total: int = 4 << 20):
-        self.fd, self.head, self.tail, self.total = fd, head, tail, total
-        self.written_total = 0
-        self.start_request()
-
-    def start_request(self) -> None:
-        self.written, self.kept, self.left_out = 0, bytearray(), 0
-
-    def _write_file(self, data: bytes) -> None:
-        data = bytes(data[:max(0, self.total - self.written_total)])
-        try:
-            os.write(self.fd, data)
-            self.written_total += len(data)
-        except OSError:
-            pass
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        data = memoryview(data).cast("B")
-        now = data[:max(0, self.head - self.written)]
-        if len(now):
-            self._write_file(now)
-            self.written += len(now)
-        later = data[len(now):]
-        if len(later):
-            self.left_out += len(later)
-            self.kept += later
-            if len(self.kept) > 4 * self.tail:
-                del self.kept[:-self.tail]
-        return len(data)
-
-    def end_request(self) -> None:
-        kept = self.kept[-self.tail:]
-        if self.left_out > len(kept):
-            self._write_file(f"\n[... {self.left_out - len(kept)} bytes printed here were not kept ...]\n".encode())
-        self._write_file(kept)
-        self.start_request()
-
-
-def bounded_streams(fd: int) -> tuple[BoundedOutput, io.TextIOWrapper]:
-    raw = BoundedOutput(fd)
-    return raw, io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding="utf-8", errors="backslashreplace")
-
-
-class HangAgain(BaseException):
-    """Raised in the student's code when it sits in a place that already hung in an earlier request: a
-    BaseException, so that ``except Exception`` in the student's code does not swallow it."""
-
-
-HANG_SAMPLE_SECONDS = 0.25  # how often a request that could meet a known hang looks where it is
-HANG_SAMPLES = 4  # consecutive samples in the same known place before it counts as the same hang
-
-
-class Runner:
     def __init__(self, submission: str, write_fd: int, scratch: str = ".", system_roots=(), kit_roots=()):
         self.submission = os.path.realpath(submission)
         self.write_fd = write_fd
@@ -146,64 +48,10 @@ class Runner:
         self.output: BoundedOutput | None = None
         self.samples_in_hang = 0
         self.training_status = None  # while a training request runs: a function giving its state now
-        # What tells the sandbox's failures from the student's (guard.sandbox_cause): the folders of the
+        # What tells the sandbox's failures from the student's (blame.sandbox_cause): the folders of the
         # system and of Python, the kit's own, and the student's sources, read before any of them runs.
         self.system_roots, self.kit_roots = tuple(system_roots), tuple(kit_roots)
         self.student_text = read_sources(self.submission)
-
-    # -- recognising one infinite loop wherever it is entered from ----------------------------------------
-    def innermost_student_frame(self, frame) -> str | None:
-        """'a2_mlp/tanh.py:12 in forward' for the innermost frame of the student's code (the line where its
-        code object starts, so every iteration of a loop names the same place)."""
-        while frame is not None:
-            path = os.path.realpath(frame.f_code.co_filename)
-            if path.startswith(self.submission + os.sep):
-                return f"{os.path.relpath(path, self.submission)}:{frame.f_code.co_firstlineno} in {frame.f_code.co_name}"
-            frame = frame.f_back
-        return None
-
-    def stuck_line(self, frame) -> str | None:
-        """'a2_mlp/tanh.py, line 14, in forward': the line the student's innermost frame is running now (what a
-        timeout names; a notebook's report turns it into "cell 5, line 4")."""
-        while frame is not None:
-            path = os.path.realpath(frame.f_code.co_filename)
-            if path.startswith(self.submission + os.sep):
-                return f"{os.path.relpath(path, self.submission)}, line {frame.f_lineno}, in {frame.f_code.co_name}"
-            frame = frame.f_back
-        return None
-
-    def on_hang_question(self, signum, frame) -> None:
-        """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is
-        (the place that recognises the same hang later, then the line it is on)."""
-        place = self.innermost_student_frame(frame) or ""
-        line = self.stuck_line(frame) or ""
-        status = self.training_status() if self.training_status else ""  # a training run: its state now
-        try:
-            with open(os.path.join(self.scratch, "hang.txt"), "w") as f:  # three lines: place, line, state
-                f.write("\n".join(part.replace("\n", " ") for part in (place[:500], line[:500], status[:400])))
-        except OSError:
-            pass
-
-    def find_spec(self, name, path=None, target=None):
-        """A meta path finder that stops the import of a module whose top-level code already timed out in an
-        earlier request (grader/sandbox/parent.py sends them): importing it again would hang again."""
-        if name in self.import_hangs:
-            raise HangAgain(f"{self.import_hangs[name]} (the top-level code of {name}, run by its import)")
-        return None
-
-    def on_sample(self, signum, frame) -> None:
-        place = self.innermost_student_frame(frame)
-        self.samples_in_hang = self.samples_in_hang + 1 if place in self.known_hangs else 0
-        if self.samples_in_hang >= HANG_SAMPLES:
-            self.samples_in_hang = 0
-            raise HangAgain(self.stuck_line(frame) or place)
-
-    def watch_for_known_hangs(self, on: bool) -> None:
-        self.samples_in_hang = 0
-        if self.known_hangs and on:
-            signal.setitimer(signal.ITIMER_REAL, HANG_SAMPLE_SECONDS, HANG_SAMPLE_SECONDS)
-        else:
-            signal.setitimer(signal.ITIMER_REAL, 0)
 
     # -- talking to the parent -------------------------------------------------------------------------
     def progress(self, where: str) -> None:
@@ -229,7 +77,7 @@ class Runner:
             message = ""
         report = {"type": type(exc).__name__, "message": message[:2000], "where": where,
                   "location": location, "traceback": text[-6000:]}
-        blocked = guard.sandbox_cause(exc, self.student_text, self.system_roots, self.kit_roots)
+        blocked = blame.sandbox_cause(exc, self.student_text, self.system_roots, self.kit_roots)
         if blocked:
             report["sandbox"] = blocked
         return report
@@ -289,7 +137,7 @@ class Runner:
     def set_state(self, obj, h: dict, arrays: dict, label: str) -> list[str]:
         """Copy the grader's buffers (running statistics) into obj.buffers and switch to eval mode if asked
         (the train/eval convention of assignments/README.md). Returns the names of the buffers set."""
-        buffers = {k[7:]: v for k, v in arrays.items() if k.startswith("buffer:")}
+        buffers = protocol.named(arrays, "buffer:")
         if buffers:
             own = getattr(obj, "buffers", None)
             for name, value in buffers.items():
@@ -341,7 +189,7 @@ class Runner:
     def op_layer(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         """Forward (and backward) of one layer or model with injected parameters."""
         label = h["label"]
-        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
+        params = protocol.named(arrays, "param:")
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         buffer_names = self.set_state(obj, h, arrays, label)
         args = [arrays[f"arg{i}"] for i in range(h["nargs"])]
@@ -437,31 +285,14 @@ class Runner:
         outputs stacked: (K, *out_shape).
         """
         label = h["label"]
-        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
+        params = protocol.named(arrays, "param:")
         obj = self.construct(h["target"], h.get("init", {}), params, label)
         self.set_state(obj, h, arrays, label)
         args = [arrays[f"arg{i}"].copy() for i in range(h["nargs"])]
-        outs = []
         self.progress(f"{label}.forward")
-        for what, index, delta in h["perturbations"]:
-            if what.startswith("param:"):
-                target = obj.params[what.removeprefix("param:")]
-            else:
-                target = args[int(what.removeprefix("arg"))]
-            saved = target.flat[index]
-            target.flat[index] = saved + delta
-            try:
-                # copied before the input is restored: an output may be a view of it (a reshape)
-                out = obj.forward(*args)
-                if type(out) is tuple:  # a tuple output, flattened (the parent flattens dout the same way)
-                    out = np.concatenate([np.ravel(np.asarray(o, dtype=np.float64)) for o in out])
-                out = np.array(out, dtype=np.float64, copy=True)
-            except BaseException as exc:  # noqa: BLE001
-                raise StudentFailure(self.failure_report(exc, f"{label}.forward")) from None
-            finally:
-                target.flat[index] = saved
-            outs.append(out)
-        stacked = np.stack(outs) if outs else np.zeros((0,))
+        # construct() checked obj.params: a dict holding an array of each injected parameter
+        stacked = self.quiet(f"{label}.forward", outputs_under_perturbations, obj.forward,
+                             obj.params if params else {}, args, h["perturbations"])
         return {"out": {"kind": "array"}}, {"outs": stacked}
 
     def op_call(self, h: dict, arrays: dict) -> tuple[dict, dict]:
@@ -505,192 +336,12 @@ class Runner:
             raise StudentFailure(self.failure_report(exc, label)) from None
         return {"results": results}, {}
 
-    def op_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
-        """Train the student's model with the kit's loop; send back its final parameters."""
-        params = {k.removeprefix("param:"): v for k, v in arrays.items() if k.startswith("param:")}
-        model = self.construct(h["target"], h.get("init", {}), params, h["label"])
-        loss_fn = self.call(f"{h['loss_label']}.__init__", self.load(h["loss"]))
-        optimizer = None
-        if h.get("optimizer"):  # the student's optimiser (a7's AdamW) instead of the loop's SGD
-            optimizer = self.call(f"{h['optimizer'].rpartition(':')[2]}.__init__", self.load(h["optimizer"]),
-                                  model.params, **h.get("optimizer_args", {}))
-        schedule = Schedule(**h["schedule"])
-        where = f"training {h['label']} ({schedule.steps} steps)"
-        self.progress(where)
-        timed_model, timed_loss = Timed(model), Timed(loss_fn)
-        last_report = [0.0]
-        checkpoints, out_arrays = set(h.get("checkpoints", ())), {}
-        packed_checkpoints: dict = {}
-
-        def report(step, loss, lr):
-            if step in checkpoints:  # the parameters after this step, for the parent to verify the run
-                params_now = getattr(model, "params", None)
-                params_now = params_now if isinstance(params_now, dict) else {}
-                packed_checkpoints[str(step)] = {k: self.pack(params_now.get(k), f"ckpt{step}:param:{k}", out_arrays)
-                                                 for k in params}
-            # Where the time goes, so that a timeout says how slow each call is (not only that it was slow).
-            now = time.perf_counter()
-            steps_done[:] = [step + 1, now]
-            if step == 0 or now - last_report[0] >= 1.0:
-                last_report[0] = now
-                self.progress(status())
-
-        steps_done = [0, time.perf_counter()]  # steps finished, and when the last one did
-
-        def status() -> str:
-            """The run as it is now: steps done, their cost, and how long since the last one ended (read when
-            the parent asks where a timed-out request is, so that it is current, not a second old)."""
-            done, last = steps_done
-            if not done:
-                return where
-            per_step = (timed_model.seconds + timed_loss.seconds) / done * 1000
-            line = (f"{where}: {done} steps done, {per_step:.3g} ms a step (forward "
-                    f"{timed_model.per_call('forward'):.3g} ms, backward {timed_model.per_call('backward'):.3g}"
-                    f" ms, loss {timed_loss.per_call('forward') + timed_loss.per_call('backward'):.3g} ms)")
-            since = time.perf_counter() - last
-            if since > max(1.0, 100 * per_step / 1000):
-                line += f"; then step {done + 1} did not end in {since:.3g} s: it hangs"
-            return line
-
-        self.training_status = status
-
-        try:
-            history = train(timed_model, timed_loss, arrays["Xtr"], arrays["Ytr"], schedule, log=report, log_every=1,
-                            optimizer=optimizer)
-            loss_on_dev = dev_loss(model, arrays["Xdev"], arrays["Ydev"])  # the kit's loss, not the student's
-        except BaseException as exc:  # noqa: BLE001
-            raise StudentFailure(self.failure_report(exc, f"training {h['label']}")) from None
-        finally:
-            self.training_status = None
-        packed = {k: self.pack(model.params.get(k), f"param:{k}", out_arrays) for k in params}
-        losses = history.losses[::max(1, len(history.losses) // 10)]
-        result = {"params": packed, "dev_loss": float(loss_on_dev), "losses": losses,
-                  "checkpoints": packed_checkpoints}
-        if h.get("buffers"):  # the running statistics, for the parent's own evaluation in eval mode
-            result["buffers"] = self.pack_buffers(model, h["buffers"], out_arrays)
-        return result, out_arrays
-
-    # -- scalar autograd engines (assignment 0): expression programs, a network of Values --------------
     def quiet(self, where: str, fn, *args):
         """Like ``call`` without a progress frame: one per operation would cost more than the operation."""
         try:
             return fn(*args)
         except BaseException as exc:  # noqa: BLE001
             raise StudentFailure(self.failure_report(exc, where)) from None
-
-    def numbers(self, nodes: list, attribute: str, texts) -> list[float]:
-        """float(node.data) or float(node.grad) of each node; a node that is not a Value (an operation that
-        returned a float) or a value that is not a number is reported as the student's failure."""
-        values = []
-        for k, node in enumerate(nodes):
-            try:
-                values.append(float(getattr(node, attribute)))
-            except BaseException as exc:  # noqa: BLE001
-                what = texts(k)
-                raise StudentFailure({"type": "Contract", "where": what, "message":
-                                      f"{what} gave a {type(node).__name__} whose .{attribute} is not a number "
-                                      f"({type(exc).__name__}: {exc}); every operation must return a Value"}) from None
-        return values
-
-    def op_graph(self, h: dict, arrays: dict) -> tuple[dict, dict]:
-        """Build each expression program (grader/micrograd.py) with the student's Value, call the last node's
-        backward(), and send back every node's data and grad (or, with "report": "ends", the leaves' and the
-        output's). A failing program is reported alone; the others still run."""
-        Value = self.load(h["target"])
-        results, out_arrays = [], {}
-        for k, program in enumerate(h["programs"]):
-            self.progress(f"{h.get('label', 'Value')}: building expression {k}")
-            n_leaves = len(program["leaves"])
-
-            def texts(i, program=program, n_leaves=n_leaves):
-                return f"v{i}" if i < n_leaves else f"the operation making v{i}"
-            try:
-                nodes = micrograd.build(Value, program, self.quiet)
-                shown = nodes if program.get("report", "all") == "all" else nodes[:n_leaves] + nodes[-1:]
-                out_arrays[f"data{k}"] = np.array(self.numbers(shown, "data", texts))
-                if h.get("backward", True):
-                    self.progress(f"{Value.__name__}.backward")
-                    start = time.perf_counter()
-                    self.quiet(f"{Value.__name__}.backward", nodes[-1].backward)
-                    seconds = time.perf_counter() - start
-                    out_arrays[f"grad{k}"] = np.array(self.numbers(shown, "grad", texts))
-                    results.append({"ok": True, "seconds": seconds})
-                else:
-                    results.append({"ok": True})
-                del nodes, shown
-            except StudentFailure as failure:
-                results.append({"ok": False, "error": failure.report})
-        return {"programs": results}, out_arrays
-
-    def scalar_model(self, h: dict, arrays: dict):
-        """The student's MLP(nin, nouts) with the grader's weights set through parameters(); returns (model,
-        parameters) or a dict describing what parameters() gave when its length is not the expected one."""
-        model = self.call(f"{h['label']}.__init__", self.load(h["target"]), h["nin"], list(h["nouts"]))
-        params = self.call(f"{h['label']}.parameters", model.parameters)
-        if not isinstance(params, (list, tuple)):
-            return None, {"n_params": -1, "type": type(params).__name__}
-        weights = arrays["weights"]
-        if len(params) != len(weights):
-            return None, {"n_params": len(params)}
-        for k, (p, w) in enumerate(zip(params, weights)):
-            if not hasattr(p, "data") or not hasattr(p, "grad"):
-                return None, {"n_params": len(params), "not_value": k, "type": type(p).__name__}
-            p.data = float(w)
-        return (model, params), {"n_params": len(params), "distinct": len({id(p) for p in params})}
-
-    def op_scalar_net(self, h: dict, arrays: dict) -> tuple[dict, dict]:
-        """Forward of the student's MLP on each row of X; with "backward", the loss sum(coefs * outputs) built
-        from Values, its backward(), every parameter's grad, then zero_grad() and the grads again."""
-        built, result = self.scalar_model(h, arrays)
-        if built is None:
-            return result, {}
-        model, params = built
-        label, Value = h["label"], self.load(h["value"])
-        outs, kinds = [], set()
-        self.progress(f"{label}.__call__")
-        for row in arrays["X"]:
-            out = self.quiet(f"{label}.__call__", model, [float(v) for v in row])
-            kinds.add("list" if isinstance(out, (list, tuple)) else type(out).__name__)
-            outs.append(list(out) if isinstance(out, (list, tuple)) else [out])
-        result["returned"] = sorted(kinds)
-        if any(len(row) != h["nouts"][-1] for row in outs):
-            result["out_lengths"] = sorted({len(row) for row in outs})
-            return result, {}
-        flat = [o for row in outs for o in row]
-        out_arrays = {"out": np.array(self.numbers(flat, "data", lambda k: f"{label}'s output {k}")).reshape(len(outs), -1)}
-        if h.get("backward"):
-            coefs = arrays["coefs"].reshape(-1)
-            loss = Value(0.0)
-            for o, c in zip(flat, coefs):
-                loss = self.quiet(f"{Value.__name__}.__mul__", lambda a, b: a * b, o, Value(float(c))) + loss
-            self.progress(f"{Value.__name__}.backward")
-            self.quiet(f"{Value.__name__}.backward", loss.backward)
-            out_arrays["grad"] = np.array(self.numbers(params, "grad", lambda k: f"parameter {k}"))
-            self.call(f"{label}.zero_grad", model.zero_grad)
-            out_arrays["grad_after_zero"] = np.array(self.numbers(params, "grad", lambda k: f"parameter {k}"))
-        return result, out_arrays
-
-    def op_scalar_train(self, h: dict, arrays: dict) -> tuple[dict, dict]:
-        """The lecture's training loop (grader.micrograd.train_moons) on the student's MLP and Value, from the
-        grader's initial weights; sends back the final weights and the loss and accuracy of every step."""
-        built, result = self.scalar_model(h, arrays)
-        if built is None:
-            return result, {}
-        model, params = built
-        Value = self.load(h["value"])
-        where = f"training {h['label']} ({h['steps']} steps)"
-        started = time.perf_counter()
-
-        def log(step, loss, accuracy):
-            self.progress(f"{where}: {step + 1} steps done, {(time.perf_counter() - started) / (step + 1) * 1000:.3g} "
-                          "ms a step")
-        self.progress(where)
-        try:
-            history = micrograd.train_moons(model, Value, arrays["X"], arrays["y"], h["steps"], h["lr"], h["alpha"], log)
-        except BaseException as exc:  # noqa: BLE001
-            raise StudentFailure(self.failure_report(exc, where)) from None
-        weights = np.array(self.numbers(params, "data", lambda k: f"parameter {k} after training"))
-        return dict(result, history=history), {"weights": weights}
 
     def op_hello(self, h: dict, arrays: dict) -> tuple[dict, dict]:
         return {"python": sys.version.split()[0], "numpy": np.__version__,

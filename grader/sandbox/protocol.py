@@ -180,3 +180,9 @@ def read_frame(fd: int, deadline: float | None = None, max_bytes: int = 1 << 30)
     if length > max_bytes:
         raise ProtocolError(f"message of {length} bytes is over the limit of {max_bytes}")
     return _read_exactly(fd, length, deadline)
+
+
+def named(arrays: dict, prefix: str) -> dict:
+    """The arrays of a request whose names start with ``prefix`` ("param:", "buffer:"), under the rest of their
+    name: the parameters or buffers the grader injects into the student's object."""
+    return {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}

@@ -5,17 +5,17 @@ Value in its own process, compared with the kit's float64 evaluation and finite 
 the reference engine (hidden); the network through its parameters() list; training on the two moons with the
 lecture's loop.
 """
-from grader import graphs
+from grader import graphs, scalar_net
 from grader.spec import Assignment, Check
 
 VALUE = graphs.ScalarEngine(label="Value", target="a0_micrograd.engine:Value")
-MLP = graphs.ScalarNet(label="MLP", target="a0_micrograd.nn:MLP", value="a0_micrograd.engine:Value")
+MLP = scalar_net.ScalarNet(label="MLP", target="a0_micrograd.nn:MLP", value="a0_micrograd.engine:Value")
 
 # The two moons of grader/micrograd.py (make_moons: n points, noise, data_seed), the initial weights
 # uniform in [-1, 1] from default_rng(init_seed), the lecture's loop and loss (micrograd's demo.ipynb) on a
 # smaller network and data set than the lecture's 100 points and MLP(2, [16, 16, 1]), so the check takes about
 # a second. reference_loss / reference_accuracy: what the reference reaches under exactly this setup
-# (grader.graphs.calibrate_training, checked by tests/test_a0_micrograd.py): 0.0769 and 100%, the lecture's
+# (grader.scalar_net.calibrate_training, checked by tests/test_a0_micrograd.py): 0.0769 and 100%, the lecture's
 # accuracy. The margin of 0.03 absorbs rounding differences between correct engines; the same loop without
 # zero_grad ends at a loss of 1.51 and 87% (the gradients of every earlier step pile up).
 MOONS_TRAINING = dict(
@@ -37,21 +37,21 @@ A0 = Assignment(
               {"chain": 20000, "fan": 5000}, timeout=10.0),
         Check("value.gradcheck", 10, graphs.graph_gradcheck, VALUE, "public",
               "random expression graphs: every leaf's grad matches finite differences", {"examples": 12}),
-        Check("mlp.parameters", 4, graphs.net_parameters, MLP, "public",
+        Check("mlp.parameters", 4, scalar_net.net_parameters, MLP, "public",
               "parameters(): one Value per weight and bias, each once"),
-        Check("mlp.forward", 6, graphs.net_forward, MLP, "public",
+        Check("mlp.forward", 6, scalar_net.net_forward, MLP, "public",
               "the forward with the weights set through parameters() in order matches the lecture's maths"),
-        Check("mlp.gradcheck", 6, graphs.net_gradients, MLP, "public",
+        Check("mlp.gradcheck", 6, scalar_net.net_gradients, MLP, "public",
               "every parameter's grad matches finite differences", {"source": "fd"}),
-        Check("mlp.zero_grad", 4, graphs.net_zero_grad, MLP, "public", "zero_grad() resets every parameter's grad"),
-        Check("mlp.training", 10, graphs.scalar_training, MLP, "public",
+        Check("mlp.zero_grad", 4, scalar_net.net_zero_grad, MLP, "public", "zero_grad() resets every parameter's grad"),
+        Check("mlp.training", 10, scalar_net.scalar_training, MLP, "public",
               "trains on the two moons with the lecture's loop to the calibrated loss and accuracy",
               {**MOONS_TRAINING, "requires": ("value.forward", "value.local_backward", "value.backward", "value.gradcheck",
                                               "mlp.forward", "mlp.gradcheck", "mlp.zero_grad")}, timeout=30.0),
         Check("value.reference", 10, graphs.graph_gradcheck, VALUE, "hidden",
               "larger random graphs: every node's data and grad equal the reference engine's",
               {"source": "reference", "examples": 25, "ops": (4, 30)}),
-        Check("mlp.reference", 8, graphs.net_gradients, MLP, "hidden",
+        Check("mlp.reference", 8, scalar_net.net_gradients, MLP, "hidden",
               "outputs and every parameter's grad equal the reference network's", {"source": "reference"}),
     ],
 )

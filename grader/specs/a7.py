@@ -4,23 +4,45 @@ Attention is graded on its own with injected upstream gradients, then the Block,
 mistake in one layer costs that layer's points and the layers built on it say where to look. Gradient checks
 run in float64 on tiny configurations (2 heads, distinct sizes); the model has 2 layers there.
 """
-import importlib
+import math
 
 import numpy as np
 from hypothesis import strategies as st
 
 from grader import behaviour
-from grader.checks import reference_available
 from grader.spec import Assignment, Check, FunctionUnit, Unit
-from grader.specs import a7_mistakes as wrong  # the mistakes that give nothing away
-from grader.specs.common import function_checks, layer_checks, repeated_rows, with_repeats
+from grader.specs.common import function_checks, hidden_mistakes, layer_checks, repeated_rows, with_repeats
 from grader.strategies import dims, distinct_dims
 
 
-def hidden_mistakes():
-    """reference/a7_mistakes.py, where the reference is installed (the instructor's grader), else None: the
-    mistakes that need a correct attention, Block or AdamW to compute would give the solution away."""
-    return importlib.import_module("reference.a7_mistakes") if reference_available() else None
+# -- known mistakes that give nothing away (those that need a correct attention, Block or AdamW to compute are
+# in reference/a7_mistakes.py, loaded with hidden_mistakes("a7"): only the instructor's grader names them) --
+
+GELU_SCALE, GELU_CUBIC = math.sqrt(2.0 / math.pi), 0.044715
+erf = np.vectorize(math.erf, otypes=[float])
+
+
+def layernorm_wrong_axes(x, w, b, axes, eps=1e-5):
+    """LayerNorm's formula with the statistics over the given (wrong) axes, e.g. the batch axis."""
+    mean = x.mean(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True) + eps) * w + b
+
+
+def layernorm_unbiased(x, w, b, eps=1e-5):
+    """LayerNorm with the unbiased variance (divided by C - 1)."""
+    centred = x - np.mean(x, axis=-1, keepdims=True)
+    n = max(x.shape[-1] - 1, 1)
+    return centred / np.sqrt((centred**2).sum(axis=-1, keepdims=True) / n + eps) * w + b
+
+
+def gelu_erf(x):
+    """The exact GELU, x * Phi(x)."""
+    return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+
+
+def gelu_erf_grad(x):
+    """The exact GELU's derivative, Phi(x) + x * phi(x): wrong for the tanh approximation."""
+    return 0.5 * (1 + erf(x / math.sqrt(2))) + x * np.exp(-x**2 / 2) / math.sqrt(2 * math.pi)
 
 
 class Lazy:
@@ -53,12 +75,12 @@ def layernorm_mistakes(d, inputs, params, dout, expected):
     over_batch = ("it normalises over the batch (the statistics of axis 0, as BatchNorm does): LayerNorm "
                   "normalises each position (b, t) over its own C features, axis=-1 with keepdims=True")
     return {"out": [
-        (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0,))),
-        (over_batch, wrong.layernorm_wrong_axes(x, w, b, axes=(0, 1))),
+        (over_batch, layernorm_wrong_axes(x, w, b, axes=(0,))),
+        (over_batch, layernorm_wrong_axes(x, w, b, axes=(0, 1))),
         ("it normalises over the positions (the statistics of axis 1, time): LayerNorm normalises each position "
-         "(b, t) over its own C features, axis=-1 with keepdims=True", wrong.layernorm_wrong_axes(x, w, b, axes=(1,))),
+         "(b, t) over its own C features, axis=-1 with keepdims=True", layernorm_wrong_axes(x, w, b, axes=(1,))),
         ("it uses the unbiased variance (divides by C - 1): LayerNorm uses the biased variance, the mean of "
-         "(x - mean)**2 over the C features", wrong.layernorm_unbiased(x, w, b)),
+         "(x - mean)**2 over the C features", layernorm_unbiased(x, w, b)),
     ]}
 
 
@@ -78,13 +100,13 @@ def gelu_mistakes(d, inputs, params, dout, expected):
     x = inputs[0]
     return {
         "out": [("it is the exact GELU x * Phi(x) (with erf); makemore.py's NewGELU is the tanh approximation "
-                 "0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))", wrong.gelu_erf(x))],
+                 "0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))", gelu_erf(x))],
         "dx": [
             ("it is the derivative of the exact GELU, Phi(x) + x * phi(x) (erf): differentiate the tanh "
-             "approximation your forward computes", dout * wrong.gelu_erf_grad(x)),
+             "approximation your forward computes", dout * gelu_erf_grad(x)),
             ("dx equals dout: GELU's local derivative is missing", dout),
             ("it has only the first term of the product rule, 0.5 * (1 + tanh(u)): add "
-             "0.5 * x * (1 - tanh(u)**2) * du/dx", dout * 0.5 * (1 + np.tanh(wrong.GELU_SCALE * (x + wrong.GELU_CUBIC * x**3)))),
+             "0.5 * x * (1 - tanh(u)**2) * du/dx", dout * 0.5 * (1 + np.tanh(GELU_SCALE * (x + GELU_CUBIC * x**3)))),
         ]}
 
 
@@ -111,7 +133,7 @@ def attention_params(C, rng, prefix=""):
 
 
 def attention_mistakes(d, inputs, params, dout, expected):
-    hidden = hidden_mistakes()
+    hidden = hidden_mistakes("a7")
     if hidden is None:
         return {}
     x, nh = inputs[0], d["nh"]
@@ -183,7 +205,7 @@ def block_params(C, rng, prefix=""):
 
 
 def block_mistakes(d, inputs, params, dout, expected):
-    hidden = hidden_mistakes()
+    hidden = hidden_mistakes("a7")
     if hidden is None:
         return {}
     x, nh = inputs[0], d["nh"]
@@ -291,7 +313,7 @@ def adamw_args(d, rng):
 
 
 def adamw_mistakes(d, args, expected):
-    hidden = hidden_mistakes()
+    hidden = hidden_mistakes("a7")
     if hidden is None:
         return []
     return [

@@ -1,4 +1,4 @@
-"""The Markdown of ``makemore bench``: bench.md and the README's generated region."""
+"""The tables of ``makemore bench`` in Markdown: bench.md and the generated region of docs/performance.md."""
 from __future__ import annotations
 
 TARGETS = {32: 0.8, 256: 1.0}  # the targets: NumPy / PyTorch at most this, one thread, same dtype
