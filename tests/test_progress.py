@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from grader import KIT_ROOT, progress
-from grader.cli import main, record_trained
+from grader.cli import main
+from grader.train_cli import record_trained
 from grader.spec import Outcome
 from grader.specs import ASSIGNMENTS
 from tests.submission import STUBS
@@ -72,7 +73,8 @@ def test_list_shows_grades_hints_reveals_and_training_then_what_to_do_next(tmp_p
     assert main(["grade", "a2", "linear"]) == 0
     assert main(["hint", "a2", "tanh.backward"]) == 0
     assert main(["solution", "a2", "linear"]) == 0
-    record_trained(SimpleNamespace(reference=False, submission=None, model="mlp"),
+    record_trained(SimpleNamespace(reference=False, submission=None, model="mlp",
+                                   progress_folder=work / "assignments"),
                    {"train": 2.15, "dev": 2.2, "test": 2.21})
     capsys.readouterr()
     assert main(["list"]) == 0
