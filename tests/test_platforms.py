@@ -535,3 +535,15 @@ def test_the_image_builds_and_grades_like_the_kit(tmp_path):
     whoami = subprocess.run([tool, "run", "--rm", "--entrypoint", "id", tag, "-u"], capture_output=True, text=True,
                             timeout=120)
     assert whoami.stdout.strip() == "10001"
+
+
+def test_the_image_tag_is_known_without_a_pyproject_as_in_a_wheel(tmp_path, monkeypatch):
+    """A wheel holds no pyproject.toml: the parser (which names the image in --help) must still build there."""
+    from importlib import metadata
+
+    from grader.instructor import container
+
+    monkeypatch.setattr(container, "KIT_ROOT", tmp_path, raising=False)
+    monkeypatch.setattr("grader.KIT_ROOT", tmp_path)
+    monkeypatch.setattr(metadata, "version", lambda name: "9.9.9")
+    assert container.kit_version() == "9.9.9" and container.image_reference().endswith(":9.9.9")

@@ -30,13 +30,22 @@ IMAGE_NAME = "makemore-numpy-grader"
 
 
 def kit_version() -> str:
-    """The kit's version, from pyproject.toml (the image's tag)."""
+    """The kit's version (the image's tag): pyproject.toml's in a checkout, the installed distribution's from a
+    wheel (which holds no pyproject.toml), else "latest"."""
     import re
+    from importlib import metadata
 
     from grader import KIT_ROOT
 
-    found = re.search(r'^version = "([^"]+)"', (KIT_ROOT / "pyproject.toml").read_text(), re.M)
-    return found.group(1) if found else "latest"
+    pyproject = KIT_ROOT / "pyproject.toml"
+    if pyproject.is_file():
+        found = re.search(r'^version = "([^"]+)"', pyproject.read_text(), re.M)
+        if found:
+            return found.group(1)
+    try:
+        return metadata.version("makemore-numpy")
+    except metadata.PackageNotFoundError:
+        return "latest"
 
 
 def image_reference() -> str:
