@@ -20,25 +20,26 @@ HANG_SAMPLES = 4  # consecutive samples in the same known place before it counts
 
 
 class HangWatch:
-    def innermost_student_frame(self, frame) -> str | None:
-        """'a2_mlp/tanh.py:12 in forward' for the innermost frame of the student's code (the line where its
-        code object starts, so every iteration of a loop names the same place)."""
+    def student_frame(self, frame):
+        """(the innermost frame running the student's code, its path relative to the submission), or Nones."""
         while frame is not None:
             path = os.path.realpath(frame.f_code.co_filename)
             if path.startswith(self.submission + os.sep):
-                return f"{os.path.relpath(path, self.submission)}:{frame.f_code.co_firstlineno} in {frame.f_code.co_name}"
+                return frame, os.path.relpath(path, self.submission)
             frame = frame.f_back
-        return None
+        return None, None
+
+    def innermost_student_frame(self, frame) -> str | None:
+        """'a2_mlp/tanh.py:12 in forward' for the innermost frame of the student's code (the line where its
+        code object starts, so every iteration of a loop names the same place)."""
+        frame, path = self.student_frame(frame)
+        return None if frame is None else f"{path}:{frame.f_code.co_firstlineno} in {frame.f_code.co_name}"
 
     def stuck_line(self, frame) -> str | None:
         """'a2_mlp/tanh.py, line 14, in forward': the line the student's innermost frame is running now (what a
         timeout names; a notebook's report turns it into "cell 5, line 4")."""
-        while frame is not None:
-            path = os.path.realpath(frame.f_code.co_filename)
-            if path.startswith(self.submission + os.sep):
-                return f"{os.path.relpath(path, self.submission)}, line {frame.f_lineno}, in {frame.f_code.co_name}"
-            frame = frame.f_back
-        return None
+        frame, path = self.student_frame(frame)
+        return None if frame is None else f"{path}, line {frame.f_lineno}, in {frame.f_code.co_name}"
 
     def on_hang_question(self, signum, frame) -> None:
         """SIGUSR1 from the parent, about to kill this process for a timeout: leave where the student's code is
