@@ -161,7 +161,7 @@ def test_the_solved_notebook_gets_full_marks_in_every_check_cell_and_draws_every
         score = re.search(r"(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)\n", out)
         assert score and score[1] == score[2] and "✗" not in out, out
     plots = kit_cells(nb, "plot")
-    assert plots
+    assert bool(plots) == notebooks.has_training(assignment)  # a8's tokenizer has no model to train
     for cell in plots:
         wanted = len(notebooks.PLOT_ORDER) if cell.metadata["makemore"].get("shows") == "diagnostics" else 1
         assert images_of(cell) == wanted, text_of(cell)

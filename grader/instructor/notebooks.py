@@ -364,9 +364,10 @@ def compare_with_pytorch(notebook: str | None = None, key: str | None = None, st
 
 
 def has_training(assignment) -> bool:
+    """A model to train and plot: a training check of the kit's loop, or a0's scalar engine on the moons."""
     from grader.trainlog import training_config
 
-    return training_config(assignment) is not None
+    return training_config(assignment) is not None or any(c.kind == "scalar_training" for c in assignment.checks)
 
 
 def diagnostics_of(assignment) -> dict | None:
