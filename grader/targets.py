@@ -34,11 +34,6 @@ def load(target: str, reference: bool = False, root: str | Path | None = None):
     return obj
 
 
-def is_target(value) -> bool:
-    """A "module:attr" string."""
-    return isinstance(value, str) and ":" in value and not value.startswith(":")
-
-
 def forget_other_copies(root: Path) -> None:
     """Drop from sys.modules every assignment package (a1_bigram, a2_mlp, ...) imported from another folder than
     ``root``: a process that imported one folder's a2_mlp (the stubs, another submission) would otherwise hand
